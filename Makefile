@@ -1,0 +1,45 @@
+# The quick start is two commands: `make run` and `make test`. Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit fuzz bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: the mock, the reference connector and one scripted conversation, printed as a transcript
+run: $(STAMP)
+	$(BIN)/python -m mockcc.demo
+
+## serve: just the mock, on 127.0.0.1:8080
+serve: $(STAMP)
+	$(BIN)/python -m mockcc serve
+
+## test: lint, types and every test (in parallel)
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+## fuzz: deep schemathesis runs (not part of make test)
+fuzz: $(STAMP)
+	$(BIN)/pytest -m fuzz -q -p no:randomly --timeout 1200
+
+## bench: speed and memory of the hot paths
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

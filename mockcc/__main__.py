@@ -1,0 +1,124 @@
+"""``mockcc serve``: run the mock on loopback and print one machine-readable ready line.
+
+The ready line is ``mockcc ready base_url=... account_id=... client_id=... client_secret=...``
+so a CI script can read the test credentials (the only secrets mockcc ever prints).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import logging
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from mockcc.app import create_app
+from mockcc.config import DEFAULT_SEED, read_seed_file
+from mockcc.errors import MockccError
+from mockcc.mock import Mock
+from mockcc.services.appinstall import EVENT_KEYS
+from mockcc.settings import Settings
+from mockcc.tls import self_signed
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="mockcc", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the mock Conversational Cloud")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: loopback only)")
+    serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one; default 8080)")
+    serve.add_argument("--config", type=Path, help="seed file (YAML or JSON): accounts, installations, agents")
+    serve.add_argument(
+        "--public-host", help="host[:port] CSDS hands out (when behind a proxy); default: the Host header"
+    )
+    serve.add_argument("--webhook-url", help="point every installation's webhooks without an endpoint at this URL")
+    serve.add_argument("--tls-self-signed", action="store_true", help="serve https with a throwaway certificate")
+    serve.add_argument("--tls-cert", type=Path, help="serve https with this certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="... and this private key (PEM)")
+    serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
+    serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
+    serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    return root
+
+
+def with_webhook_url(seed: dict[str, Any], url: str) -> dict[str, Any]:
+    """Fill every installation's missing webhook endpoints with ``url``."""
+    seed = copy.deepcopy(seed)
+    for account in seed.get("accounts", []):
+        for app in account.get("installations", []) or []:
+            hooks = app.setdefault("capabilities", {}).setdefault("webhooks", {})
+            for key in EVENT_KEYS:
+                hooks.setdefault(key, {"endpoint": url})
+    return seed
+
+
+def ready_line(mock: Mock, base_url: str) -> str:
+    account = next(iter(mock.accounts.values()))
+    pairs = {"base_url": base_url, "account_id": account.account_id}
+    installation = next(iter(account.installations.values()), None)
+    if installation is not None:
+        pairs |= {"client_id": installation.client_id, "client_secret": installation.client_secret}
+    return "mockcc ready " + " ".join(f"{k}={v}" for k, v in pairs.items())
+
+
+async def serve(args: argparse.Namespace) -> None:
+    seed = read_seed_file(args.config) if args.config else DEFAULT_SEED
+    if args.webhook_url:
+        seed = with_webhook_url(seed, args.webhook_url)
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else self_signed(args.host) if args.tls_self_signed else None
+    if args.tls_cert and not args.tls_key:
+        raise MockccError("--tls-cert needs --tls-key")
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        raise MockccError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    port = sock.getsockname()[1]
+    settings = Settings(
+        host=args.host,
+        port=port,
+        public_host=args.public_host,
+        seed_doc=seed,
+        frozen_clock=args.frozen_clock,
+        random_seed=args.seed,
+    )
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=False,
+        lifespan="on",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
+        await asyncio.sleep(0.01)
+    if server.started:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(ready_line(app.state.mock, f"{'https' if tls else 'http'}://{host}:{port}"), flush=True)  # noqa: T201
+    await task
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(args))
+    except MockccError as exc:
+        print(f"mockcc: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Scripted agents that answer conversations by themselves: ``echo``, a step ``script``, or ``none``.
+
+Bots act through ``AgentDesk`` like a person at the console would, on asyncio tasks that sleep on
+the mock's clock. Each conversation's bot work runs under one lock, so replies keep their order.
+A step script (YAML or JSON) is a list of one-key steps::
+
+    - join: true            # accept the ring
+    - expect: "hello"       # wait for the consumer's next text (contains, case-insensitive)
+    - read: true            # ACCEPT + READ receipts for everything unread
+    - typing: 0.5           # COMPOSING, wait, then ACTIVE
+    - say: "Hi there"       # text (add quickReplies: {...} beside it for quick replies)
+    - rich: {type: vertical, elements: [...]}
+    - wait: 2
+    - transfer: "-1"        # back to the queue (or a skill id)
+    - close: true           # or close: survey
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from mockcc.agent.desk import AgentDesk
+from mockcc.clock import Clock
+from mockcc.errors import ApiError
+from mockcc.messaging import Change, RuleBroken
+from mockcc.state.models import Account, Conversation
+
+JSON = dict[str, Any]
+log = logging.getLogger("mockcc.bots")
+
+TYPING_SECONDS = 0.25
+EXPECT_TIMEOUT = 3600.0
+
+
+class _Run:
+    """One bot task's bookkeeping: is it waiting (on the clock or the consumer), so the mock is idle?"""
+
+    def __init__(self) -> None:
+        self.sleeping_until: float | None = None
+        self.waiting = False
+
+
+class Bots:
+    """Starts bot work on conversation changes; tracks every task so tests can settle and reset."""
+
+    def __init__(self, desk: AgentDesk, clock: Clock) -> None:
+        self._desk = desk
+        self._clock = clock
+        self._tasks: dict[asyncio.Task[None], _Run] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._inbox: dict[str, asyncio.Queue[str]] = {}
+
+    def agent_for(self, account: Account, conversation: Conversation) -> JSON:
+        return account.skill_agents.get(conversation.skill_id, account.agent)
+
+    def on_change(self, change: Change) -> None:
+        """Messaging listener: react to a new conversation or a consumer's text."""
+        conv, event = change.conversation, change.event
+        spec = self.agent_for(change.account, conv)
+        kind = spec.get("type")
+        if kind == "none":
+            return
+        if event is None:
+            if kind == "script" and conv.conversation_id not in self._inbox and not conv.main.events:
+                self._inbox[conv.conversation_id] = asyncio.Queue(maxsize=100)
+                self._spawn(self._script(change.account, conv, list(spec["steps"])), conv)
+            return
+        if event.role != "CONSUMER" or event.event.get("type") != "ContentEvent":
+            return
+        text = event.event.get("message")
+        if not isinstance(text, str) or event.dialog_id != conv.main.dialog_id:
+            return
+        if kind == "echo":
+            self._spawn(self._echo(change.account, conv, text, float(spec.get("typing_seconds", TYPING_SECONDS))), conv)
+        elif (inbox := self._inbox.get(conv.conversation_id)) is not None and not inbox.full():
+            inbox.put_nowait(text)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], conv: Conversation) -> None:
+        run = _Run()
+        task = asyncio.get_running_loop().create_task(self._guard(work, conv, run))
+        self._tasks[task] = run
+        task.add_done_callback(lambda t: self._tasks.pop(t, None))
+
+    async def _guard(self, work: Coroutine[Any, Any, None], conv: Conversation, run: _Run) -> None:
+        lock = self._locks.setdefault(conv.conversation_id, asyncio.Lock())
+        try:
+            async with lock:
+                await work
+        except (RuleBroken, ApiError) as exc:  # the conversation moved on (closed, transferred) under the bot
+            log.info("bot on %s stopped: %s", conv.conversation_id, exc)
+
+    async def _sleep(self, seconds: float) -> None:
+        run = self._tasks.get(asyncio.current_task())  # type: ignore[arg-type]
+        if run is not None:
+            run.sleeping_until = self._clock.now() + seconds
+        try:
+            await self._clock.sleep(seconds)
+        finally:
+            if run is not None:
+                run.sleeping_until = None
+
+    async def _typing(self, account: Account, conv: Conversation, seconds: float) -> None:
+        self._desk.chat_state(account, conv, "COMPOSING")
+        await self._sleep(seconds)
+        self._desk.chat_state(account, conv, "ACTIVE")
+
+    async def _echo(self, account: Account, conv: Conversation, text: str, typing: float) -> None:
+        if conv.agent() is None:
+            self._desk.join(account, conv)
+        self._desk.read_all(account, conv, "ACCEPT", "READ")
+        self._desk.chat_state(account, conv, "COMPOSING")
+        await self._sleep(typing)
+        self._desk.text(account, conv, text)
+        self._desk.chat_state(account, conv, "ACTIVE")
+
+    async def _expect(self, conv: Conversation, wanted: str) -> None:
+        inbox = self._inbox[conv.conversation_id]
+        run = self._tasks.get(asyncio.current_task())  # type: ignore[arg-type]
+        if run is not None:
+            run.waiting = True
+        try:
+            got = await asyncio.wait_for(inbox.get(), EXPECT_TIMEOUT)
+        finally:
+            if run is not None:
+                run.waiting = False
+        if wanted.lower() not in got.lower():
+            log.warning("script on %s expected %r, consumer wrote %r", conv.conversation_id, wanted, got)
+
+    async def _script(self, account: Account, conv: Conversation, steps: list[JSON]) -> None:
+        try:
+            for step in steps:
+                await self._step(account, conv, step)
+        finally:
+            self._inbox.pop(conv.conversation_id, None)
+
+    async def _step(self, account: Account, conv: Conversation, step: JSON) -> None:
+        if "wait" in step:
+            await self._sleep(float(step["wait"]))
+        elif "expect" in step:
+            await self._expect(conv, str(step["expect"]))
+        elif "join" in step:
+            if conv.agent() is None:
+                self._desk.join(account, conv)
+        elif "read" in step:
+            self._desk.read_all(account, conv, "ACCEPT", "READ")
+        elif "typing" in step:
+            await self._typing(account, conv, TYPING_SECONDS if step["typing"] is True else float(step["typing"]))
+        elif "say" in step:
+            self._desk.text(account, conv, str(step["say"]), quick_replies=step.get("quickReplies"))
+        elif "rich" in step:
+            self._desk.rich_content(account, conv, dict(step["rich"]), metadata=step.get("metadata"))
+        elif "transfer" in step:
+            self._desk.transfer(account, conv, str(step["transfer"]))
+        elif "close" in step:
+            self._desk.close(account, conv, survey=step["close"] == "survey")
+
+    def idle(self) -> bool:
+        """True when every bot task waits on a future clock time or on the consumer."""
+        now = self._clock.now()
+        return all(
+            run.waiting or (run.sleeping_until is not None and run.sleeping_until > now) for run in self._tasks.values()
+        )
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._locks.clear()
+        self._inbox.clear()

@@ -1,0 +1,87 @@
+"""``create_app``: the Starlette application that plays every LivePerson service a connector uses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from mockcc.clock import Clock
+from mockcc.control import routes as control
+from mockcc.errors import RestError
+from mockcc.mock import Mock
+from mockcc.services import appinstall, csds, idp, sentinel, swift
+from mockcc.services.sendapi import conversation, send
+from mockcc.settings import Settings
+
+
+def all_routes() -> list[BaseRoute]:
+    return [
+        *csds.ROUTES,
+        *sentinel.ROUTES,
+        *idp.ROUTES,
+        *conversation.ROUTES,
+        *send.ROUTES,
+        *appinstall.ROUTES,
+        *swift.ROUTES,
+        *control.ROUTES,
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and wrong methods still get LivePerson's envelope and are journaled."""
+    assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
+    mock: Mock = request.app.state.mock
+    call = mock.journal.open(
+        at=mock.clock.now(),
+        method=request.method,
+        path=request.url.path,
+        query=request.url.query,
+        service="unmatched",
+        account_id=None,
+        headers=dict(request.headers),
+        body=b"",
+    )
+    if exc.status_code == 404:
+        error = RestError(
+            f"no LivePerson endpoint of this mock matches {request.method} {request.url.path}",
+            status=404,
+            msg="Not Found",
+            path="$path",
+            rule="route",
+        )
+    elif exc.status_code == 405:
+        error = RestError(
+            f"{request.method} is not allowed on {request.url.path}",
+            status=405,
+            msg="Method Not Allowed",
+            path="$method",
+            rule="method",
+        )
+    else:
+        error = RestError(str(exc.detail), status=exc.status_code, msg=str(exc.detail), rule="http")
+    call.status, call.outcome, call.explanation = error.status_code, "unmatched", error.mockcc()
+    return JSONResponse(error.body(), status_code=error.status_code, headers=exc.headers)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
+    """Build the mock. ``clock`` lets a test own time; otherwise ``settings.frozen_clock`` decides."""
+    mock = Mock(settings or Settings(), clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await mock.dispatcher.start()
+        try:
+            yield
+        finally:
+            await mock.bots.cancel_all()
+            await mock.dispatcher.aclose()
+
+    app = Starlette(routes=all_routes(), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
+    app.state.mock = mock
+    return app

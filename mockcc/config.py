@@ -1,0 +1,141 @@
+"""The seed: which accounts, app installations and scripted agents the mock starts with.
+
+The same document is read from ``--config FILE`` (YAML or JSON), posted to ``/_mockcc/seed``, or,
+with neither, taken from ``DEFAULT_SEED``: one account, one installation, the echo agent. ::
+
+    accounts:
+      - account_id: "70000001"
+        agent: echo                   # echo | none | {type: script, steps: [...]}
+        skill_agents: {"1234": none}  # per-skill override
+        webhook_signature: sha1       # or sha256
+        installations:                # LivePerson app objects (manifest keys), client_id/secret optional
+          - client_id: ...
+            client_secret: ...
+            client_name: My connector
+            capabilities: {webhooks: {...}}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockcc.errors import MockccError
+from mockcc.ids import Ids
+from mockcc.state.models import Account, Installation
+
+JSON = dict[str, Any]
+
+DEFAULT_ACCOUNT = "70000001"
+DEFAULT_CLIENT_ID = "5f1c8a6e-2d3b-4c7a-9e0f-1a2b3c4d5e6f"
+DEFAULT_CLIENT_SECRET = "m0ckccdefau1tsecretf0rci00"
+
+DEFAULT_SEED: JSON = {
+    "accounts": [
+        {
+            "account_id": DEFAULT_ACCOUNT,
+            "agent": "echo",
+            "installations": [
+                {
+                    "client_id": DEFAULT_CLIENT_ID,
+                    "client_secret": DEFAULT_CLIENT_SECRET,
+                    "client_name": "mockcc default connector",
+                    "description": "The embedded default installation; point webhooks at your connector.",
+                    "capabilities": {"webhooks": {}},
+                }
+            ],
+        }
+    ]
+}
+
+AGENT_TYPES = ("echo", "none", "script")
+SCRIPT_STEPS = ("wait", "expect", "join", "read", "typing", "say", "rich", "transfer", "close")
+
+
+def read_seed_file(path: Path) -> JSON:
+    """Load a seed from YAML or JSON (YAML is a superset, but JSON gets JSON's error messages)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MockccError(f"cannot read config {path}: {exc.strerror}") from exc
+    try:
+        doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise MockccError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise MockccError(f"config {path} must be a mapping with an 'accounts' list")
+    return doc
+
+
+def normalise_agent(spec: object, where: str) -> JSON:
+    """``"echo"`` or ``{"type": "echo", ...}`` -> ``{"type": "echo", ...}``; checked, not trusted."""
+    agent: JSON = {"type": spec} if isinstance(spec, str) else dict(spec) if isinstance(spec, dict) else {}
+    if agent.get("type") not in AGENT_TYPES:
+        raise MockccError(f"{where}: agent must be one of {', '.join(AGENT_TYPES)} (got {spec!r})")
+    if agent["type"] == "script":
+        if isinstance(agent.get("file"), str):
+            agent["steps"] = _read_steps(agent["file"])
+        if not isinstance(agent.get("steps"), list):
+            raise MockccError(f"{where}: a script agent needs a 'steps' list (or a 'file' holding one)")
+        for i, step in enumerate(agent["steps"]):
+            known = [k for k in step if k in SCRIPT_STEPS] if isinstance(step, dict) else []
+            if len(known) != 1:
+                raise MockccError(f"{where}.steps[{i}]: a step has exactly one of {', '.join(SCRIPT_STEPS)}")
+    return agent
+
+
+def _read_steps(path: str) -> object:
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise MockccError(f"cannot read agent script {path}: {exc}") from exc
+
+
+def build_installation(app: JSON, ids: Ids, now: int) -> Installation:
+    """Complete a manifest into a stored app object, the way App Installation's create does."""
+    client_id = str(app.get("client_id") or ids.uuid())
+    stored: JSON = {
+        "enabled": True,
+        "grant_types": ["client_credentials"],
+        "scope": "msg.consumer",
+        **app,
+        "client_id": client_id,
+        "client_secret": str(app.get("client_secret") or ids.secret()),
+        "id": str(app.get("id") or client_id),
+        "client_id_issued_at": int(app.get("client_id_issued_at") or now),
+        "client_secret_expires_at": 0,
+        "deleted": False,
+    }
+    return Installation(app=stored)
+
+
+def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
+    """Turn a seed document into accounts, or raise MockccError naming the bad entry."""
+    entries = seed.get("accounts")
+    if not isinstance(entries, list) or not entries:
+        raise MockccError("the seed needs a non-empty 'accounts' list")
+    accounts: dict[str, Account] = {}
+    for i, entry in enumerate(entries):
+        where = f"accounts[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("account_id"), str | int):
+            raise MockccError(f"{where}: needs an 'account_id' (string)")
+        account = Account(account_id=str(entry["account_id"]))
+        account.agent = normalise_agent(entry.get("agent", "none"), where)
+        for skill, spec in dict(entry.get("skill_agents") or {}).items():
+            account.skill_agents[str(skill)] = normalise_agent(spec, f"{where}.skill_agents.{skill}")
+        algorithm = entry.get("webhook_signature", "sha1")
+        if algorithm not in ("sha1", "sha256"):
+            raise MockccError(f"{where}: webhook_signature must be sha1 or sha256")
+        account.signature_algorithm = algorithm
+        for j, app in enumerate(entry.get("installations") or []):
+            if not isinstance(app, dict):
+                raise MockccError(f"{where}.installations[{j}]: must be an app object")
+            installation = build_installation(app, ids, now)
+            account.installations[installation.client_id] = installation
+        if account.account_id in accounts:
+            raise MockccError(f"{where}: account {account.account_id} appears twice")
+        accounts[account.account_id] = account
+    return accounts

@@ -1,0 +1,55 @@
+"""Helpers shared by the control-plane endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockcc.errors import MockccError, RestError
+from mockcc.http import Ctx
+from mockcc.state.models import Account, Conversation
+from mockcc.webhooks.notifications import conversation_details, messaging_event
+
+JSON = dict[str, Any]
+
+
+def body_object(ctx: Ctx, *, optional: bool = False) -> JSON:
+    """The JSON object body of a control call ({} when optional and empty)."""
+    if optional and not ctx.body.strip():
+        return {}
+    doc = ctx.json()
+    if not isinstance(doc, dict):
+        raise RestError("the body must be a JSON object", rule="type", expected="object")
+    return doc
+
+
+def conversation(ctx: Ctx) -> tuple[Account, Conversation]:
+    account = ctx.account()
+    conversation_id = str(ctx.request.path_params["conversationId"])
+    found = account.conversations.get(conversation_id)
+    if found is None:
+        raise RestError(
+            f"conversation {conversation_id!r} does not exist in account {account.account_id}",
+            status=404,
+            msg="Not Found",
+            path="$path.conversationId",
+            rule="known-conversation",
+        )
+    return account, found
+
+
+def conversation_view(ctx: Ctx, conv: Conversation, *, events: bool = True) -> JSON:
+    """A conversation as LivePerson would describe it, plus its events as notification changes."""
+    view: JSON = {
+        "convId": conv.conversation_id,
+        "consumerId": conv.consumer_id,
+        "clientId": conv.client_id,
+        "effectiveTTR": ctx.mock.messaging.effective_ttr(conv),
+        "conversationDetails": conversation_details(conv),
+    }
+    if events:
+        view["events"] = [messaging_event(conv, e)[1]["body"]["changes"][0] for d in conv.dialogs for e in d.events]
+    return view
+
+
+def mockcc_error(exc: MockccError) -> RestError:
+    return RestError(str(exc), rule="control")

@@ -1,0 +1,140 @@
+"""Control plane: health, reset, seed, state, journal, clock and Send API faults."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.control import agent, webhooks
+from mockcc.control.common import body_object, conversation, conversation_view, mockcc_error
+from mockcc.errors import MockccError, RestError
+from mockcc.faults import Fault
+from mockcc.http import Ctx, route
+
+
+async def health(ctx: Ctx) -> Response:
+    return JSONResponse({"status": "ok", "accounts": list(ctx.mock.accounts)})
+
+
+async def reset(ctx: Ctx) -> Response:
+    """Back to the seed; a body, if given, is a new seed document (the same format as --config)."""
+    doc = body_object(ctx, optional=True)
+    try:
+        ctx.mock.reset(doc or None)
+    except MockccError as exc:
+        raise mockcc_error(exc) from None
+    await ctx.mock.bots.cancel_all()
+    return JSONResponse({"status": "reset", "accounts": list(ctx.mock.accounts)})
+
+
+async def state(ctx: Ctx) -> Response:
+    accounts = []
+    for account in ctx.mock.accounts.values():
+        accounts.append(
+            {
+                "account_id": account.account_id,
+                "agent": account.agent,
+                "installations": [
+                    {**inst.app, "client_secret": "<redacted>", "ac-revision": str(inst.revision)}
+                    for inst in account.installations.values()
+                ],
+                "consumers": [
+                    {"lp_consumer_id": c.lp_consumer_id, "ext_consumer_id": c.ext_consumer_id, "profile": c.profile}
+                    for c in account.consumers.values()
+                ],
+                "conversations": [conversation_view(ctx, c, events=False) for c in account.conversations.values()],
+            }
+        )
+    return JSONResponse({"accounts": accounts, "clock": _clock(ctx)})
+
+
+async def list_conversations(ctx: Ctx) -> Response:
+    account = ctx.account()
+    return JSONResponse([conversation_view(ctx, c, events=False) for c in account.conversations.values()])
+
+
+async def get_conversation(ctx: Ctx) -> Response:
+    _, conv = conversation(ctx)
+    return JSONResponse(conversation_view(ctx, conv))
+
+
+async def journal(ctx: Ctx) -> Response:
+    def number(name: str) -> int | None:
+        raw = ctx.query(name)
+        if raw is None:
+            return None
+        if not raw.isdigit():
+            raise RestError(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
+        return int(raw)
+
+    calls = ctx.mock.journal.query(
+        service=ctx.query("service"),
+        account_id=ctx.query("account_id"),
+        outcome=ctx.query("outcome"),
+        since_id=number("since_id") or 0,
+        limit=number("limit"),
+    )
+    return JSONResponse(
+        {"calls": [c.as_dict() for c in calls], "limit": ctx.mock.journal.limit, "dropped": ctx.mock.journal.dropped}
+    )
+
+
+def _clock(ctx: Ctx) -> dict[str, object]:
+    clock = ctx.mock.clock
+    return {"now": clock.now(), "now_ms": clock.now_ms(), "offset": clock.offset(), "frozen": clock.frozen}
+
+
+async def get_clock(ctx: Ctx) -> Response:
+    return JSONResponse(_clock(ctx))
+
+
+async def advance_clock(ctx: Ctx) -> Response:
+    """Move the clock; answer once the timers it woke have run (deliveries, retries, bots)."""
+    seconds = body_object(ctx).get("seconds")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+        raise RestError("seconds must be a non-negative number", path="$.seconds", rule="minimum", expected=0)
+    ctx.mock.clock.advance(float(seconds))
+    await ctx.mock.settle()
+    return JSONResponse(_clock(ctx))
+
+
+async def settle(ctx: Ctx) -> Response:
+    """Wait until webhook deliveries and bots due now have run (tests call this instead of sleeping)."""
+    return JSONResponse({"settled": await ctx.mock.settle()})
+
+
+async def list_faults(ctx: Ctx) -> Response:
+    return JSONResponse({"faults": ctx.mock.faults.list()})
+
+
+async def add_fault(ctx: Ctx) -> Response:
+    try:
+        fault = Fault.parse(body_object(ctx))
+    except MockccError as exc:
+        raise mockcc_error(exc) from None
+    ctx.mock.faults.add(fault)
+    return JSONResponse({"faults": ctx.mock.faults.list()}, status_code=201)
+
+
+async def clear_faults(ctx: Ctx) -> Response:
+    ctx.mock.faults.clear()
+    return JSONResponse({"faults": []})
+
+
+_CONV = "/accounts/{accountId}/conversations"
+ROUTES = [
+    route("/_mockcc/health", health, service="control", methods=["GET"]),
+    route("/_mockcc/reset", reset, service="control", methods=["POST"]),
+    route("/_mockcc/seed", reset, service="control", methods=["POST"]),
+    route("/_mockcc/state", state, service="control", methods=["GET"]),
+    route("/_mockcc" + _CONV, list_conversations, service="control", methods=["GET"]),
+    route("/_mockcc" + _CONV + "/{conversationId}", get_conversation, service="control", methods=["GET"]),
+    route("/_mockcc/journal", journal, service="control", methods=["GET"]),
+    route("/_mockcc/clock", get_clock, service="control", methods=["GET"]),
+    route("/_mockcc/clock/advance", advance_clock, service="control", methods=["POST"]),
+    route("/_mockcc/settle", settle, service="control", methods=["POST"]),
+    route("/_mockcc/faults", list_faults, service="control", methods=["GET"]),
+    route("/_mockcc/faults", add_fault, service="control", methods=["POST"]),
+    route("/_mockcc/faults", clear_faults, service="control", methods=["DELETE"]),
+    *webhooks.ROUTES,
+    *agent.ROUTES,
+]

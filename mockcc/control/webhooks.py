@@ -1,0 +1,59 @@
+"""Webhook endpoints of the control plane: the delivery log, installation states, delivery faults."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.control.common import body_object
+from mockcc.errors import RestError
+from mockcc.http import Ctx, route
+from mockcc.webhooks.faults import WebhookFault
+
+
+async def deliveries(ctx: Ctx) -> Response:
+    raw_limit = ctx.query("limit")
+    if raw_limit is not None and not raw_limit.isdigit():
+        raise RestError("limit must be a non-negative integer", path="$query.limit", rule="type")
+    log = ctx.mock.dispatcher.deliveries(
+        account_id=ctx.query("account_id"),
+        client_id=ctx.query("client_id"),
+        limit=int(raw_limit) if raw_limit else None,
+    )
+    return JSONResponse({"deliveries": log})
+
+
+async def status(ctx: Ctx) -> Response:
+    return JSONResponse(ctx.mock.dispatcher.status())
+
+
+async def list_faults(ctx: Ctx) -> Response:
+    return JSONResponse({"faults": ctx.mock.dispatcher.faults()})
+
+
+async def add_fault(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    endpoint = body.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint:
+        raise RestError(
+            "endpoint (the webhook URL the fault applies to) is required", path="$.endpoint", rule="required"
+        )
+    try:
+        fault = WebhookFault.from_dict({k: v for k, v in body.items() if k != "endpoint"})
+    except (ValueError, TypeError) as exc:
+        raise RestError(str(exc), rule="webhook-fault") from None
+    ctx.mock.dispatcher.set_fault(endpoint, fault)
+    return JSONResponse({"faults": ctx.mock.dispatcher.faults()}, status_code=201)
+
+
+async def clear_faults(ctx: Ctx) -> Response:
+    ctx.mock.dispatcher.clear_faults()
+    return JSONResponse({"faults": []})
+
+
+ROUTES = [
+    route("/_mockcc/webhooks/deliveries", deliveries, service="control", methods=["GET"]),
+    route("/_mockcc/webhooks/status", status, service="control", methods=["GET"]),
+    route("/_mockcc/webhooks/faults", list_faults, service="control", methods=["GET"]),
+    route("/_mockcc/webhooks/faults", add_fault, service="control", methods=["POST"]),
+    route("/_mockcc/webhooks/faults", clear_faults, service="control", methods=["DELETE"]),
+]

@@ -1,0 +1,94 @@
+"""Faults on demand for the Send API: the next N calls, or a fraction of calls, fail or lag.
+
+A connector's resilience (back off on 429, bounded retries on 5xx, renew on 401) can only be
+tested if the mock misbehaves when asked; every fault that fires is written to the journal.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockcc.errors import MockccError
+
+JSON = dict[str, Any]
+
+KINDS = ("429", "500", "503", "401", "delay")
+SCOPES = ("send", "conversation", "sendapi", "idp", "sentinel")
+
+
+@dataclass(slots=True)
+class Fault:
+    """One rule: ``kind`` for ``count`` calls (None = until cleared), or with ``probability``."""
+
+    kind: str
+    scope: str = "sendapi"  # send, conversation, sendapi (both), idp, sentinel
+    count: int | None = 1
+    probability: float = 1.0
+    delay_seconds: float = 0.0
+    account_id: str | None = None
+    fired: int = 0
+
+    @classmethod
+    def parse(cls, doc: object) -> Fault:
+        if not isinstance(doc, dict):
+            raise MockccError('a fault is an object like {"kind": "429", "count": 3}')
+        kind = str(doc.get("kind"))
+        if kind not in KINDS:
+            raise MockccError(f"fault kind must be one of {', '.join(KINDS)} (got {doc.get('kind')!r})")
+        scope = str(doc.get("scope", "sendapi"))
+        if scope not in SCOPES:
+            raise MockccError(f"fault scope must be one of {', '.join(SCOPES)} (got {scope!r})")
+        count = doc.get("count", 1 if "probability" not in doc else None)
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise MockccError("fault count must be a positive integer or null")
+        probability = doc.get("probability", 1.0)
+        if not isinstance(probability, int | float) or not 0 < probability <= 1:
+            raise MockccError("fault probability must be in (0, 1]")
+        delay = doc.get("delay_seconds", 0.0 if kind != "delay" else 1.0)
+        if not isinstance(delay, int | float) or not 0 <= delay <= 60:
+            raise MockccError("fault delay_seconds must be between 0 and 60")
+        account = doc.get("account_id")
+        return cls(
+            kind=kind,
+            scope=scope,
+            count=count,
+            probability=float(probability),
+            delay_seconds=float(delay),
+            account_id=None if account is None else str(account),
+        )
+
+    def as_dict(self) -> JSON:
+        return asdict(self)
+
+    def applies(self, service: str, account_id: str | None) -> bool:
+        in_scope = self.scope == service or (self.scope == "sendapi" and service in ("send", "conversation"))
+        return in_scope and (self.account_id is None or self.account_id == account_id)
+
+
+class Faults:
+    """The active fault rules, consulted once per call; seeded so a run repeats."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rules: list[Fault] = []
+        self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
+
+    def add(self, fault: Fault) -> None:
+        self._rules.append(fault)
+
+    def clear(self) -> None:
+        self._rules.clear()
+
+    def list(self) -> list[JSON]:
+        return [f.as_dict() for f in self._rules]
+
+    def draw(self, service: str, account_id: str | None) -> Fault | None:
+        """The fault this call suffers, if any; spent rules are removed."""
+        for rule in self._rules:
+            if rule.applies(service, account_id) and self._random.random() < rule.probability:
+                rule.fired += 1
+                if rule.count is not None and rule.fired >= rule.count:
+                    self._rules.remove(rule)
+                return rule
+        return None

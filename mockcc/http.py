@@ -1,0 +1,196 @@
+"""The request pipeline every mock endpoint shares: journal, body cap, faults, error envelopes.
+
+An endpoint is ``async def fn(ctx: Ctx) -> Response``. ``route`` wraps it so that every call is
+journaled, bodies over the cap never reach it, configured faults fire before it, an ``ApiError``
+becomes LivePerson's envelope, and anything unexpected becomes a 500 envelope, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockcc.errors import ApiError, AuthError, RestError
+from mockcc.journal import Call
+from mockcc.state.models import Account
+
+if TYPE_CHECKING:
+    from mockcc.mock import Mock
+
+JSON = dict[str, Any]
+log = logging.getLogger("mockcc")
+
+
+class Ctx:
+    """One call in flight: the request, its body, its journal entry and the mock."""
+
+    def __init__(self, request: Request, mock: Mock, call: Call, body: bytes) -> None:
+        self.request = request
+        self.mock = mock
+        self.call = call
+        self.body = body
+
+    @property
+    def account_id(self) -> str:
+        return str(self.request.path_params.get("accountId", ""))
+
+    def account(self) -> Account:
+        """The path's account, or LivePerson's 401 for an unknown one."""
+        account = self.mock.accounts.get(self.account_id)
+        if account is None:
+            raise RestError(
+                f"account {self.account_id!r} does not exist in this mock (known: {', '.join(self.mock.accounts)})",
+                status=401,
+                msg="Unauthorized",
+                path="$path.accountId",
+                rule="known-account",
+            )
+        return account
+
+    def query(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+    def require_version(self, name: str, expected: str, *, required: bool = True) -> None:
+        """LivePerson requires ``v`` (``version`` on CSDS) everywhere; the value is not checked."""
+        if required and not self.query(name):
+            raise RestError(
+                f"query parameter {name} is required ({name}={expected})",
+                path=f"$query.{name}",
+                rule="required",
+                expected=expected,
+            )
+
+    def json(self) -> object:
+        """The body as JSON; a wrong content type or malformed JSON is LivePerson's 400/415."""
+        ctype = (self.header("content-type") or "").split(";")[0].strip().lower()
+        if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+            raise RestError(
+                f"Content-Type must be application/json (got {ctype})",
+                status=415,
+                msg="Unsupported Media Type",
+                path="$headers.content-type",
+                rule="content-type",
+                expected="application/json",
+            )
+        if not self.body.strip():
+            raise RestError("the request body is empty; a JSON document was expected", path="$", rule="json")
+        try:
+            return json.loads(self.body)
+        except UnicodeDecodeError:
+            raise RestError("the request body is not UTF-8", path="$", rule="json") from None
+        except ValueError as exc:
+            raise RestError(f"the request body is not valid JSON: {exc}", path="$", rule="json") from None
+
+    def warn(self, text: str) -> None:
+        self.call.warnings.append(text)
+
+
+Endpoint = Callable[[Ctx], Awaitable[Response]]
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status_code)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RestError(
+            f"the body is {declared} bytes; this mock accepts at most {limit}",
+            status=413,
+            msg="Request Entity Too Large",
+            rule="body-limit",
+            expected=limit,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RestError(
+                f"the body exceeds {limit} bytes",
+                status=413,
+                msg="Request Entity Too Large",
+                rule="body-limit",
+                expected=limit,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fault_response(kind: str) -> Response:
+    if kind == "401":
+        return error_response(AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401"))
+    status = int(kind)
+    return error_response(
+        RestError(
+            f"fault injected by /_mockcc/faults: {status}",
+            status=status,
+            msg={429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}[status],
+            rule="fault",
+        )
+    )
+
+
+def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) -> Route:
+    """A Starlette route running ``endpoint`` inside the shared pipeline."""
+
+    async def run(request: Request) -> Response:
+        mock: Mock = request.app.state.mock
+        started = time.perf_counter()
+        call = mock.journal.open(
+            at=mock.clock.now(),
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            service=service,
+            account_id=request.path_params.get("accountId"),
+            headers=dict(request.headers),
+            body=b"",
+        )
+        response = await _handle(request, mock, call, endpoint, service)
+        call.status = response.status_code
+        call.response_body = bytes(response.body[:4096]).decode("utf-8", errors="replace")
+        call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return response
+
+    return Route(path, run, methods=methods, name=f"{service}:{endpoint.__name__}")
+
+
+async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, service: str) -> Response:
+    try:
+        body = await _read_body(request, mock.settings.body_limit)
+        call.request_body = mock.journal_text(body)
+        fault = mock.faults.draw(service, call.account_id)
+        if fault is not None:
+            call.fault = fault.kind
+            call.outcome = "fault"
+            if fault.kind != "delay":
+                return _fault_response(fault.kind)
+            await mock.clock.sleep(fault.delay_seconds)
+        return await endpoint(Ctx(request, mock, call, body))
+    except ApiError as error:
+        call.outcome = "invalid" if error.status_code in (400, 413, 415) else "rejected"
+        call.explanation = error.mockcc()
+        return error_response(error)
+    except Exception as exc:  # the mock must never answer with a traceback
+        log.exception("mockcc internal error on %s %s", request.method, request.url.path)
+        call.outcome = "error"
+        internal = RestError(
+            f"mockcc internal error ({type(exc).__name__}); this is a mockcc bug, please report it",
+            status=500,
+            msg="Internal Server Error",
+            rule="internal",
+        )
+        call.explanation = internal.mockcc()
+        return error_response(internal)

@@ -1,0 +1,120 @@
+"""A bounded record of every inbound call, with what validation said about it.
+
+Tests and the console read it from ``/_mockcc/journal``. Secrets never enter it: tokens are cut
+to a recognisable tail and client secrets are replaced, whatever field they arrive in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+DEFAULT_LIMIT = 5000
+BODY_PREVIEW = 4096
+_SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
+_SECRET_PARAM = re.compile(r"(client_secret=)[^&\s]*")
+_SECRET_JSON = re.compile(r'("client_secret"\s*:\s*")[^"]*(")')
+
+
+def redact_token(value: str) -> str:
+    """Keep enough of a token to tell two apart, never enough to use it."""
+    return f"<redacted …{value[-6:]}>" if len(value) > 12 else "<redacted>"
+
+
+def redact_text(text: str) -> str:
+    """Hide client secrets in a query string, form body or JSON body."""
+    return _SECRET_JSON.sub(r"\1<redacted>\2", _SECRET_PARAM.sub(r"\1<redacted>", text))
+
+
+@dataclass(slots=True)
+class Call:
+    """One inbound HTTP call and how the mock answered it."""
+
+    id: int
+    at: float  # mock clock, epoch seconds
+    method: str
+    path: str
+    query: str
+    service: str  # csds, sentinel, idp, conversation, send, appinstall, swift, control, unmatched
+    account_id: str | None
+    request_headers: dict[str, str]
+    request_body: str
+    status: int = 0
+    response_body: str = ""
+    outcome: str = "ok"  # ok | invalid | rejected | fault | unmatched
+    explanation: JSON | None = None  # the mockcc explanation, when the mock refused the call
+    fault: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+    def as_dict(self) -> JSON:
+        return asdict(self)
+
+
+class Journal:
+    """The last ``limit`` calls, oldest dropped first; ``dropped`` counts what fell off."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = limit
+        self._calls: deque[Call] = deque(maxlen=limit)
+        self._ids = itertools.count(1)
+        self.dropped = 0
+
+    def open(
+        self,
+        *,
+        at: float,
+        method: str,
+        path: str,
+        query: str,
+        service: str,
+        account_id: str | None,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> Call:
+        clean = {k: redact_token(v) if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}
+        text = body[:BODY_PREVIEW].decode("utf-8", errors="replace")
+        call = Call(
+            id=next(self._ids),
+            at=at,
+            method=method,
+            path=path,
+            query=redact_text(query),
+            service=service,
+            account_id=account_id,
+            request_headers=clean,
+            request_body=redact_text(text),
+        )
+        if len(self._calls) == self.limit:
+            self.dropped += 1
+        self._calls.append(call)
+        return call
+
+    def clear(self) -> None:
+        self._calls.clear()
+        self.dropped = 0
+
+    def query(
+        self,
+        *,
+        service: str | None = None,
+        account_id: str | None = None,
+        outcome: str | None = None,
+        since_id: int = 0,
+        limit: int | None = None,
+    ) -> list[Call]:
+        """Calls matching every filter given, oldest first; ``limit`` keeps the newest."""
+        found = [
+            c
+            for c in self._calls
+            if c.id > since_id
+            and (service is None or c.service == service)
+            and (account_id is None or c.account_id == account_id)
+            and (outcome is None or c.outcome == outcome)
+        ]
+        return found[-limit:] if limit else found

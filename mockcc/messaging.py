@@ -1,0 +1,261 @@
+"""Conversations and their events: the rules of LivePerson's messaging service (UMS), no HTTP.
+
+Both the consumer side (the Send API) and the agent side (control plane, bots) change state only
+through ``Messaging``; every change is announced to the listeners (webhooks, bots) as a ``Change``,
+after the state is fully updated, so a listener never sees half a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockcc.clock import Clock
+from mockcc.ids import Ids
+from mockcc.state.models import Account, Conversation, Dialog, Event, Participant
+
+JSON = dict[str, Any]
+
+#: ttrDefName -> seconds to respond (LivePerson's defaults are per account; these are the mock's).
+TTR_SECONDS = {"URGENT": 300, "PRIORITIZED": 600, "NORMAL": 3600, "CUSTOM": 600}
+SEQUENCED_EVENTS = ("ContentEvent", "RichContentEvent", "AcceptStatusEvent")
+
+
+class RuleBroken(Exception):
+    """A LivePerson rule refused the action; ``msg`` is LivePerson's text, ``explanation`` mockcc's."""
+
+    def __init__(self, msg: str, explanation: str) -> None:
+        super().__init__(explanation)
+        self.msg = msg
+        self.explanation = explanation
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What just happened: a conversation changed (``event`` None) or an event was published."""
+
+    account: Account
+    conversation: Conversation
+    event: Event | None = None
+
+
+Listener = Callable[[Change], None]
+
+
+class Messaging:
+    """Owns the conversation lifecycle for every account."""
+
+    def __init__(self, clock: Clock, ids: Ids) -> None:
+        self._clock = clock
+        self._ids = ids
+        self.listeners: list[Listener] = []
+
+    def _announce(self, change: Change) -> None:
+        for listener in list(self.listeners):
+            listener(change)
+
+    def _touch(self, conversation: Conversation, *dialogs: Dialog) -> int:
+        now = self._clock.now_ms()
+        conversation.meta_data_last_update_ts = now
+        for dialog in dialogs:
+            dialog.meta_data_last_update_ts = now
+        return now
+
+    # -- consumer side -------------------------------------------------------------------------
+
+    def open_conflict(self, account: Account, consumer_id: str) -> str | None:
+        """LivePerson's refusal text if this consumer already has an open conversation."""
+        if consumer_id in account.open_by_consumer:
+            return (
+                f"Consumer request conversation failed: User {consumer_id} already has open conversation. "
+                "Can't open another one."
+            )
+        return None
+
+    def request_conversation(
+        self, account: Account, consumer_id: str, client_id: str, body: JSON, features: list[str]
+    ) -> Conversation:
+        """Open a conversation (cm.ConsumerRequestConversation); the caller checked ``open_conflict``."""
+        now = self._clock.now_ms()
+        conversation_id = self._ids.uuid()
+        ttr_name = body.get("ttrDefName") or "PRIORITIZED"
+        skill = body.get("skillId")
+        consumer = Participant(id=consumer_id, role="CONSUMER")
+        main = Dialog(
+            dialog_id=conversation_id,
+            dialog_type="MAIN",
+            creation_ts=now,
+            participants=[Participant(id=consumer_id, role="CONSUMER")],
+            meta_data_last_update_ts=now,
+        )
+        conversation = Conversation(
+            conversation_id=conversation_id,
+            account_id=account.account_id,
+            consumer_id=consumer_id,
+            client_id=client_id,
+            start_ts=now,
+            skill_id="-1" if skill is None else str(skill),
+            ttr={"ttrType": str(ttr_name), "value": TTR_SECONDS.get(str(ttr_name), 600)},
+            dialogs=[main],
+            participants=[consumer],
+            request=body,
+            meta_data_last_update_ts=now,
+            routed_ts=now,
+            features=features,
+        )
+        account.conversations[conversation_id] = conversation
+        account.open_by_consumer[consumer_id] = conversation_id
+        self._announce(Change(account, conversation))
+        return conversation
+
+    def publish(
+        self,
+        account: Account,
+        conversation: Conversation,
+        dialog: Dialog,
+        participant: Participant,
+        event: JSON,
+        *,
+        metadata: list[JSON] | None = None,
+        audience: str = "ALL",
+    ) -> Event:
+        """Publish one event into an open dialog; sequenced events take the dialog's next number."""
+        if dialog.state != "OPEN" or not conversation.is_open:
+            raise RuleBroken(
+                "Bad Request, Conversation is close",
+                f"dialog {dialog.dialog_id} of conversation {conversation.conversation_id} is closed",
+            )
+        if event.get("type") == "ChatStateEvent" and dialog.dialog_type == "POST_SURVEY":
+            raise RuleBroken("Bad Request", "ChatStateEvents are not accepted in a POST_SURVEY dialog")
+        sequenced = event.get("type") in SEQUENCED_EVENTS
+        published = Event(
+            dialog_id=dialog.dialog_id,
+            originator_id=participant.id,
+            role=participant.role,
+            event=event,
+            server_timestamp=self._clock.now_ms(),
+            sequence=dialog.take_sequence() if sequenced else None,
+            metadata=metadata,
+            message_audience=audience,
+        )
+        if sequenced:
+            dialog.events.append(published)
+        self._announce(Change(account, conversation, published))
+        return published
+
+    def next_sequence(self, dialog: Dialog) -> int:
+        """What a ChatStateEvent's response reports: the number the next sequenced event will take."""
+        return dialog.next_sequence
+
+    def close(self, account: Account, conversation: Conversation, by: str, *, survey: bool = False) -> None:
+        """Close the conversation's MAIN dialog (by CONSUMER, AGENT or SYSTEM); optionally open a survey."""
+        if not conversation.is_open or conversation.state != "OPEN":
+            raise RuleBroken(
+                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
+            )
+        now = self._touch(conversation, conversation.main)
+        self._close_dialog(conversation.main, by, "Closed by " + by.lower(), now)
+        conversation.state = "CLOSE"
+        conversation.close_reason = by
+        if survey:
+            bot = Participant(id=self._ids.uuid(), role="AGENT")
+            conversation.dialogs.append(
+                Dialog(
+                    dialog_id=self._ids.short(),
+                    dialog_type="POST_SURVEY",
+                    creation_ts=now,
+                    participants=[Participant(id=conversation.consumer_id, role="CONSUMER"), bot],
+                    meta_data_last_update_ts=now,
+                    meta_data={"appInstallId": self._ids.uuid()},
+                )
+            )
+        else:
+            self._finish(account, conversation, now)
+        self._announce(Change(account, conversation))
+
+    def close_dialog(self, account: Account, conversation: Conversation, dialog: Dialog, by: str, cause: str) -> None:
+        """DialogChange: close one dialog; closing the last open one ends the conversation."""
+        if dialog.state != "OPEN":
+            raise RuleBroken("Bad Request, Conversation is close", f"dialog {dialog.dialog_id} is already closed")
+        if dialog.dialog_type == "MAIN":
+            self.close(account, conversation, by)
+            return
+        now = self._touch(conversation, dialog)
+        self._close_dialog(dialog, by, cause, now)
+        if all(d.state == "CLOSE" for d in conversation.dialogs):
+            self._finish(account, conversation, now)
+        self._announce(Change(account, conversation))
+
+    def close_stage(self, account: Account, conversation: Conversation, by: str) -> None:
+        """Stage CLOSE: end the whole conversation, every dialog, skipping any survey."""
+        if not conversation.is_open:
+            raise RuleBroken(
+                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
+            )
+        now = self._touch(conversation, *conversation.dialogs)
+        for dialog in conversation.dialogs:
+            if dialog.state == "OPEN":
+                self._close_dialog(dialog, by, "Closed by " + by.lower(), now)
+        conversation.state = "CLOSE"
+        conversation.close_reason = conversation.close_reason or by
+        self._finish(account, conversation, now)
+        self._announce(Change(account, conversation))
+
+    def _close_dialog(self, dialog: Dialog, by: str, cause: str, now: int) -> None:
+        dialog.state = "CLOSE"
+        dialog.end_ts = now
+        dialog.closed_by = by
+        dialog.closed_cause = cause
+
+    def _finish(self, account: Account, conversation: Conversation, now: int) -> None:
+        conversation.stage = "CLOSE"
+        conversation.end_ts = now
+        if account.open_by_consumer.get(conversation.consumer_id) == conversation.conversation_id:
+            del account.open_by_consumer[conversation.consumer_id]
+
+    def set_ttr(self, account: Account, conversation: Conversation, ttr_type: str, value: int) -> None:
+        self._touch(conversation)
+        conversation.ttr = {"ttrType": ttr_type, "value": value}
+        self._announce(Change(account, conversation))
+
+    def set_csat(self, account: Account, conversation: Conversation, csat: JSON) -> None:
+        """CSATRate: allowed on a closed conversation (that is when the legacy survey is sent)."""
+        self._touch(conversation)
+        conversation.csat = csat
+        self._announce(Change(account, conversation))
+
+    # -- agent side ----------------------------------------------------------------------------
+
+    def join(self, account: Account, conversation: Conversation, agent_id: str, role: str = "ASSIGNED_AGENT") -> None:
+        """An agent accepts the ring (or a manager/reader joins): participants and MAIN dialog gain it."""
+        if not conversation.is_open or conversation.state != "OPEN":
+            raise RuleBroken(
+                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
+            )
+        if role == "ASSIGNED_AGENT" and (current := conversation.agent()) is not None:
+            if current.id == agent_id:
+                return
+            raise RuleBroken("Bad Request", f"agent {current.id} is already assigned; transfer first")
+        self._touch(conversation, conversation.main)
+        conversation.participants.append(Participant(id=agent_id, role=role))
+        conversation.main.participants.append(Participant(id=agent_id, role=role))
+        self._announce(Change(account, conversation))
+
+    def transfer(self, account: Account, conversation: Conversation, skill_id: str) -> None:
+        """Back to the queue or to another skill: the assigned agent leaves, the TTR restarts."""
+        if not conversation.is_open or conversation.state != "OPEN":
+            raise RuleBroken(
+                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
+            )
+        conversation.routed_ts = self._touch(conversation, conversation.main)
+        conversation.participants = [p for p in conversation.participants if p.role != "ASSIGNED_AGENT"]
+        conversation.main.participants = [p for p in conversation.main.participants if p.role != "ASSIGNED_AGENT"]
+        conversation.skill_id = skill_id
+        self._announce(Change(account, conversation))
+
+    def effective_ttr(self, conversation: Conversation) -> int:
+        """Epoch ms of the response deadline, counted from the last routing change; -1 once closed."""
+        if conversation.state == "CLOSE":
+            return -1
+        return conversation.routed_ts + int(conversation.ttr["value"]) * 1000

@@ -1,0 +1,114 @@
+"""The mock as one object: state, clock, tokens, journal, faults, webhooks and agents, wired.
+
+``create_app`` puts one ``Mock`` on ``app.state.mock``; every endpoint, the control plane and the
+scripted agents reach the same instance. ``reset`` returns it to its seed without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from mockcc.agent.bots import Bots
+from mockcc.agent.desk import AgentDesk
+from mockcc.clock import Clock
+from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
+from mockcc.faults import Faults
+from mockcc.ids import Ids
+from mockcc.journal import Journal, redact_text
+from mockcc.messaging import Change, Messaging
+from mockcc.services.appinstall import Bearers
+from mockcc.services.swift import FileStore
+from mockcc.settings import Settings
+from mockcc.state.models import Account, Installation
+from mockcc.tokens import TokenService
+from mockcc.webhooks.dispatcher import WebhookDispatcher
+from mockcc.webhooks.model import Notification, Subscription
+from mockcc.webhooks.notifications import conversation_change, messaging_event
+
+JSON = dict[str, Any]
+
+
+class Mock:
+    """Everything one running mock knows."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock(frozen=settings.frozen_clock)
+        self.ids = Ids(settings.random_seed)
+        self.tokens = TokenService(self.clock)
+        self.journal = Journal(settings.journal_limit)
+        self.faults = Faults(settings.random_seed)
+        self.messaging = Messaging(self.clock, self.ids)
+        self.files = FileStore(self.clock, self.ids)
+        self.bearers = Bearers()
+        self.dispatcher = WebhookDispatcher(
+            self.clock,
+            connect_timeout=settings.webhook_connect_timeout,
+            read_timeout=settings.webhook_read_timeout,
+            log_limit=settings.delivery_log_limit,
+        )
+        self.agents = AgentDesk(self.messaging, self.ids)
+        self.bots = Bots(self.agents, self.clock)
+        self.messaging.listeners.append(self._notify)
+        self.messaging.listeners.append(self.bots.on_change)
+        if settings.seed_doc is not None:
+            self.seed_doc: JSON = settings.seed_doc
+        elif settings.config is not None:
+            self.seed_doc = read_seed_file(settings.config)
+        else:
+            self.seed_doc = DEFAULT_SEED
+        self.accounts: dict[str, Account] = build_accounts(self.seed_doc, self.ids, int(self.clock.now()))
+
+    def reset(self, seed_doc: JSON | None = None) -> None:
+        """Back to the seed (or to a new one): state, journal, faults and webhook queues cleared."""
+        accounts = build_accounts(seed_doc or self.seed_doc, self.ids, int(self.clock.now()))
+        if seed_doc is not None:
+            self.seed_doc = seed_doc
+        self.accounts = accounts
+        self.journal.clear()
+        self.faults.clear()
+        self.files.clear()
+        self.dispatcher.reset()
+
+    async def settle(self, within: float = 5.0) -> bool:
+        """Wait until bots and webhook deliveries due at the current clock time have run."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            await asyncio.sleep(0)
+            if self.bots.idle() and await self.dispatcher.settle(max(0.0, deadline - loop.time())) and self.bots.idle():
+                return True
+            await asyncio.sleep(0.005)
+        return False
+
+    def journal_text(self, body: bytes) -> str:
+        return redact_text(body[:4096].decode("utf-8", errors="replace"))
+
+    def installation(self, account: Account, client_id: str) -> Installation | None:
+        return account.installations.get(client_id)
+
+    def subscription(self, account: Account, installation: Installation) -> Subscription:
+        return Subscription(
+            account_id=account.account_id,
+            client_id=installation.client_id,
+            client_secret=installation.client_secret,
+            webhooks=installation.webhooks,
+            signature_algorithm="sha256" if account.signature_algorithm == "sha256" else "sha1",
+            enabled=installation.enabled,
+        )
+
+    def _notify(self, change: Change) -> None:
+        """Every state change becomes the notification LivePerson would POST to the installation."""
+        conversation = change.conversation
+        installation = change.account.installations.get(conversation.client_id)
+        if installation is None:
+            return
+        if change.event is None:
+            key, body = conversation_change(conversation, self.messaging.effective_ttr(conversation))
+        else:
+            key, body = messaging_event(conversation, change.event)
+        self.dispatcher.publish(
+            self.subscription(change.account, installation),
+            Notification(event_key=key, conversation_id=conversation.conversation_id, body=body),
+        )

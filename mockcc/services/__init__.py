@@ -1,0 +1,1 @@
+"""One module (or package) per LivePerson service the mock plays, each exporting ``ROUTES``."""

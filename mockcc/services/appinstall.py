@@ -1,0 +1,190 @@
+"""App Installation API (accountConfigReadWrite) and the admin login (agentVep) that authorises it.
+
+Installations register webhook endpoints; creating one issues a client_id and client_secret that
+Sentinel then accepts. Updates and deletes need the ``If-Match`` revision, as in LivePerson's demo.
+Plain ``http://`` endpoints are accepted (so loopback tests work) with a warning in the journal.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.config import build_installation
+from mockcc.errors import RestError
+from mockcc.http import Ctx, route
+from mockcc.schemas import validate
+from mockcc.services.csds import SERVICES, base_uri
+from mockcc.state.models import Account, Installation
+
+JSON = dict[str, Any]
+
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "mockcc-admin"  # the mock's own documented test login
+EVENT_KEYS = (
+    "ms.MessagingEventNotification.ContentEvent",
+    "ms.MessagingEventNotification.RichContentEvent",
+    "ms.MessagingEventNotification.AcceptStatusEvent",
+    "ms.MessagingEventNotification.ChatStateEvent",
+    "cqm.ExConversationChangeNotification",
+)
+
+
+async def login(ctx: Ctx) -> Response:
+    account = ctx.account()
+    body = ctx.json()
+    user = body.get("username") if isinstance(body, dict) else None
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(user, str) or not isinstance(password, str):
+        raise RestError(
+            "username and password (strings) are required", path="$", rule="required", expected=["username", "password"]
+        )
+    if user != ADMIN_USER or not hmac.compare_digest(password, ADMIN_PASSWORD):
+        raise RestError(
+            f"wrong username or password (this mock's admin login is {ADMIN_USER} / {ADMIN_PASSWORD})",
+            status=401,
+            msg="Unauthorized",
+            rule="login",
+        )
+    bearer = secrets.token_hex(32)
+    ctx.mock.bearers.add(account.account_id, bearer)
+    host = base_uri(ctx)
+    uris = [{"service": s, "account": account.account_id, "baseURI": host} for s in SERVICES]
+    return JSONResponse({"bearer": bearer, "csdsCollectionResponse": {"baseURIs": uris}})
+
+
+def _admin(ctx: Ctx) -> Account:
+    ctx.require_version("v", "1.0")
+    account = ctx.account()
+    header = ctx.header("authorization") or ""
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not token or not ctx.mock.bearers.valid(account.account_id, token):
+        raise RestError(
+            "Authorization: Bearer <token> from POST /api/account/{accountId}/login is required",
+            status=401,
+            msg="Unauthorized",
+            path="$headers.authorization",
+            rule="bearer",
+        )
+    return account
+
+
+def _installation(ctx: Ctx, account: Account) -> Installation:
+    app_id = str(ctx.request.path_params["appId"])
+    found = account.installations.get(app_id) or next(
+        (i for i in account.installations.values() if i.app.get("id") == app_id), None
+    )
+    if found is None or found.app.get("deleted"):
+        raise RestError(
+            f"no app installation {app_id!r} in account {account.account_id}",
+            status=404,
+            msg="Not Found",
+            path="$path.appId",
+            rule="known-installation",
+        )
+    return found
+
+
+def _manifest(ctx: Ctx) -> JSON:
+    body = ctx.json()
+    if (violation := validate("appinstall/manifest", body)) is not None:
+        raise RestError.from_violation(violation)
+    assert isinstance(body, dict)  # noqa: S101 - the schema guarantees an object
+    hooks = body.get("capabilities", {}).get("webhooks", {})
+    for key in EVENT_KEYS:
+        endpoint = hooks.get(key, {}).get("endpoint", "")
+        if endpoint.startswith("http://"):
+            ctx.warn(f"{key}: endpoint {endpoint} is plain http; LivePerson requires https (the mock allows it)")
+    return body
+
+
+def _revision(ctx: Ctx, installation: Installation) -> None:
+    wanted = ctx.header("if-match")
+    if wanted is None:
+        raise RestError(
+            "If-Match with the installation's ac-revision is required",
+            status=412,
+            msg="Precondition Failed",
+            path="$headers.if-match",
+            rule="required",
+        )
+    if wanted.strip('"') != str(installation.revision):
+        raise RestError(
+            f"If-Match {wanted} is stale; the current ac-revision is {installation.revision}",
+            status=412,
+            msg="Precondition Failed",
+            path="$headers.if-match",
+            rule="const",
+            expected=str(installation.revision),
+        )
+
+
+def _one(installation: Installation, status: int = 200) -> JSONResponse:
+    return JSONResponse(installation.app, status_code=status, headers={"ac-revision": str(installation.revision)})
+
+
+async def list_installations(ctx: Ctx) -> Response:
+    account = _admin(ctx)
+    return JSONResponse([i.app for i in account.installations.values() if not i.app.get("deleted")])
+
+
+async def get_installation(ctx: Ctx) -> Response:
+    account = _admin(ctx)
+    return _one(_installation(ctx, account))
+
+
+async def create_installation(ctx: Ctx) -> Response:
+    account = _admin(ctx)
+    manifest = {k: v for k, v in _manifest(ctx).items() if k not in ("client_id", "client_secret", "id")}
+    installation = build_installation(manifest, ctx.mock.ids, int(ctx.mock.clock.now()))
+    account.installations[installation.client_id] = installation
+    return _one(installation, 201)
+
+
+async def update_installation(ctx: Ctx) -> Response:
+    account = _admin(ctx)
+    installation = _installation(ctx, account)
+    _revision(ctx, installation)
+    manifest = _manifest(ctx)
+    fixed = {k: installation.app[k] for k in ("id", "client_id", "client_secret", "client_id_issued_at")}
+    installation.app = {**installation.app, **manifest, **fixed, "deleted": False}
+    installation.revision += 1
+    return _one(installation)
+
+
+async def delete_installation(ctx: Ctx) -> Response:
+    account = _admin(ctx)
+    installation = _installation(ctx, account)
+    _revision(ctx, installation)
+    del account.installations[installation.client_id]
+    return JSONResponse({"id": installation.app["id"], "deleted": True})
+
+
+class Bearers:
+    """Admin bearer tokens issued by login, per account; the newest ``limit`` are kept."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = limit
+        self._tokens: dict[str, str] = {}
+
+    def add(self, account_id: str, token: str) -> None:
+        self._tokens[token] = account_id
+        while len(self._tokens) > self.limit:
+            del self._tokens[next(iter(self._tokens))]
+
+    def valid(self, account_id: str, token: str) -> bool:
+        return self._tokens.get(token) == account_id
+
+
+_BASE = "/api/account/{accountId}/configuration/app-install/installations"
+ROUTES = [
+    route("/api/account/{accountId}/login", login, service="agentvep", methods=["POST"]),
+    route(_BASE, list_installations, service="appinstall", methods=["GET"]),
+    route(_BASE, create_installation, service="appinstall", methods=["POST"]),
+    route(_BASE + "/{appId}", get_installation, service="appinstall", methods=["GET"]),
+    route(_BASE + "/{appId}", update_installation, service="appinstall", methods=["PUT"]),
+    route(_BASE + "/{appId}", delete_installation, service="appinstall", methods=["DELETE"]),
+]

@@ -1,0 +1,61 @@
+"""CSDS (Domain API): every service's baseURI is this mock's own host:port.
+
+A connector that finds its hosts through CSDS, as it must, then talks only to the mock.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.errors import RestError
+from mockcc.http import Ctx, route
+
+#: The CSDS service names the mock answers (LivePerson's exact, case-sensitive names).
+SERVICES = (
+    "asyncMessagingEnt",
+    "sentinel",
+    "idp",
+    "accountConfigReadWrite",
+    "accountConfigReadOnly",
+    "swift",
+    "agentVep",
+)
+
+
+def base_uri(ctx: Ctx) -> str:
+    """A bare host[:port], no scheme, like LivePerson's: configured, or the Host we were reached at."""
+    configured = ctx.mock.settings.public_host
+    return configured or ctx.request.headers.get("host") or f"{ctx.mock.settings.host}:{ctx.mock.settings.port}"
+
+
+async def all_services(ctx: Ctx) -> Response:
+    ctx.require_version("version", "1.0")
+    account = ctx.account()
+    host = base_uri(ctx)
+    uris = [{"service": s, "account": account.account_id, "baseURI": host} for s in SERVICES]
+    return JSONResponse({"baseURIs": uris})
+
+
+async def one_service(ctx: Ctx) -> Response:
+    ctx.require_version("version", "1.0")
+    account = ctx.account()
+    name = str(ctx.request.path_params["serviceName"])
+    if name not in SERVICES:
+        raise RestError(
+            f"CSDS has no service {name!r} in this mock; it serves {', '.join(SERVICES)}",
+            status=404,
+            msg="Not Found",
+            path="$path.serviceName",
+            rule="enum",
+            expected=list(SERVICES),
+        )
+    return JSONResponse({"service": name, "account": account.account_id, "baseURI": base_uri(ctx)})
+
+
+_BASE = "/api/account/{accountId}/service"
+ROUTES = [
+    route(f"{_BASE}/baseURI.json", all_services, service="csds", methods=["GET"]),
+    route(f"{_BASE}/baseURI", all_services, service="csds", methods=["GET"]),
+    route(f"{_BASE}/{{serviceName}}/baseURI.json", one_service, service="csds", methods=["GET"]),
+    route(f"{_BASE}/{{serviceName}}/baseURI", one_service, service="csds", methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""The Send API (asyncMessagingEnt): CONVERSATION and SEND, and the token checks before them."""

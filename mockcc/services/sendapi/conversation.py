@@ -1,0 +1,150 @@
+"""CONVERSATION: a batch of SetUserProfile, ConsumerRequestConversation and an optional first message.
+
+Items are handled in order and answered in order, ``reqId`` echoing each ``id`` verbatim. A schema
+violation anywhere refuses the whole batch before anything is applied; a consumer who already has
+an open conversation gets LivePerson's HTTP 400 with the per-item array (the profile still set).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.errors import RestError
+from mockcc.http import Ctx, route
+from mockcc.messaging import RuleBroken
+from mockcc.schemas import validate
+from mockcc.services.sendapi.auth import Caller, authenticate
+
+JSON = dict[str, Any]
+
+PROFILE_OK = {"msg": "OK User Profile set successfully"}
+
+
+def client_features(ctx: Ctx) -> list[str]:
+    """``features`` of the optional Client-Properties header (a JSON string)."""
+    raw = ctx.header("client-properties")
+    if not raw:
+        return []
+    try:
+        props = json.loads(raw)
+    except ValueError:
+        raise RestError(
+            "the Client-Properties header is not JSON", path="$headers.client-properties", rule="json"
+        ) from None
+    if (violation := validate("sendapi/client-properties", props)) is not None:
+        raise RestError(
+            violation.message,
+            path="$headers.client-properties" + violation.path[1:],
+            rule=violation.rule,
+            expected=violation.expected,
+        )
+    return [str(f) for f in props.get("features", [])]
+
+
+def check_order(items: list[JSON]) -> None:
+    """One ConsumerRequestConversation, SetUserProfile (if any) before it, a PublishEvent (if any) after."""
+    types = [item["type"] for item in items]
+    if types.count("cm.ConsumerRequestConversation") != 1:
+        raise RestError(
+            "the batch needs exactly one cm.ConsumerRequestConversation",
+            rule="conversation-order",
+            expected=["userprofile.SetUserProfile", "cm.ConsumerRequestConversation", "ms.PublishEvent"],
+        )
+    at = types.index("cm.ConsumerRequestConversation")
+    for i, kind in enumerate(types):
+        if (kind == "userprofile.SetUserProfile" and i > at) or (kind == "ms.PublishEvent" and i < at):
+            raise RestError(
+                f"{kind} at $[{i}] is out of order: SetUserProfile comes first, "
+                "ConsumerRequestConversation second, an optional PublishEvent last",
+                path=f"$[{i}].type",
+                rule="conversation-order",
+            )
+        if types.count(kind) > 1:
+            raise RestError(
+                f"{kind} appears more than once in the batch", path=f"$[{i}].type", rule="conversation-order"
+            )
+
+
+def _check_brand(caller: Caller, body: JSON, index: int) -> None:
+    brand = body.get("brandId")
+    if brand is not None and str(brand) != caller.account.account_id:
+        raise RestError(
+            f"brandId {brand!r} is not this account ({caller.account.account_id})",
+            path=f"$[{index}].body.brandId",
+            rule="const",
+            expected=caller.account.account_id,
+        )
+
+
+async def create_conversation(ctx: Ctx) -> Response:
+    ctx.require_version("v", "3")
+    account = ctx.account()
+    caller = authenticate(ctx, account)
+    features = client_features(ctx)
+    items = ctx.json()
+    if (violation := validate("sendapi/conversation-request", items)) is not None:
+        raise RestError.from_violation(violation)
+    assert isinstance(items, list)  # noqa: S101 - the schema guarantees an array
+    check_order(items)
+    for i, item in enumerate(items):
+        if item["type"] == "cm.ConsumerRequestConversation":
+            _check_brand(caller, item["body"], i)
+
+    results: list[JSON] = []
+    failed = False
+    conversation = None
+    for item in items:
+        kind, req_id = item["type"], item.get("id")
+        if kind == "userprofile.SetUserProfile":
+            caller.consumer.profile = item["body"]
+            results.append({"code": "OK", "body": PROFILE_OK, "reqId": req_id})
+        elif kind == "cm.ConsumerRequestConversation":
+            conflict = ctx.mock.messaging.open_conflict(account, caller.consumer.lp_consumer_id)
+            if conflict:
+                failed = True
+                ctx.call.explanation = {
+                    "explanation": "this consumer already has an open conversation; close it first or keep using it",
+                    "path": "$",
+                    "rule": "one-open-conversation",
+                }
+                results.append({"code": "BAD_REQUEST", "body": {"msg": conflict}, "reqId": req_id})
+                continue
+            conversation = ctx.mock.messaging.request_conversation(
+                account, caller.consumer.lp_consumer_id, caller.installation.client_id, item["body"], features
+            )
+            results.append({"code": "OK", "body": {"conversationId": conversation.conversation_id}, "reqId": req_id})
+        elif conversation is None:  # the legacy first message, after a refused request
+            results.append({"code": "BAD_REQUEST", "body": {"msg": "Bad Request"}, "reqId": req_id})
+        else:
+            consumer = conversation.participants[0]
+            try:
+                event = ctx.mock.messaging.publish(
+                    account,
+                    conversation,
+                    conversation.main,
+                    consumer,
+                    item["body"]["event"],
+                    metadata=item.get("metadata"),
+                )
+            except RuleBroken as broken:
+                failed = True
+                results.append({"code": "BAD_REQUEST", "body": {"msg": broken.msg}, "reqId": req_id})
+                continue
+            seq = event.sequence if event.sequence is not None else ctx.mock.messaging.next_sequence(conversation.main)
+            results.append({"code": "OK", "body": {"sequence": seq}, "reqId": req_id})
+    if failed:
+        ctx.call.outcome = "rejected"
+    return JSONResponse(results, status_code=400 if failed else 200)
+
+
+ROUTES = [
+    route(
+        "/api/account/{accountId}/messaging/consumer/conversation",
+        create_conversation,
+        service="conversation",
+        methods=["POST"],
+    ),
+]

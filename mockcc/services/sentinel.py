@@ -1,0 +1,82 @@
+"""Sentinel: OAuth 2.0 client credentials -> a real RS256 AppJWT, valid one hour of mock time.
+
+Credentials are read from the form body or the query string (LivePerson's own demo sends them in
+the query with an empty form body); both are accepted, as the real service does.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qs
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.errors import OAuthError
+from mockcc.http import Ctx, route
+
+
+def _params(ctx: Ctx) -> dict[str, str]:
+    """Query parameters overlaid by form fields (the form wins where both are given)."""
+    params = dict(ctx.request.query_params.items())
+    ctype = (ctx.header("content-type") or "").split(";")[0].strip().lower()
+    if ctx.body.strip():
+        if ctype not in ("", "application/x-www-form-urlencoded"):
+            raise OAuthError(
+                "invalid_request",
+                f"the token request body must be application/x-www-form-urlencoded (got {ctype})",
+                path="$headers.content-type",
+            )
+        try:
+            form = parse_qs(ctx.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise OAuthError("invalid_request", "the form body is not UTF-8") from None
+        params.update({k: v[-1] for k, v in form.items()})
+    return params
+
+
+async def app_token(ctx: Ctx) -> Response:
+    is_v1 = "/v2/" not in ctx.request.url.path
+    params = _params(ctx)
+    if is_v1 and not params.get("v"):
+        raise OAuthError("invalid_request", "query parameter v is required (v=1.0)", path="$query.v")
+    grant = params.get("grant_type")
+    if grant != "client_credentials":
+        raise OAuthError(
+            "unsupported_grant_type" if grant else "invalid_request",
+            f"grant_type must be client_credentials (got {grant!r})",
+            path="$.grant_type",
+        )
+    client_id, secret = params.get("client_id"), params.get("client_secret")
+    if not client_id or not secret:
+        missing = "client_id" if not client_id else "client_secret"
+        raise OAuthError(
+            "invalid_request",
+            f"{missing} is missing: send it in the form body or the query string",
+            path=f"$.{missing}",
+        )
+    account = ctx.account()
+    installation = account.installations.get(client_id)
+    if installation is None or not hmac.compare_digest(installation.client_secret, secret):
+        raise OAuthError(
+            "invalid_client",
+            f"no app installation of account {account.account_id} has this client_id and client_secret",
+            status=401,
+            path="$.client_id",
+        )
+    if not installation.enabled:
+        raise OAuthError("invalid_client", f"app installation {client_id} is disabled or deleted", status=401)
+    token = ctx.mock.tokens.issue_app_jwt(account.account_id, client_id)
+    return JSONResponse(
+        {"access_token": token, "token_type": "Bearer"}, headers={"content-type": "application/json;charset=utf-8"}
+    )
+
+
+async def jwks(ctx: Ctx) -> Response:
+    return JSONResponse(ctx.mock.tokens.jwks())
+
+
+ROUTES = [
+    route("/sentinel/api/account/{accountId}/app/token", app_token, service="sentinel", methods=["POST"]),
+    route("/sentinel/api/v2/account/{accountId}/app/token", app_token, service="sentinel", methods=["POST"]),
+    route("/sentinel/well-known/jwks", jwks, service="sentinel", methods=["GET"]),
+]

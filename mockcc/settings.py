@@ -1,0 +1,29 @@
+"""How a mock instance is set up: network, limits, clock. Frozen; no globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: The host[:port] CSDS hands out as every baseURI; None = the Host the client used to reach us.
+    public_host: str | None = None
+    config: Path | None = None
+    seed_doc: dict[str, Any] | None = field(default=None, compare=False)
+    #: Whole request bodies over this are refused with 413 before they are parsed.
+    body_limit: int = 1 << 20
+    #: LivePerson's limit on one Send API request object, in characters.
+    send_limit: int = 5000
+    journal_limit: int = 5000
+    delivery_log_limit: int = 10_000
+    webhook_connect_timeout: float = 5.0
+    webhook_read_timeout: float = 5.0
+    #: Freeze the clock (tests): time moves only through /_mockcc/clock/advance.
+    frozen_clock: bool = False
+    #: Seed for every id and every random fault, so a run repeats exactly.
+    random_seed: int | None = None

@@ -1,0 +1,1 @@
+"""The mock's in-memory state: accounts, app installations, consumers, conversations."""

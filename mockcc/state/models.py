@@ -1,0 +1,138 @@
+"""State records. Attribute names are Python's; the wire names live in the builders only.
+
+``Dialog.next_sequence`` is the one counter LivePerson shares between consumer and agent events
+(ContentEvent, RichContentEvent, AcceptStatusEvent) in a dialog; ChatStateEvents take no number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Installation:
+    """An app installation: LivePerson's app object kept verbatim, plus its ``ac-revision``."""
+
+    app: JSON
+    revision: int = 1
+
+    @property
+    def client_id(self) -> str:
+        return str(self.app["client_id"])
+
+    @property
+    def client_secret(self) -> str:
+        return str(self.app["client_secret"])
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app.get("enabled", True)) and not bool(self.app.get("deleted", False))
+
+    @property
+    def webhooks(self) -> JSON:
+        hooks = self.app.get("capabilities", {}).get("webhooks", {})
+        return hooks if isinstance(hooks, dict) else {}
+
+
+@dataclass(slots=True)
+class Consumer:
+    """A consumer known to the IdP: its external id, participant id and last profile (SDEs)."""
+
+    lp_consumer_id: str
+    ext_consumer_id: str
+    profile: JSON = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Participant:
+    id: str
+    role: str  # CONSUMER, ASSIGNED_AGENT, AGENT, MANAGER, READER, CONTROLLER
+    state: str = "ACTIVE"
+
+
+@dataclass(slots=True)
+class Event:
+    """One messaging event in a dialog, as published by its originator."""
+
+    dialog_id: str
+    originator_id: str
+    role: str
+    event: JSON  # LivePerson's event object verbatim: {"type": "ContentEvent", ...}
+    server_timestamp: int
+    sequence: int | None  # None for ChatStateEvent
+    metadata: list[JSON] | None = None
+    message_audience: str = "ALL"
+
+
+@dataclass(slots=True)
+class Dialog:
+    dialog_id: str
+    dialog_type: str  # MAIN or POST_SURVEY
+    creation_ts: int
+    participants: list[Participant]
+    state: str = "OPEN"
+    end_ts: int | None = None
+    meta_data_last_update_ts: int = 0
+    closed_by: str | None = None
+    closed_cause: str | None = None
+    meta_data: JSON | None = None
+    next_sequence: int = 0
+    events: list[Event] = field(default_factory=list)
+
+    def take_sequence(self) -> int:
+        seq = self.next_sequence
+        self.next_sequence += 1
+        return seq
+
+
+@dataclass(slots=True)
+class Conversation:
+    conversation_id: str
+    account_id: str
+    consumer_id: str
+    client_id: str  # the app installation that opened it; its webhooks hear about it
+    start_ts: int
+    skill_id: str
+    ttr: JSON  # {"ttrType": ..., "value": seconds}
+    dialogs: list[Dialog]
+    participants: list[Participant]
+    request: JSON  # the ConsumerRequestConversation body, verbatim
+    state: str = "OPEN"
+    stage: str = "OPEN"
+    close_reason: str | None = None
+    end_ts: int | None = None
+    meta_data_last_update_ts: int = 0
+    routed_ts: int = 0  # when the TTR clock last started (creation, transfer): effectiveTTR counts from it
+    csat: JSON | None = None
+    features: list[str] = field(default_factory=list)
+
+    @property
+    def main(self) -> Dialog:
+        return self.dialogs[0]
+
+    def dialog(self, dialog_id: str) -> Dialog | None:
+        return next((d for d in self.dialogs if d.dialog_id == dialog_id), None)
+
+    def agent(self) -> Participant | None:
+        return next((p for p in self.participants if p.role == "ASSIGNED_AGENT"), None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage == "OPEN"
+
+
+@dataclass(slots=True)
+class Account:
+    """Everything one brand (account) has in the mock."""
+
+    account_id: str
+    installations: dict[str, Installation] = field(default_factory=dict)  # client_id -> installation
+    consumers: dict[str, Consumer] = field(default_factory=dict)  # lp_consumer_id -> consumer
+    conversations: dict[str, Conversation] = field(default_factory=dict)  # conversation id -> conversation
+    open_by_consumer: dict[str, str] = field(default_factory=dict)  # lp_consumer_id -> open conversation id
+    agent: JSON = field(default_factory=lambda: {"type": "none"})  # the scripted agent for this account
+    skill_agents: dict[str, JSON] = field(default_factory=dict)  # skillId -> scripted agent
+    signature_algorithm: str = "sha1"

@@ -1,0 +1,120 @@
+"""AppJWTs and ConsumerJWSs: real RS256 tokens, checked the way the Send API checks them.
+
+One RSA key per mock process signs both kinds (LivePerson's v1 AppJWTs are signed with a static
+key whose ``kid`` is ``appjwt-13-05-17``); its public half is served as a JWKS by Sentinel.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mockcc.clock import Clock
+
+KID = "appjwt-13-05-17"
+APPJWT_LIFETIME = 3600
+SCOPE = "msg.consumer"
+ISSUER = "Sentinel"
+
+
+class TokenInvalid(Exception):
+    """The token is malformed, badly signed or expired; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppJwt:
+    """The claims the Send API relies on, read from a verified AppJWT."""
+
+    aud: str
+    azp: str
+    scope: str
+    iss: str
+    iat: int
+    exp: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerJws:
+    """The claims of a verified ConsumerJWS."""
+
+    account_id: str
+    ext_consumer_id: str
+    lp_consumer_id: str
+
+
+def _b64(n: int) -> str:
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class TokenService:
+    """Issues and verifies both token kinds against the mock's clock."""
+
+    def __init__(self, clock: Clock, key: rsa.RSAPrivateKey | None = None) -> None:
+        self._clock = clock
+        self._key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._public = self._key.public_key()
+
+    def jwks(self) -> dict[str, Any]:
+        """The public key as a JWK Set, for ``/sentinel/well-known/jwks``."""
+        numbers = self._public.public_numbers()
+        jwk = {"kty": "RSA", "kid": KID, "use": "sig", "alg": "RS256", "n": _b64(numbers.n), "e": _b64(numbers.e)}
+        return {"keys": [jwk]}
+
+    def issue_app_jwt(self, account_id: str, client_id: str) -> str:
+        iat = int(self._clock.now())
+        claims = {
+            "aud": account_id,
+            "azp": client_id,
+            "scope": SCOPE,
+            "iss": ISSUER,
+            "exp": iat + APPJWT_LIFETIME,
+            "iat": iat,
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KID, "typ": "JWT"})
+
+    def issue_consumer_jws(self, account_id: str, ext_consumer_id: str, lp_consumer_id: str) -> str:
+        claims = {"account_id": account_id, "ext_consumer_id": ext_consumer_id, "lp_consumer_id": lp_consumer_id}
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KID, "typ": "JWT"})
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self._public, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
+            )
+        except jwt.InvalidTokenError as exc:
+            raise TokenInvalid(f"not a token signed by this mock ({exc})") from exc
+        return claims
+
+    def read_app_jwt(self, token: str) -> AppJwt:
+        """Verify the signature and expiry; return the claims (their values are the caller's to check)."""
+        claims = self._decode(token)
+        exp = claims.get("exp")
+        if not isinstance(exp, int):
+            raise TokenInvalid("the AppJWT has no integer exp claim")
+        now = self._clock.now()
+        if now >= exp:
+            raise TokenInvalid(f"the AppJWT expired at {exp} and the mock clock reads {int(now)}")
+        return AppJwt(
+            aud=str(claims.get("aud", "")),
+            azp=str(claims.get("azp", "")),
+            scope=str(claims.get("scope", "")),
+            iss=str(claims.get("iss", "")),
+            iat=int(claims.get("iat", 0)),
+            exp=exp,
+        )
+
+    def read_consumer_jws(self, token: str) -> ConsumerJws:
+        claims = self._decode(token)
+        try:
+            return ConsumerJws(
+                account_id=str(claims["account_id"]),
+                ext_consumer_id=str(claims["ext_consumer_id"]),
+                lp_consumer_id=str(claims["lp_consumer_id"]),
+            )
+        except KeyError as exc:
+            raise TokenInvalid(f"the ConsumerJWS lacks the {exc.args[0]} claim") from exc

@@ -1,0 +1,200 @@
+"""One delivery attempt: apply any armed fault, POST the signed bytes, log what happened.
+
+Retry policy lives elsewhere (``fixed.py``, ``retention.py``); this module only knows how to send
+one event once and report whether LivePerson would call that a success (200 or 201 only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from mockcc.webhooks.activity import Activity, Gate
+from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
+from mockcc.webhooks.log import DeliveryLog
+from mockcc.webhooks.model import Notification, Route, Subscription
+from mockcc.webhooks.signing import sign
+
+SUCCESS_STATUSES = frozenset({200, 201})
+_RESERVED = frozenset(
+    {"content-type", "x-liveperson-account-id", "x-liveperson-client-id", "x-liveperson-signature"}
+    | {"host", "content-length", "transfer-encoding"}
+)
+REDACTED = "<redacted>"
+
+
+class Outcome(enum.Enum):
+    """What an attempt means for the retry policy."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CONSUMED = "consumed"  # a fault swallowed it: no retry, nothing more to do
+    HELD = "held"  # a reorder fault holds it: call ``Deliverer.resume`` to finish it
+
+
+@dataclass(slots=True, eq=False)
+class Pending:
+    """One event on its way: the exact body bytes are fixed at publish time."""
+
+    event_id: int
+    subscription: Subscription
+    notification: Notification
+    route: Route
+    body: bytes
+    published_at: float
+    attempts: int = 0
+    hold: Gate | None = field(default=None, repr=False)
+
+    @property
+    def conversation_id(self) -> str:
+        """The unit of ordering."""
+        return self.notification.conversation_id
+
+    def log(
+        self, log: DeliveryLog, outcome: str, at: float, *, reason: str | None = None, fault: str | None = None
+    ) -> None:
+        """Record a non-HTTP entry (stored, dropped, fault) for this event."""
+        log.record(
+            self.subscription,
+            self.notification,
+            outcome,
+            at=at,
+            event_id=self.event_id,
+            attempt=self.attempts,
+            url=self.route.url,
+            reason=reason,
+            fault=fault,
+        )
+
+
+@dataclass(slots=True)
+class _Hold:
+    event_id: int
+    gate: Gate
+    timer: asyncio.Task[None]
+
+
+class Deliverer:
+    """Sends events through one shared ``httpx.AsyncClient`` and injects faults on the way."""
+
+    def __init__(
+        self, activity: Activity, log: DeliveryLog, faults: FaultBook, client: Callable[[], httpx.AsyncClient]
+    ) -> None:
+        self._activity = activity
+        self._log = log
+        self._faults = faults
+        self._client = client
+        self._holds: dict[str, _Hold] = {}
+
+    @property
+    def held(self) -> int:
+        """Events currently held back by a reorder fault."""
+        return len(self._holds)
+
+    async def attempt(self, pending: Pending) -> Outcome:
+        """One attempt (numbered in ``pending.attempts``), faults included."""
+        pending.attempts += 1
+        url = pending.route.url
+        fault = self._faults.draw(url, can_reorder=url not in self._holds)
+        kind = fault.kind if fault else None
+        if fault is not None and kind in ("drop", "reorder", "delay"):
+            now = self._activity.clock.now()
+            pending.log(self._log, f"fault:{kind}", now, fault=kind)
+            if kind == "drop":
+                return Outcome.CONSUMED
+            if kind == "reorder":
+                self._hold(pending, fault, now)
+                return Outcome.HELD
+            await self._activity.sleep_until(now + fault.delay_seconds)
+        outcome = await self._post(pending, corrupt=kind == "corrupt_signature")
+        if kind == "duplicate":
+            await self._post(pending, label="fault:duplicate")
+        return outcome
+
+    async def resume(self, pending: Pending) -> Outcome:
+        """Finish a HELD event: wait until its successor went out (or the hold expired), then POST."""
+        if pending.hold is not None:
+            await pending.hold.wait()
+            pending.hold = None
+        return await self._post(pending)
+
+    def release_all(self) -> None:
+        """Let every held event go (faults cleared)."""
+        for url in list(self._holds):
+            self._release(url, None)
+
+    def _hold(self, pending: Pending, fault: WebhookFault, now: float) -> None:
+        gate = Gate(self._activity)
+        pending.hold = gate
+        limit = fault.delay_seconds or DEFAULT_REORDER_HOLD
+        url = pending.route.url
+        timer = self._activity.spawn(self._expire(url, pending.event_id, now + limit))
+        self._holds[url] = _Hold(pending.event_id, gate, timer)
+
+    async def _expire(self, url: str, event_id: int, deadline: float) -> None:
+        await self._activity.sleep_until(deadline)
+        hold = self._holds.get(url)
+        if hold is not None and hold.event_id == event_id:
+            del self._holds[url]
+            hold.gate.open()
+
+    def _release(self, url: str, sender_id: int | None) -> None:
+        hold = self._holds.get(url)
+        if hold is None or hold.event_id == sender_id:
+            return
+        del self._holds[url]
+        hold.timer.cancel()
+        hold.gate.open()
+
+    def _headers(self, pending: Pending, *, corrupt: bool) -> list[tuple[str, str]]:
+        sub = pending.subscription
+        secret = sub.client_secret + ("\x00corrupt" if corrupt else "")
+        headers = [
+            ("Content-Type", "application/json"),
+            ("X-Liveperson-Account-Id", sub.account_id),
+            ("X-Liveperson-Client-Id", sub.client_id),
+            ("X-Liveperson-Signature", sign(pending.body, secret, sub.signature_algorithm)),
+        ]
+        headers += [(name, value) for name, value in pending.route.headers if name.lower() not in _RESERVED]
+        return headers
+
+    async def _post(self, pending: Pending, *, corrupt: bool = False, label: str | None = None) -> Outcome:
+        headers = self._headers(pending, corrupt=corrupt)
+        url = pending.route.url
+        at = self._activity.clock.now()
+        started = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self._client().post(url, content=pending.body, headers=headers)
+            status = response.status_code
+        except Exception as exc:  # any transport or URL problem is a failed delivery, never a crash
+            text = str(exc)
+            error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        latency = round((time.perf_counter() - started) * 1000, 3)
+        ok = status in SUCCESS_STATUSES
+        if label is None and corrupt:
+            label = "fault:corrupt_signature"
+        secret = pending.subscription.client_secret
+        self._log.record(
+            pending.subscription,
+            pending.notification,
+            label or ("delivered" if ok else "failed"),
+            at=at,
+            event_id=pending.event_id,
+            attempt=pending.attempts,
+            url=url,
+            headers={k: (REDACTED if secret and secret in v else v) for k, v in headers},
+            body=pending.body.decode("ascii", errors="replace"),
+            status=status,
+            latency_ms=latency,
+            error=error,
+            fault=label.removeprefix("fault:") if label else None,
+        )
+        self._release(url, pending.event_id)
+        return Outcome.DELIVERED if ok else Outcome.FAILED

@@ -1,0 +1,243 @@
+"""The Webhooks service of the mock: routes notifications, POSTs them signed, retries like LivePerson.
+
+``publish`` is synchronous and only schedules work, so request handlers never wait on a connector.
+Timers sleep on the mock ``Clock``; tests move it with ``advance`` and then ``await settle()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from mockcc.clock import Clock
+from mockcc.webhooks.activity import Activity
+from mockcc.webhooks.delivery import Deliverer, Pending
+from mockcc.webhooks.faults import FaultBook, WebhookFault
+from mockcc.webhooks.fixed import FixedRetries
+from mockcc.webhooks.log import DeliveryLog
+from mockcc.webhooks.model import Notification, Subscription, retention_time, route
+from mockcc.webhooks.retention import Retention
+from mockcc.webhooks.signing import encode
+
+
+@dataclass(slots=True, eq=False)
+class _Installation:
+    subscription: Subscription  # the latest snapshot seen (events keep their own)
+    fixed: FixedRetries | None = None
+    retention: Retention | None = None
+
+
+class _Engine:
+    """Everything ``reset()`` forgets: tasks, installations, log, faults."""
+
+    def __init__(self, clock: Clock, log_limit: int, store_limit: int, client: Callable[[], httpx.AsyncClient]) -> None:
+        self.activity = Activity(clock)
+        self.log = DeliveryLog(log_limit)
+        self.faults = FaultBook()
+        self.deliverer = Deliverer(self.activity, self.log, self.faults, client)
+        self.installations: dict[tuple[str, str], _Installation] = {}
+        self.store_limit = store_limit
+        self.published = 0
+
+    def installation(self, subscription: Subscription) -> _Installation:
+        found = self.installations.get(subscription.key)
+        if found is None:
+            found = self.installations[subscription.key] = _Installation(subscription)
+        found.subscription = subscription
+        return found
+
+    def fixed(self, inst: _Installation) -> FixedRetries:
+        if inst.fixed is None:
+            inst.fixed = FixedRetries(self.activity, self.log, self.deliverer, self.store_limit)
+        return inst.fixed
+
+    def retention(self, inst: _Installation) -> Retention:
+        if inst.retention is None:
+            inst.retention = Retention(self.activity, self.log, self.deliverer, self.store_limit)
+        return inst.retention
+
+
+class WebhookDispatcher:
+    """Delivers webhook notifications to connectors with LivePerson's routing, signing and retries."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 5.0,
+        log_limit: int = 10_000,
+        store_limit: int = 100_000,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool | ssl.SSLContext = True,
+        max_connections: int = 100,
+    ) -> None:
+        self._clock = clock
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._log_limit = max(1, log_limit)
+        self._store_limit = max(1, store_limit)
+        self._transport = transport
+        self._verify = verify
+        self._max_connections = max_connections
+        self._http: httpx.AsyncClient | None = None
+        self._closed = False
+        self._engine = self._new_engine()
+
+    def _new_engine(self) -> _Engine:
+        return _Engine(self._clock, self._log_limit, self._store_limit, self._client)
+
+    def _client(self) -> httpx.AsyncClient:
+        """The one shared client, created on first use; it sends only the headers we set."""
+        if self._http is None or self._http.is_closed:
+            timeout = httpx.Timeout(
+                connect=self._connect_timeout, read=self._read_timeout, write=self._read_timeout, pool=None
+            )
+            self._http = httpx.AsyncClient(
+                timeout=timeout,
+                transport=self._transport,
+                verify=self._verify,
+                limits=httpx.Limits(max_connections=self._max_connections),
+                follow_redirects=False,
+                trust_env=False,  # a CI proxy must not intercept calls to the connector
+            )
+            for name in list(self._http.headers):
+                del self._http.headers[name]
+        return self._http
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the HTTP client (Starlette lifespan startup)."""
+        self._closed = False
+        self._client()
+
+    async def aclose(self) -> None:
+        """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""
+        self._closed = True
+        tasks = self._engine.activity.cancel_all()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def settle(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109 - the lead's interface
+        """Wait (wall time) until nothing is in flight and nothing is due at the mock clock's now."""
+        return await self._engine.activity.wait_idle(timeout)
+
+    def reset(self) -> None:
+        """Forget queues, states, log and faults (control-plane reset); pending work is cancelled."""
+        self._engine.activity.cancel_all()
+        self._engine = self._new_engine()
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def publish(self, subscription: Subscription, notification: Notification) -> None:
+        """Schedule delivery of one notification; never waits. Must run inside the event loop."""
+        engine = self._engine
+        now = self._clock.now()
+        inst = engine.installation(subscription)
+        engine.published += 1
+        reason: str | None = None
+        target = route(subscription, notification.event_key)
+        if self._closed:
+            reason = "dispatcher closed"
+        elif not subscription.enabled:
+            reason = "installation disabled"
+        elif target is None:
+            reason = "no endpoint for event key"
+        if reason is not None or target is None:
+            outcome = "dropped" if self._closed else "unrouted"
+            engine.log.record(subscription, notification, outcome, at=now, event_id=None, reason=reason)
+            return
+        try:
+            body = encode(notification.body)
+        except (TypeError, ValueError) as exc:
+            engine.log.record(
+                subscription, notification, "dropped", at=now, event_id=None, url=target.url, reason=f"not JSON: {exc}"
+            )
+            return
+        pending = Pending(engine.published, subscription, notification, target, body, now)
+        if retention_time(subscription) is not None:
+            engine.retention(inst).publish(pending)
+        else:
+            engine.fixed(inst).publish(pending)
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def set_fault(self, endpoint: str, fault: WebhookFault) -> None:
+        """Arm ``fault`` for deliveries to ``endpoint`` (the URL as registered, or ``*``)."""
+        self._engine.faults.set(endpoint, fault)
+
+    def clear_faults(self) -> None:
+        """Disarm all faults and let any event held by a reorder fault go."""
+        self._engine.faults.clear()
+        self._engine.deliverer.release_all()
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The armed faults, JSON-able."""
+        return self._engine.faults.list()
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    def deliveries(
+        self, *, account_id: str | None = None, client_id: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The delivery log, oldest first (``limit`` keeps the newest), JSON-able."""
+        return self._engine.log.entries(account_id=account_id, client_id=client_id, limit=limit)
+
+    def status(self) -> dict[str, Any]:
+        """Per-installation mode, state and backlog; totals; limits. JSON-able."""
+        engine = self._engine
+        installations = [self._installation_status(inst) for inst in engine.installations.values()]
+        return {
+            "installations": installations,
+            "totals": {
+                "published": engine.published,
+                "in_flight": engine.activity.in_flight,
+                "held_by_reorder_fault": engine.deliverer.held,
+                "outcomes": dict(engine.log.outcomes),
+            },
+            "next_due_at": engine.activity.next_due(),
+            "log": {"entries": len(engine.log), "limit": engine.log.limit, "evicted": engine.log.evicted},
+            "limits": {
+                "log_limit": self._log_limit,
+                "store_limit": self._store_limit,
+                "store_limit_scope": "per installation",
+                "connect_timeout": self._connect_timeout,
+                "read_timeout": self._read_timeout,
+            },
+            "faults": engine.faults.list(),
+        }
+
+    @staticmethod
+    def _installation_status(inst: _Installation) -> dict[str, Any]:
+        sub = inst.subscription
+        ttl = retention_time(sub)
+        fixed = inst.fixed.status() if inst.fixed else None
+        kept = inst.retention.status() if inst.retention else None
+        if ttl is not None:
+            state: str | None = kept["state"] if kept else "UP"
+            stored = kept["stored"] if kept else 0
+            next_retry = kept["next_retry_at"] if kept else None
+        else:
+            state = None
+            stored = fixed["waiting_retry"] if fixed else 0
+            next_retry = fixed["next_retry_at"] if fixed else None
+        return {
+            "account_id": sub.account_id,
+            "client_id": sub.client_id,
+            "enabled": sub.enabled,
+            "mode": "retention" if ttl is not None else "max_retries",
+            "retention_time": ttl,
+            "state": state,
+            "stored": stored,
+            "next_retry_at": next_retry,
+            "max_retries_detail": fixed,
+            "retention_detail": kept,
+        }
