@@ -45,7 +45,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         service="unmatched",
         account_id=None,
         headers=dict(request.headers),
-        body=b"",
     )
     if exc.status_code == 404:
         error = RestError(

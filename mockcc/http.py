@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc.errors import ApiError, AuthError, RestError
-from mockcc.journal import Call
+from mockcc.journal import BODY_PREVIEW, Call
 from mockcc.state.models import Account
 
 if TYPE_CHECKING:
@@ -156,11 +156,11 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
             service=service,
             account_id=request.path_params.get("accountId"),
             headers=dict(request.headers),
-            body=b"",
+            record=service != "control",  # polling the control plane must not flood the journal
         )
         response = await _handle(request, mock, call, endpoint, service)
         call.status = response.status_code
-        call.response_body = bytes(response.body[:4096]).decode("utf-8", errors="replace")
+        call.response_body = bytes(response.body[:BODY_PREVIEW]).decode("utf-8", errors="replace")
         call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         return response
 

@@ -15,7 +15,7 @@ from typing import Any
 JSON = dict[str, Any]
 
 DEFAULT_LIMIT = 5000
-BODY_PREVIEW = 4096
+BODY_PREVIEW = 4096  # bytes of each request and response body kept
 _SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
 _SECRET_PARAM = re.compile(r"(client_secret=)[^&\s]*")
 _SECRET_JSON = re.compile(r'("client_secret"\s*:\s*")[^"]*(")')
@@ -75,10 +75,10 @@ class Journal:
         service: str,
         account_id: str | None,
         headers: dict[str, str],
-        body: bytes,
+        record: bool = True,
     ) -> Call:
+        """Start the entry for a call; with ``record`` False (control plane) it is not kept."""
         clean = {k: redact_token(v) if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}
-        text = body[:BODY_PREVIEW].decode("utf-8", errors="replace")
         call = Call(
             id=next(self._ids),
             at=at,
@@ -88,8 +88,10 @@ class Journal:
             service=service,
             account_id=account_id,
             request_headers=clean,
-            request_body=redact_text(text),
+            request_body="",
         )
+        if not record:
+            return call
         if len(self._calls) == self.limit:
             self.dropped += 1
         self._calls.append(call)

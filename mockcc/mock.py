@@ -15,7 +15,7 @@ from mockcc.clock import Clock
 from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
 from mockcc.faults import Faults
 from mockcc.ids import Ids
-from mockcc.journal import Journal, redact_text
+from mockcc.journal import BODY_PREVIEW, Journal, redact_text
 from mockcc.messaging import Change, Messaging
 from mockcc.services.appinstall import Bearers
 from mockcc.services.swift import FileStore
@@ -83,7 +83,7 @@ class Mock:
         return False
 
     def journal_text(self, body: bytes) -> str:
-        return redact_text(body[:4096].decode("utf-8", errors="replace"))
+        return redact_text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
 
     def installation(self, account: Account, client_id: str) -> Installation | None:
         return account.installations.get(client_id)

@@ -167,7 +167,7 @@ def _describe(rule: str, value: Any, instance: object, schema: object) -> tuple[
 
 
 def _plural(word: str, items: list[Any]) -> str:
-    return word if len(items) == 1 else word.replace("y", "ies")
+    return word if len(items) == 1 else {"property": "properties"}.get(word, word + "s")
 
 
 def _names(names: list[Any]) -> str:

@@ -1,0 +1,84 @@
+"""The embedded default, as `mockcc serve` runs it: the echo agent answers a plain HTTP client quickly."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from mockcc.webhooks.signing import verify
+from tests.e2e.live import mockcc_serve
+from tests.support.receiver import Receiver
+
+pytestmark = pytest.mark.live
+
+
+def test_echo_agent_answers_within_a_second_of_wall_time():
+    with (
+        Receiver() as hook,
+        mockcc_serve("--webhook-url", hook.url("/lp")) as ready,
+        httpx.Client(base_url=ready["base_url"], timeout=10) as http,
+    ):
+        account = ready["account_id"]
+        token = http.post(
+            f"/sentinel/api/account/{account}/app/token",
+            params={
+                "v": "1.0",
+                "grant_type": "client_credentials",
+                "client_id": ready["client_id"],
+                "client_secret": ready["client_secret"],
+            },
+        ).json()["access_token"]
+        jws = http.post(
+            f"/api/account/{account}/consumer",
+            json={"ext_consumer_id": "15551234567"},
+            headers={"Authorization": token},
+        ).json()["token"]
+        headers = {"Authorization": token, "X-LP-ON-BEHALF": jws}
+        base = f"/api/account/{account}/messaging/consumer/conversation"
+        conv = http.post(
+            base + "?v=3",
+            headers=headers,
+            json=[
+                {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}},
+                {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": account}},
+            ],
+        ).json()[1]["body"]["conversationId"]
+        started = time.monotonic()
+        http.post(
+            base + "/send?v=3",
+            headers=headers,
+            json={
+                "kind": "req",
+                "id": "3",
+                "type": "ms.PublishEvent",
+                "body": {
+                    "dialogId": conv,
+                    "event": {"type": "ContentEvent", "contentType": "text/plain", "message": "Où est ma commande? 📦"},
+                },
+            },
+        )
+
+        def agent_reply():
+            for request in hook.requests:
+                change = request.json()["body"]["changes"][0]
+                if (
+                    change.get("originatorMetadata", {}).get("role") == "ASSIGNED_AGENT"
+                    and change["event"].get("type") == "ContentEvent"
+                ):
+                    return request
+            return None
+
+        while agent_reply() is None and time.monotonic() - started < 5:
+            time.sleep(0.02)
+        reply = agent_reply()
+        assert reply is not None
+        assert time.monotonic() - started < 1.0
+        assert reply.json()["body"]["changes"][0]["event"]["message"] == "Où est ma commande? 📦"
+        assert verify(reply.body, ready["client_secret"], reply.header("x-liveperson-signature"))
+        kinds = [
+            (r.json()["type"], r.json()["body"]["changes"][0].get("event", {}).get("type")) for r in hook.requests
+        ]
+        assert ("ms.MessagingEventNotification", "AcceptStatusEvent") in kinds
+        assert ("ms.MessagingEventNotification", "ChatStateEvent") in kinds
