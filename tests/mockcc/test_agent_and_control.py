@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import pytest
 
 from tests.conftest import ACCOUNT, LP, SEND, publish
@@ -16,13 +18,16 @@ def test_agent_must_join_before_writing(client, lp, ext_id):
     assert r.json()["mockcc"]["rule"] == "agent-joined"
 
 
-@pytest.mark.parametrize(("action", "body", "path"), [
-    ("chat-state", {"chatState": "DANCING"}, "$.chatState"),
-    ("receipt", {"status": "READ", "sequenceList": [99]}, "$.sequenceList"),
-    ("receipt", {"status": "READ"}, "$.sequenceList"),
-    ("text", {"text": 5}, "$.text"),
-    ("nope", {}, "$path.action"),
-])
+@pytest.mark.parametrize(
+    ("action", "body", "path"),
+    [
+        ("chat-state", {"chatState": "DANCING"}, "$.chatState"),
+        ("receipt", {"status": "READ", "sequenceList": [99]}, "$.sequenceList"),
+        ("receipt", {"status": "READ"}, "$.sequenceList"),
+        ("text", {"text": 5}, "$.text"),
+        ("nope", {}, "$path.action"),
+    ],
+)
 def test_agent_refusals_explain_themselves(client, lp, ext_id, action, body, path):
     conv = lp.open(ext_id)
     client.post(AGENT.format(conv, "join"), json={})
@@ -39,8 +44,10 @@ def test_agent_cannot_act_on_a_closed_conversation(client, lp, ext_id):
     assert r.json()["body"]["msg"] == "Bad Request, Conversation is close"
 
 
-@pytest.mark.parametrize(("kind", "status", "code"), [("429", 429, "TOO_MANY_REQUESTS"), ("500", 500, None),
-                                                      ("503", 503, None), ("401", 401, None)])
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [("429", 429, "TOO_MANY_REQUESTS"), ("500", 500, None), ("503", 503, None), ("401", 401, None)],
+)
 def test_send_api_faults_fire_for_the_next_n_calls(client, lp, ext_id, kind, status, code):
     conv = lp.open(ext_id)
     headers = lp.headers(ext_id)
@@ -68,8 +75,16 @@ def test_probabilistic_faults_are_seeded(client, lp, ext_id):
     assert client.post(SEND, json=event, headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("doc", [{"kind": "418"}, {"kind": "429", "count": 0}, {"kind": "429", "scope": "x"},
-                                 {"kind": "delay", "delay_seconds": 999}, ["429"]])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"kind": "418"},
+        {"kind": "429", "count": 0},
+        {"kind": "429", "scope": "x"},
+        {"kind": "delay", "delay_seconds": 999},
+        ["429"],
+    ],
+)
 def test_bad_fault_definitions_are_refused(client, doc):
     r = client.post("/_mockcc/faults", json=doc)
     assert r.status_code == 400
@@ -110,17 +125,23 @@ def test_journal_is_bounded(clock):
 
 
 class TestAppInstallation:
-    BASE = f"/api/account/{ACCOUNT}/configuration/app-install/installations"
-    MANIFEST = {
+    BASE: ClassVar[str] = f"/api/account/{ACCOUNT}/configuration/app-install/installations"
+    MANIFEST: ClassVar[dict[str, Any]] = {
         "client_name": "Brand SMS connector",
         "description": "test",
         "grant_types": ["client_credentials"],
         "scope": "msg.consumer",
-        "capabilities": {"webhooks": {
-            "ms.MessagingEventNotification.ContentEvent": {"endpoint": "http://127.0.0.1:9/hook", "max_retries": 3,
-                                                           "headers": [{"header_name": "A", "header_value": "b"}]},
-            "cqm.ExConversationChangeNotification": {"endpoint": "https://example.test/hook"},
-            "retry": {"retention_time": 3600}}},
+        "capabilities": {
+            "webhooks": {
+                "ms.MessagingEventNotification.ContentEvent": {
+                    "endpoint": "http://127.0.0.1:9/hook",
+                    "max_retries": 3,
+                    "headers": [{"header_name": "A", "header_value": "b"}],
+                },
+                "cqm.ExConversationChangeNotification": {"endpoint": "https://example.test/hook"},
+                "retry": {"retention_time": 3600},
+            }
+        },
     }
 
     def _bearer(self, client):
@@ -144,27 +165,47 @@ class TestAppInstallation:
         assert app["client_id"] in [a["client_id"] for a in listed]
         got = client.get(f"{self.BASE}/{app['id']}?v=1.0", headers=auth)
         assert got.json() == app
-        stale = client.put(f"{self.BASE}/{app['id']}?v=1.0", json={**app, "enabled": False},
-                           headers={**auth, "If-Match": "0"})
+        stale = client.put(
+            f"{self.BASE}/{app['id']}?v=1.0", json={**app, "enabled": False}, headers={**auth, "If-Match": "0"}
+        )
         assert stale.status_code == 412
-        updated = client.put(f"{self.BASE}/{app['id']}?v=1.0", json={**self.MANIFEST, "enabled": False},
-                             headers={**auth, "If-Match": "1", "X-HTTP-Method-Override": "PUT"})
+        updated = client.put(
+            f"{self.BASE}/{app['id']}?v=1.0",
+            json={**self.MANIFEST, "enabled": False},
+            headers={**auth, "If-Match": "1", "X-HTTP-Method-Override": "PUT"},
+        )
         assert updated.status_code == 200, updated.text
         assert updated.headers["ac-revision"] == "2"
         assert updated.json()["client_secret"] == app["client_secret"]
-        disabled = client.post(f"/sentinel/api/account/{ACCOUNT}/app/token?v=1.0&grant_type=client_credentials",
-                               data={"client_id": app["client_id"], "client_secret": app["client_secret"]})
+        disabled = client.post(
+            f"/sentinel/api/account/{ACCOUNT}/app/token?v=1.0&grant_type=client_credentials",
+            data={"client_id": app["client_id"], "client_secret": app["client_secret"]},
+        )
         assert disabled.status_code == 401
         assert client.delete(f"{self.BASE}/{app['id']}?v=1.0", headers={**auth, "If-Match": "2"}).status_code == 200
         assert client.get(f"{self.BASE}/{app['id']}?v=1.0", headers=auth).status_code == 404
 
-    @pytest.mark.parametrize(("change", "path"), [
-        ({"client_name": None}, "$"),
-        ({"capabilities": {"webhooks": {"ms.MessagingEventNotification.ContentEvent": {
-            "endpoint": "https://x.test", "max_retries": 6}}}}, "$.capabilities.webhooks"),
-        ({"capabilities": {"webhooks": {"retry": {"retention_time": 1}}}}, "$.capabilities.webhooks.retry"),
-        ({"capabilities": {"webhooks": {"ms.Unknown": {"endpoint": "https://x.test"}}}}, "$.capabilities.webhooks"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "path"),
+        [
+            ({"client_name": None}, "$"),
+            (
+                {
+                    "capabilities": {
+                        "webhooks": {
+                            "ms.MessagingEventNotification.ContentEvent": {
+                                "endpoint": "https://x.test",
+                                "max_retries": 6,
+                            }
+                        }
+                    }
+                },
+                "$.capabilities.webhooks",
+            ),
+            ({"capabilities": {"webhooks": {"retry": {"retention_time": 1}}}}, "$.capabilities.webhooks.retry"),
+            ({"capabilities": {"webhooks": {"ms.Unknown": {"endpoint": "https://x.test"}}}}, "$.capabilities.webhooks"),
+        ],
+    )
     def test_manifests_are_validated(self, client, change, path):
         auth = self._bearer(client)
         manifest = {k: v for k, v in {**self.MANIFEST, **change}.items() if v is not None}

@@ -27,8 +27,13 @@ def hook():
 
 @pytest.fixture
 def seed(hook):
-    webhooks = {key: {"endpoint": hook.url(f"/hooks/{key.rsplit('.', 1)[-1]}?brand=1"),
-                      "headers": [{"header_name": "X-Brand-Token", "header_value": "t0k"}]} for key in KEYS}
+    webhooks = {
+        key: {
+            "endpoint": hook.url(f"/hooks/{key.rsplit('.', 1)[-1]}?brand=1"),
+            "headers": [{"header_name": "X-Brand-Token", "header_value": "t0k"}],
+        }
+        for key in KEYS
+    }
     doc = quiet_seed()
     doc["accounts"][0]["installations"][0]["capabilities"] = {"webhooks": webhooks}
     return doc
@@ -53,8 +58,13 @@ def test_every_notification_type_arrives_signed_and_schema_valid(client, lp, ext
     _agent(client, conv, "receipt", status="READ", sequenceList=[0])
     _agent(client, conv, "chat-state", chatState="COMPOSING")
     _agent(client, conv, "text", text="Hi, how can I help?")
-    _agent(client, conv, "rich-content", content={"type": "vertical", "elements": [{"type": "text", "text": "Card"}]},
-           metadata=[{"type": "ExternalId", "id": "CARD-1"}])
+    _agent(
+        client,
+        conv,
+        "rich-content",
+        content={"type": "vertical", "elements": [{"type": "text", "text": "Card"}]},
+        metadata=[{"type": "ExternalId", "id": "CARD-1"}],
+    )
     _agent(client, conv, "transfer", skillId="12345")
     _agent(client, conv, "join")
     _agent(client, conv, "close")
@@ -79,13 +89,28 @@ def test_every_notification_type_arrives_signed_and_schema_valid(client, lp, ext
             change = body["body"]["changes"][0]
             assert request.path == "/hooks/" + change["event"]["type"]
             types.append(change["event"]["type"] + ":" + change["originatorMetadata"]["role"])
-    assert sorted(types) == sorted([
-        "conv:OPEN", "ContentEvent:CONSUMER", "ChatStateEvent:CONSUMER", "conv:OPEN", "AcceptStatusEvent:ASSIGNED_AGENT",
-        "ChatStateEvent:ASSIGNED_AGENT", "ContentEvent:ASSIGNED_AGENT", "RichContentEvent:ASSIGNED_AGENT",
-        "conv:OPEN", "conv:OPEN", "conv:CLOSE"])
-    echo = next(r.json() for r in requests if r.json()["type"] == "ms.MessagingEventNotification"
-                and r.json()["body"]["changes"][0]["originatorMetadata"]["role"] == "CONSUMER"
-                and r.json()["body"]["changes"][0]["event"]["type"] == "ContentEvent")
+    assert sorted(types) == sorted(
+        [
+            "conv:OPEN",
+            "ContentEvent:CONSUMER",
+            "ChatStateEvent:CONSUMER",
+            "conv:OPEN",
+            "AcceptStatusEvent:ASSIGNED_AGENT",
+            "ChatStateEvent:ASSIGNED_AGENT",
+            "ContentEvent:ASSIGNED_AGENT",
+            "RichContentEvent:ASSIGNED_AGENT",
+            "conv:OPEN",
+            "conv:OPEN",
+            "conv:CLOSE",
+        ]
+    )
+    echo = next(
+        r.json()
+        for r in requests
+        if r.json()["type"] == "ms.MessagingEventNotification"
+        and r.json()["body"]["changes"][0]["originatorMetadata"]["role"] == "CONSUMER"
+        and r.json()["body"]["changes"][0]["event"]["type"] == "ContentEvent"
+    )
     assert echo["body"]["changes"][0]["event"]["message"] == "héllo ✓ 👋"
 
 
@@ -96,8 +121,11 @@ def test_consumer_and_agent_share_one_sequence_counter(client, lp, ext_id, hook)
     assert _agent(client, conv, "receipt", status="READ", sequenceList=[0])["sequence"] == 1
     assert _agent(client, conv, "text", text="reply")["sequence"] == 2
     assert lp.text(ext_id, conv, "second").json()["body"]["sequence"] == 3
-    events = [r.json()["body"]["changes"][0] for r in _received(client, hook, 6)
-              if r.json()["type"] == "ms.MessagingEventNotification"]
+    events = [
+        r.json()["body"]["changes"][0]
+        for r in _received(client, hook, 6)
+        if r.json()["type"] == "ms.MessagingEventNotification"
+    ]
     assert sorted(e["sequence"] for e in events) == [0, 1, 2, 3]
 
 
@@ -126,8 +154,11 @@ def test_private_notes_are_marked_for_agents_only(client, lp, ext_id, hook):
     conv = lp.open(ext_id)
     _agent(client, conv, "join")
     _agent(client, conv, "note", text="internal: VIP customer")
-    notes = [r.json()["body"]["changes"][0] for r in _received(client, hook, 3)
-             if r.json()["type"] == "ms.MessagingEventNotification"]
+    notes = [
+        r.json()["body"]["changes"][0]
+        for r in _received(client, hook, 3)
+        if r.json()["type"] == "ms.MessagingEventNotification"
+    ]
     assert notes[0]["messageAudience"] == "AGENTS_AND_MANAGERS"
 
 
@@ -148,8 +179,17 @@ def test_survey_dialog_then_completion(client, lp, ext_id, hook):
     assert final["stage"] == "CLOSE"
     assert final["dialogs"][1]["closedBy"] == "AGENT"
     bodies = [r.json() for r in _received(client, hook, 6)]
-    assert all(validate("webhooks/" + ("ex-conversation-change-notification" if b["type"].startswith("cqm")
-                                       else "messaging-event-notification"), b) is None for b in bodies)
+    assert all(
+        validate(
+            "webhooks/"
+            + (
+                "ex-conversation-change-notification" if b["type"].startswith("cqm") else "messaging-event-notification"
+            ),
+            b,
+        )
+        is None
+        for b in bodies
+    )
 
 
 def test_system_close(client, lp, ext_id, hook):
