@@ -67,7 +67,8 @@ def validator(name: str) -> jsonschema.protocols.Validator:
 
 def validate(name: str, instance: object) -> Violation | None:
     """Check ``instance`` against schema ``name``; ``None`` when valid, else the most specific violation."""
-    error = jsonschema.exceptions.best_match(validator(name).iter_errors(instance), key=_relevance)
+    payload: Any = instance  # any JSON value; the stubs' JSON alias is narrower than ``object``
+    error = jsonschema.exceptions.best_match(validator(name).iter_errors(payload), key=_relevance)
     return None if error is None else _violation(error)
 
 

@@ -160,7 +160,7 @@ async def delete_installation(ctx: Ctx) -> Response:
     installation = _installation(ctx, account)
     _revision(ctx, installation)
     del account.installations[installation.client_id]
-    return JSONResponse({"id": installation.app["id"], "deleted": True})
+    return Response(status_code=204)
 
 
 class Bearers:

@@ -182,7 +182,7 @@ class TestAppInstallation:
             data={"client_id": app["client_id"], "client_secret": app["client_secret"]},
         )
         assert disabled.status_code == 401
-        assert client.delete(f"{self.BASE}/{app['id']}?v=1.0", headers={**auth, "If-Match": "2"}).status_code == 200
+        assert client.delete(f"{self.BASE}/{app['id']}?v=1.0", headers={**auth, "If-Match": "2"}).status_code == 204
         assert client.get(f"{self.BASE}/{app['id']}?v=1.0", headers=auth).status_code == 404
 
     @pytest.mark.parametrize(
