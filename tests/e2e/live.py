@@ -30,7 +30,7 @@ def mockcc_serve(*args: str, timeout: float = 20.0) -> Iterator[dict[str, str]]:
         if not lines or not lines[0].startswith("mockcc ready "):
             proc.kill()
             raise RuntimeError(f"mockcc serve did not start: {lines} {proc.stderr.read() if proc.stderr else ''}")
-        yield dict(pair.split("=", 1) for pair in lines[0].split()[2:])
+        yield {**dict(pair.split("=", 1) for pair in lines[0].split()[2:]), "pid": str(proc.pid)}
     finally:
         proc.terminate()
         try:

@@ -77,8 +77,6 @@ def test_echo_agent_answers_within_a_second_of_wall_time():
         assert time.monotonic() - started < 1.0
         assert reply.json()["body"]["changes"][0]["event"]["message"] == "Où est ma commande? 📦"
         assert verify(reply.body, ready["client_secret"], reply.header("x-liveperson-signature"))
-        kinds = [
-            (r.json()["type"], r.json()["body"]["changes"][0].get("event", {}).get("type")) for r in hook.requests
-        ]
+        kinds = [(r.json()["type"], r.json()["body"]["changes"][0].get("event", {}).get("type")) for r in hook.requests]
         assert ("ms.MessagingEventNotification", "AcceptStatusEvent") in kinds
         assert ("ms.MessagingEventNotification", "ChatStateEvent") in kinds
