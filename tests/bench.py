@@ -89,10 +89,10 @@ async def run(ready: dict[str, str], pid: int) -> None:
         await asyncio.gather(*(consumer(http, ready, token, n, stop, latencies) for n in range(CONSUMERS)))
         quantiles = statistics.quantiles(latencies, n=100)
         print(
-            f"SEND: {len(latencies) / SECONDS:,.0f} req/s with {CONSUMERS} concurrent consumers "  # noqa: T201
+            f"SEND: {len(latencies) / SECONDS:,.0f} req/s with {CONSUMERS} concurrent consumers "
             f"(one client process); p50 {quantiles[49] * 1000:.1f} ms, p99 {quantiles[98] * 1000:.1f} ms"
         )
-        print(f"mock RSS: {before:.1f} MiB before, {rss_mb(pid):.1f} MiB after {len(latencies):,} events")  # noqa: T201
+        print(f"mock RSS: {before:.1f} MiB before, {rss_mb(pid):.1f} MiB after {len(latencies):,} events")
 
 
 def main() -> int:
