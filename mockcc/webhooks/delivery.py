@@ -48,7 +48,8 @@ class Pending:
     body: bytes
     published_at: float
     attempts: int = 0
-    hold: Gate | None = field(default=None, repr=False)
+    hold: Gate | None = field(default=None, repr=False)  # set while a reorder fault holds it
+    held_outcome: Outcome | None = field(default=None, repr=False)
 
     @property
     def conversation_id(self) -> str:
@@ -74,8 +75,7 @@ class Pending:
 
 @dataclass(slots=True)
 class _Hold:
-    event_id: int
-    gate: Gate
+    pending: Pending
     timer: asyncio.Task[None]
 
 
@@ -117,39 +117,47 @@ class Deliverer:
         return outcome
 
     async def resume(self, pending: Pending) -> Outcome:
-        """Finish a HELD event: wait until its successor went out (or the hold expired), then POST."""
+        """Finish a HELD event: wait until it went out after its successor (or its hold expired)."""
         if pending.hold is not None:
             await pending.hold.wait()
             pending.hold = None
-        return await self._post(pending)
+        return pending.held_outcome or Outcome.FAILED
 
     def release_all(self) -> None:
-        """Let every held event go (faults cleared)."""
+        """Let every held event go now (faults cleared)."""
         for url in list(self._holds):
-            self._release(url, None)
+            hold = self._holds.pop(url)
+            hold.timer.cancel()
+            self._activity.spawn(self._send_held(hold.pending))
 
     def _hold(self, pending: Pending, fault: WebhookFault, now: float) -> None:
-        gate = Gate(self._activity)
-        pending.hold = gate
+        pending.hold = Gate(self._activity)
+        pending.held_outcome = None
         limit = fault.delay_seconds or DEFAULT_REORDER_HOLD
         url = pending.route.url
-        timer = self._activity.spawn(self._expire(url, pending.event_id, now + limit))
-        self._holds[url] = _Hold(pending.event_id, gate, timer)
+        timer = self._activity.spawn(self._expire(url, pending, now + limit))
+        self._holds[url] = _Hold(pending, timer)
 
-    async def _expire(self, url: str, event_id: int, deadline: float) -> None:
+    async def _expire(self, url: str, pending: Pending, deadline: float) -> None:
         await self._activity.sleep_until(deadline)
         hold = self._holds.get(url)
-        if hold is not None and hold.event_id == event_id:
+        if hold is not None and hold.pending is pending:
             del self._holds[url]
-            hold.gate.open()
+            await self._send_held(pending)
 
-    def _release(self, url: str, sender_id: int | None) -> None:
+    async def _release(self, url: str, sender: Pending) -> None:
+        """After ``sender`` went out, the event held for ``url`` goes right behind it."""
         hold = self._holds.get(url)
-        if hold is None or hold.event_id == sender_id:
+        if hold is None or hold.pending is sender:
             return
         del self._holds[url]
         hold.timer.cancel()
-        hold.gate.open()
+        await self._send_held(hold.pending)
+
+    async def _send_held(self, pending: Pending) -> None:
+        pending.held_outcome = await self._post(pending)
+        if pending.hold is not None:
+            pending.hold.open()
 
     def _headers(self, pending: Pending, *, corrupt: bool) -> list[tuple[str, str]]:
         sub = pending.subscription
@@ -196,5 +204,6 @@ class Deliverer:
             error=error,
             fault=label.removeprefix("fault:") if label else None,
         )
-        self._release(url, pending.event_id)
-        return Outcome.DELIVERED if ok else Outcome.FAILED
+        outcome = Outcome.DELIVERED if ok else Outcome.FAILED
+        await self._release(url, pending)
+        return outcome

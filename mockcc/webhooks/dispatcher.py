@@ -139,6 +139,7 @@ class WebhookDispatcher:
 
     def publish(self, subscription: Subscription, notification: Notification) -> None:
         """Schedule delivery of one notification; never waits. Must run inside the event loop."""
+        asyncio.get_running_loop()  # fail loudly, before any state changes, when called off the loop
         engine = self._engine
         now = self._clock.now()
         inst = engine.installation(subscription)

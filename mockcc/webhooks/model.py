@@ -68,6 +68,12 @@ class Route:
     url: str
     headers: tuple[tuple[str, str], ...]
     max_retries: int
+    max_retries_given: bool = False
+
+    @property
+    def opts_out_of_retention(self) -> bool:
+        """An explicit ``max_retries: 0`` keeps this webhook out of the TTL mechanism (absent ≠ 0 here)."""
+        return self.max_retries_given and self.max_retries == 0
 
 
 def _int(value: object, default: int) -> int:
@@ -95,8 +101,9 @@ def route(subscription: Subscription, event_key: str) -> Route | None:
                 name, value = item.get("header_name"), item.get("header_value")
                 if isinstance(name, str) and name and value is not None:
                     headers.append((name, str(value)))
-    retries = min(max(_int(config.get("max_retries"), 0), 0), MAX_RETRIES_LIMIT)
-    return Route(event_key=event_key, url=url.strip(), headers=tuple(headers), max_retries=retries)
+    raw_retries = config.get("max_retries")
+    retries = min(max(_int(raw_retries, 0), 0), MAX_RETRIES_LIMIT)
+    return Route(event_key, url.strip(), tuple(headers), retries, max_retries_given=raw_retries is not None)
 
 
 def retention_time(subscription: Subscription) -> float | None:

@@ -117,8 +117,8 @@ class Retention:
         self._ensure_replayer()
 
     def _direct_failed(self, pending: Pending) -> None:
-        """A direct delivery failed: drop it (``max_retries: 0`` while healthy) or store it and fail."""
-        if pending.route.max_retries == 0 and self.state is not State.FAILED:
+        """A direct delivery failed: drop it (explicit ``max_retries: 0`` while healthy) or store it and fail."""
+        if pending.route.opts_out_of_retention and self.state is not State.FAILED:
             pending.log(self._log, "dropped", self._now(), reason="max_retries 0")
             return
         self._fail()
@@ -209,7 +209,7 @@ class Retention:
                 self._replayer = None
 
     def _replay_failed(self, head: Pending, *, probing: bool) -> None:
-        if head.route.max_retries == 0:
+        if head.route.opts_out_of_retention:
             self._store.remove(head)
             head.log(self._log, "dropped", self._now(), reason="max_retries 0")
         elif probing and self.state is State.FAILED:

@@ -131,14 +131,18 @@ def test_consumer_and_agent_share_one_sequence_counter(client, lp, ext_id, hook)
 
 def test_transfer_and_close_notifications_carry_liveperson_details(client, lp, ext_id, hook):
     conv = lp.open(ext_id, skillId="777")
+    client.post("/_mockcc/clock/advance", json={"seconds": 1})  # distinct metaDataLastUpdateTs, to order by
     agent_id = _agent(client, conv, "join")["agentId"]
+    client.post("/_mockcc/clock/advance", json={"seconds": 1})
     _agent(client, conv, "transfer", skillId="-1")
+    client.post("/_mockcc/clock/advance", json={"seconds": 1})
     lp.close(ext_id, conv)
     changes = [r.json()["body"]["changes"][0]["result"] for r in _received(client, hook, 4)]
     changes.sort(key=lambda c: c["conversationDetails"]["metaDataLastUpdateTs"])
     created, joined, transferred, closed = changes
     assert created["conversationDetails"]["skillId"] == "777"
     assert created["effectiveTTR"] == created["conversationDetails"]["startTs"] + 600_000
+    assert transferred["effectiveTTR"] == transferred["conversationDetails"]["metaDataLastUpdateTs"] + 600_000
     assert {"id": agent_id, "role": "ASSIGNED_AGENT"} in joined["conversationDetails"]["participants"]
     assert transferred["conversationDetails"]["skillId"] == "-1"
     assert transferred["conversationDetails"]["conversationHandlerDetails"]["skillId"] == "-1"

@@ -1,0 +1,113 @@
+"""Retry mechanism A: every 30 s on the mock clock, up to ``max_retries``, per event, then dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockcc.clock import Clock
+from mockcc.webhooks import WebhookDispatcher
+from tests.support.receiver import Receiver
+from tests.webhooks.helpers import CONTENT, T0, attempts, content, hook, outcomes, subscription
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_schedule_is_exact_to_the_second(dispatcher: WebhookDispatcher, clock: Clock, receiver: Receiver) -> None:
+    receiver.set_default(500)
+    sub = subscription({CONTENT: hook(receiver.url("/h"), max_retries=3)})
+    dispatcher.publish(sub, content("c1", 0))
+    assert await dispatcher.settle()
+    assert dispatcher.status()["installations"][0]["next_retry_at"] == T0 + 30
+    for _ in range(4):
+        clock.advance(29)
+        assert await dispatcher.settle()
+        clock.advance(1)
+        assert await dispatcher.settle()
+    assert [e["at"] for e in attempts(dispatcher)] == [T0, T0 + 30, T0 + 60, T0 + 90]
+    assert [e["attempt"] for e in attempts(dispatcher)] == [1, 2, 3, 4]
+    (dropped,) = outcomes(dispatcher, "dropped")
+    assert (dropped["at"], dropped["reason"], dropped["attempt"]) == (T0 + 90, "retries exhausted", 4)
+    assert len(receiver.requests) == 4
+    status = dispatcher.status()["installations"][0]
+    assert (status["mode"], status["state"], status["stored"], status["next_retry_at"]) == (
+        "max_retries",
+        None,
+        0,
+        None,
+    )
+
+
+async def test_retry_succeeds_and_later_events_overtake(
+    dispatcher: WebhookDispatcher, clock: Clock, receiver: Receiver
+) -> None:
+    receiver.script(500)
+    sub = subscription({CONTENT: hook(receiver.url("/h"), max_retries=2)})
+    dispatcher.publish(sub, content("c1", 0))
+    assert await dispatcher.settle()
+    clock.advance(10)
+    dispatcher.publish(sub, content("c1", 1))
+    assert await dispatcher.settle()
+    clock.advance(20)
+    assert await dispatcher.settle()
+    sequences = [r.json()["body"]["changes"][0]["sequence"] for r in receiver.requests]
+    assert sequences == [0, 1, 0]  # seq 1 overtook the retried seq 0
+    assert [(e["sequence"], e["at"], e["outcome"]) for e in attempts(dispatcher)] == [
+        (0, T0, "failed"),
+        (1, T0 + 10, "delivered"),
+        (0, T0 + 30, "delivered"),
+    ]
+    assert outcomes(dispatcher, "dropped") == []
+
+
+async def test_default_max_retries_is_zero_and_five_is_the_cap(
+    dispatcher: WebhookDispatcher, clock: Clock, receiver: Receiver
+) -> None:
+    receiver.set_default(503)
+    sub = subscription({CONTENT: hook(receiver.url("/none")), "x": {}})
+    capped = subscription({CONTENT: hook(receiver.url("/many"), max_retries=9)}, client_id="other")
+    dispatcher.publish(sub, content("c1", 0))
+    dispatcher.publish(capped, content("c2", 0))
+    assert await dispatcher.settle()
+    for _ in range(7):
+        clock.advance(30)
+        assert await dispatcher.settle()
+    assert len(receiver.on("/none")) == 1
+    assert len(receiver.on("/many")) == 6  # 1 + max 5 retries
+    assert {e["reason"] for e in outcomes(dispatcher, "dropped")} == {"max_retries 0", "retries exhausted"}
+
+
+async def test_a_big_clock_jump_fires_the_overdue_retry_once(
+    dispatcher: WebhookDispatcher, clock: Clock, receiver: Receiver
+) -> None:
+    receiver.set_default(500)
+    sub = subscription({CONTENT: hook(receiver.url("/h"), max_retries=2)})
+    dispatcher.publish(sub, content("c1", 0))
+    assert await dispatcher.settle()
+    clock.advance(100)
+    assert await dispatcher.settle()
+    assert [e["at"] for e in attempts(dispatcher)] == [T0, T0 + 100]
+    clock.advance(30)
+    assert await dispatcher.settle()
+    assert [e["at"] for e in attempts(dispatcher)] == [T0, T0 + 100, T0 + 130]
+
+
+async def test_waiting_retries_are_capped_per_installation(clock: Clock, receiver: Receiver) -> None:
+    receiver.set_default(500)
+    dispatcher = WebhookDispatcher(clock, store_limit=2)
+    sub = subscription({CONTENT: hook(receiver.url("/h"), max_retries=5)})
+    try:
+        dispatcher.publish(sub, content("c1", 0))
+        dispatcher.publish(sub, content("c1", 1))
+        assert await dispatcher.settle()
+        receiver.set_default(200)
+        dispatcher.publish(sub, content("c1", 2))  # evicts the oldest waiting retry (seq 0)
+        assert await dispatcher.settle()
+        (dropped,) = outcomes(dispatcher, "dropped")
+        assert (dropped["sequence"], dropped["reason"]) == (0, "store full")
+        clock.advance(30)
+        assert await dispatcher.settle()
+        delivered = [e["sequence"] for e in outcomes(dispatcher, "delivered")]
+        assert delivered == [2, 1]
+        assert dispatcher.status()["limits"]["store_limit"] == 2
+    finally:
+        await dispatcher.aclose()
