@@ -21,6 +21,11 @@ SCOPE = "msg.consumer"
 ISSUER = "Sentinel"
 
 
+#: Time claims are checked on the mock's clock below, never by PyJWT against the wall clock: a token
+#: issued after /_mockcc/clock/advance has an ``iat`` in the wall clock's future.
+_MOCK_CLOCK_CHECKS = {"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False}
+
+
 class TokenInvalid(Exception):
     """The token is malformed, badly signed or expired; the message says which."""
 
@@ -83,9 +88,7 @@ class TokenService:
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token, self._public, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
-            )
+            claims: dict[str, Any] = jwt.decode(token, self._public, algorithms=["RS256"], options=_MOCK_CLOCK_CHECKS)
         except jwt.InvalidTokenError as exc:
             raise TokenInvalid(f"not a token signed by this mock ({exc})") from exc
         return claims

@@ -121,3 +121,10 @@ def test_bearer_prefix_and_lower_case_header_are_tolerated(client, lp, ext_id, u
         url, json=body, headers={"authorization": "Bearer " + lp.app_jwt(), "x-lp-on-behalf": lp.jws(ext_id)}
     )
     assert r.status_code == 200, r.text
+
+
+def test_a_token_issued_after_moving_the_clock_is_valid(client, lp, ext_id):
+    conv = lp.open(ext_id)
+    client.post("/_mockcc/clock/advance", json={"seconds": 7200})
+    lp._app_jwt = None  # renew, as a connector does after 40102
+    assert lp.text(ext_id, conv, "after renewal").status_code == 200

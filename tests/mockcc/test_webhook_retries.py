@@ -18,8 +18,10 @@ def hook():
 
 def _seed(hook, **retry):
     doc = quiet_seed()
-    hooks = {key: {"endpoint": hook.url("/lp"), **({"max_retries": retry["max_retries"]} if "max_retries" in retry
-                                                   else {})} for key in KEYS}
+    hooks = {
+        key: {"endpoint": hook.url("/lp"), **({"max_retries": retry["max_retries"]} if "max_retries" in retry else {})}
+        for key in KEYS
+    }
     if "retention_time" in retry:
         hooks["retry"] = {"retention_time": retry["retention_time"]}
     doc["accounts"][0]["installations"][0]["capabilities"] = {"webhooks": hooks}
@@ -60,10 +62,12 @@ def test_retention_mode_replays_in_order_after_an_outage(client, lp, hook, clock
     client.post("/_mockcc/clock/advance", json={"seconds": 16})
     client.post("/_mockcc/clock/advance", json={"seconds": 10})
     delivered = [r.json() for r in hook.requests if r.status == 200]
-    texts = [b["body"]["changes"][0]["event"]["message"] for b in delivered
-             if b["type"] == "ms.MessagingEventNotification"]
+    texts = [
+        b["body"]["changes"][0]["event"]["message"] for b in delivered if b["type"] == "ms.MessagingEventNotification"
+    ]
     assert texts == ["one", "two", "three"]
     assert delivered[0]["type"] == "cqm.ExConversationChangeNotification"
     assert "UP" in str(client.get("/_mockcc/webhooks/status").json()) or "RECOVERED" in str(
-        client.get("/_mockcc/webhooks/status").json())
+        client.get("/_mockcc/webhooks/status").json()
+    )
     assert ACCOUNT in str(client.get("/_mockcc/webhooks/status").json())

@@ -1,0 +1,283 @@
+"""``python -m mockcc.demo`` (what ``make run`` calls): one whole conversation, nothing to configure.
+
+Starts three servers on loopback, on free ports: ``mockcc serve`` and ``python -m connector_ref``
+as real subprocesses, and the channel simulator in this process. Then one scripted consumer says
+hello, the mock's echo agent joins, types and answers, receipts go both ways, and the consumer
+closes. Prints both sides of the conversation, the connector's calls to LivePerson (the mock's
+journal) and the webhooks the mock delivered, then the URLs to look at.
+
+Exit status 0 when the conversation completed, 1 otherwise. ``--keep-running`` leaves everything
+up for a person to explore until Ctrl-C. Nothing is left running when it exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mockcc.channel.app import create_channel_app
+from mockcc.channel.runner import Launched, ServerThread
+from mockcc.channel.sim import render
+
+JSON = dict[str, Any]
+CONSUMER = "+15550100"
+GREETING = "Hello! Is anyone there? 👋"
+PROFILE = {
+    "firstName": "Grace",
+    "lastName": "Hopper",
+    "email": "grace@example.com",
+    "phone": CONSUMER,
+    "customerId": "demo-0001",
+    "ctype": "vip",
+    "language": "en-US",
+}
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait(check: Callable[[], Any], timeout: float) -> Any:
+    """Poll ``check`` until truthy; its last value (falsy on timeout)."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
+class Demo:
+    """The three servers and the scripted conversation."""
+
+    def __init__(self, logs: Path, timeout: float) -> None:
+        self.logs = logs
+        self.timeout = timeout
+        self.launched: list[Launched] = []
+        self.threads: list[ServerThread] = []
+        self.sinks: list[Any] = []
+
+    def _sink(self, name: str) -> Any:
+        sink = (self.logs / name).open("w", encoding="utf-8")
+        self.sinks.append(sink)
+        return sink
+
+    def start(self) -> None:
+        channel = ServerThread(create_channel_app(), name="channel")
+        self.threads.append(channel)
+        self.channel_url = channel.start()
+        port = free_port()
+        self.connector_url = f"http://127.0.0.1:{port}"
+        mock = Launched.start(
+            [
+                "-m",
+                "mockcc",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--webhook-url",
+                f"{self.connector_url}/webhooks",
+            ],
+            "mockcc",
+            stderr=self._sink("mockcc.log"),
+        )
+        self.launched.append(mock)
+        self.mock_url = mock.fields["base_url"]
+        env = {
+            "CONNECTOR_CSDS_HOST": self.mock_url.removeprefix("http://"),
+            "CONNECTOR_ACCOUNT_ID": mock.fields["account_id"],
+            "CONNECTOR_CLIENT_ID": mock.fields["client_id"],
+            "CONNECTOR_CLIENT_SECRET": mock.fields["client_secret"],
+            "CONNECTOR_CHANNEL_URL": f"{self.channel_url}/outbound",
+            "CONNECTOR_LP_SCHEME": "http",
+        }
+        self.launched.append(
+            Launched.start(
+                ["-m", "connector_ref", "--host", "127.0.0.1", "--port", str(port)],
+                "connector_ref",
+                env=env,
+                stderr=self._sink("connector.log"),
+            )
+        )
+        self.channel = httpx.Client(base_url=self.channel_url, timeout=30)
+        self.mock = httpx.Client(base_url=self.mock_url, timeout=30)
+        self.channel.put("/config", json={"connector_url": f"{self.connector_url}/channel/messages"})
+
+    def stop(self) -> None:
+        for launched in reversed(self.launched):
+            launched.stop()
+        for thread in self.threads:
+            thread.stop()
+        for sink in self.sinks:
+            sink.close()
+
+    def transcript(self) -> list[JSON]:
+        return list(self.channel.get(f"/consumers/{CONSUMER}/transcript").json()["transcript"])
+
+    def events(self, kind: str) -> list[JSON]:
+        return [e for e in self.transcript() if e["from"] == "connector" and e["type"] == kind]
+
+    def converse(self) -> list[str]:
+        """Run the script; the steps that did not happen (empty: the conversation completed)."""
+        missing: list[str] = []
+
+        def step(name: str, check: Callable[[], Any]) -> Any:
+            value = wait(check, self.timeout)
+            if not value:
+                missing.append(name)
+            return value
+
+        answer = self.channel.post(f"/consumers/{CONSUMER}/messages", json={"text": GREETING, "profile": PROFILE})
+        message_id = answer.json().get("messageId")
+        if answer.status_code != 200:
+            return [f"the connector refused the consumer's message: {answer.text}"]
+        step("the agent joined", lambda: self.events("agent_joined"))
+        step("the agent typed", lambda: self.events("typing"))
+        step("the agent answered", lambda: [e for e in self.events("text") if e["text"] == GREETING])
+        step(
+            "the agent read the message",
+            lambda: [e for e in self.events("receipt") if e["status"] == "READ" and message_id in e["messageIds"]],
+        )
+        step(
+            "the connector sent a READ receipt",
+            lambda: [c for c in self.journal() if '"AcceptStatusEvent"' in c["request_body"]],
+        )
+        self.channel.post(f"/consumers/{CONSUMER}/close")
+        step("the conversation closed", lambda: [e for e in self.events("closed") if e["by"] == "CONSUMER"])
+        errors = self.events("error")
+        if errors:
+            missing.append(f"the connector reported errors: {errors}")
+        self.mock.post("/_mockcc/settle")
+        return missing
+
+    def journal(self) -> list[JSON]:
+        calls = self.mock.get("/_mockcc/journal").json()["calls"]
+        return [c for c in calls if c["service"] != "control"]
+
+    def report(self) -> None:
+        out("\n--- the conversation, as the channel saw it " + "-" * 36)
+        for line in render(CONSUMER, self.transcript()):
+            out(line)
+        out("\n--- connector -> LivePerson (mock journal) " + "-" * 37)
+        for call in self.journal():
+            summary = _request_summary(call["request_body"]) if call["service"] in ("send", "conversation") else ""
+            out(f"  {call['status']}  {call['service']:<12} {call['method']:<4} {call['path']}  {summary}".rstrip())
+        out("\n--- LivePerson -> connector (webhook deliveries) " + "-" * 31)
+        deliveries = self.mock.get("/_mockcc/webhooks/deliveries").json()["deliveries"]
+        start = deliveries[0]["at"] if deliveries else 0.0
+        for d in deliveries:
+            out(
+                f"  +{d['at'] - start:6.2f}s  {d.get('status') or '---'}  {d['outcome']:<9} "
+                f"{d['event_key'].split('.')[-1]:<32} {_notification_summary(d.get('body'))}"
+            )
+
+    def urls(self, keep_logs: bool) -> None:
+        out("\n--- look around " + "-" * 64)
+        out(f"  channel simulator, every transcript:   {self.channel_url}/")
+        out(
+            f"  make the consumer write:               curl -X POST {self.channel_url}/consumers/{CONSUMER}/messages "
+            "-H 'content-type: application/json' -d '{\"text\": \"hi again\"}'"
+        )
+        out(f"  connector counters:                    {self.connector_url}/status")
+        out(f"  mock state (conversations, consumers): {self.mock_url}/_mockcc/state")
+        out(f"  mock journal (every call it got):      {self.mock_url}/_mockcc/journal")
+        out(f"  webhook deliveries:                    {self.mock_url}/_mockcc/webhooks/deliveries")
+        if keep_logs:
+            out(f"  server logs:                           {self.logs}")
+
+
+def _request_summary(body: str) -> str:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return ""
+    items = doc if isinstance(doc, list) else [doc]
+    parts = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        event = item.get("body", {}).get("event", {}) if isinstance(item.get("body"), dict) else {}
+        detail = event.get("type", "")
+        if event.get("type") == "AcceptStatusEvent":
+            detail += f" {event.get('status')} {event.get('sequenceList')}"
+        elif event.get("type") == "ChatStateEvent":
+            detail += f" {event.get('chatState')}"
+        parts.append(f"{item.get('type')}{' ' + detail if detail else ''}")
+    return "; ".join(parts)
+
+
+def _notification_summary(body: object) -> str:
+    try:
+        doc = json.loads(body) if isinstance(body, str) else {}
+        change = doc["body"]["changes"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+    if "result" in change:
+        details = change["result"].get("conversationDetails", {})
+        roles = "+".join(p["role"] for p in details.get("participants", []))
+        return f"state={details.get('state')} stage={details.get('stage')} participants={roles}"
+    event = change.get("event", {})
+    role = change.get("originatorMetadata", {}).get("role", "")
+    detail = event.get("message") or event.get("chatState") or f"{event.get('status')} {event.get('sequenceList')}"
+    return f"{role}: {detail}"[:70]
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mockcc.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--keep-running", action="store_true", help="leave everything up until Ctrl-C")
+    parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each step")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # so that `finally` stops the servers on kill as on Ctrl-C
+    logs = Path(tempfile.mkdtemp(prefix="mockcc-demo-"))
+    demo = Demo(logs, args.timeout)
+    missing: list[str] = ["the servers did not start"]
+    try:
+        out("Starting the mock, the reference connector and the channel simulator on 127.0.0.1 ...")
+        demo.start()
+        out(f"  mock      {demo.mock_url}\n  connector {demo.connector_url}\n  channel   {demo.channel_url}")
+        missing = demo.converse()
+        demo.report()
+        demo.urls(keep_logs=bool(missing) or args.keep_running)
+        out("")
+        out("Conversation completed." if not missing else "Conversation INCOMPLETE; missing: " + "; ".join(missing))
+        if args.keep_running:
+            out("Everything keeps running; press Ctrl-C to stop.")
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
+    except (RuntimeError, httpx.HTTPError) as exc:
+        out(f"demo failed: {exc}\n  logs: {logs}")
+    except KeyboardInterrupt:
+        out("interrupted")
+    finally:
+        demo.stop()
+    if not missing and not args.keep_running:
+        shutil.rmtree(logs, ignore_errors=True)
+    return 0 if not missing else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
