@@ -23,7 +23,12 @@ ISSUER = "Sentinel"
 
 #: Time claims are checked on the mock's clock below, never by PyJWT against the wall clock: a token
 #: issued after /_mockcc/clock/advance has an ``iat`` in the wall clock's future.
-_MOCK_CLOCK_CHECKS = {"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False}
+_MOCK_CLOCK_CHECKS: jwt.types.Options = {
+    "verify_exp": False,
+    "verify_aud": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+}
 
 
 class TokenInvalid(Exception):

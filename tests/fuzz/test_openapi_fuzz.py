@@ -24,7 +24,10 @@ from tests.conftest import ACCOUNT, LP, quiet_seed
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
-app = create_app(Settings(seed_doc=quiet_seed(), random_seed=1), clock=Clock(start=1_700_000_000.0, frozen=True))
+app = create_app(
+    Settings(seed_doc=quiet_seed(), random_seed=1, journal_limit=1_000_000),
+    clock=Clock(start=1_700_000_000.0, frozen=True),
+)
 schema = schemathesis.openapi.from_path(schema_root() / "openapi.yaml")
 schema.app = app
 

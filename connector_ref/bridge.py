@@ -1,0 +1,424 @@
+"""The bridge: consumers on the channel <-> conversations in LivePerson.
+
+Consumer side (one lane per consumer, so a consumer's actions keep their order): the first text
+opens a conversation (CONVERSATION: SetUserProfile + ConsumerRequestConversation), later texts
+reuse it until it closes, then the next text opens a new one. A text that cannot be sent is
+reported to the channel as an ``error`` and logged: never dropped silently.
+
+Agent side (one lane per conversation, so the channel sees LivePerson's order): webhook changes for
+conversations the connector does not own are ignored; duplicates are dropped by (dialogId,
+sequence) and stale conversation changes by ``metaDataLastUpdateTs``; messages that overtook one
+another are put back in sequence order (``ordering``); private notes never reach the consumer.
+The channel hears when the agent joins, types, writes and closes; each agent message it accepted
+is acknowledged to LivePerson with a READ receipt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import Counter, OrderedDict
+from typing import Any
+
+from connector_ref import render
+from connector_ref.channel import ChannelClient, user_profile
+from connector_ref.lanes import Lanes, Overloaded
+from connector_ref.lp import ConversationClosed, LpClient, OpenConversationExists, split_text
+from connector_ref.ordering import Sequencer
+from connector_ref.retry import LpError
+from connector_ref.state import Consumer, Conversation, obj
+from connector_ref.webhooks import Seen, conversation_key
+
+log = logging.getLogger("connector_ref.bridge")
+
+JSON = dict[str, Any]
+EX_CHANGE = "cqm.ExConversationChangeNotification"
+PRIVATE_AUDIENCE = "AGENTS_AND_MANAGERS"
+MAX_CONVERSATIONS = 50_000
+MAX_MESSAGE_IDS = 1_000
+#: How long an agent receipt waits for the SEND answer that tells which message its sequence is.
+RECEIPT_WAIT = 2.0
+
+
+class Bridge:
+    """Moves consumer actions to LivePerson and agent notifications to the channel."""
+
+    def __init__(
+        self,
+        lp: LpClient,
+        channel: ChannelClient,
+        *,
+        read_receipts: bool = True,
+        reorder_hold: float = 1.0,
+        lane_limit: int = 10_000,
+    ) -> None:
+        self.lp = lp
+        self.channel = channel
+        self.read_receipts = read_receipts
+        self.reorder_hold = reorder_hold
+        self.order: Sequencer[JSON] = Sequencer()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.consumers: dict[str, Consumer] = {}
+        self.conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._by_lp_id: dict[str, str] = {}
+        self._dialogs: dict[str, str] = {}  # non-MAIN dialog id -> conversation id
+        self.inbound = Lanes("consumer", lane_limit)
+        self.events = Lanes("conversation", lane_limit)
+        self.seen = Seen()
+        self.stats: Counter[str] = Counter()
+
+    async def warm_up(self) -> None:
+        """Discover hosts and fetch the AppJWT before the first consumer needs them."""
+        try:
+            await self.lp.app_jwt.get()
+        except LpError as exc:
+            log.warning("warm-up failed (will retry on first use): %s", exc)
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Finish accepted work for up to ``grace`` seconds, then give up on the rest, loudly."""
+        await self.inbound.wait_idle(grace)
+        for timer in self._timers.values():
+            timer.cancel()
+        await self.events.wait_idle(grace)
+        lost = await self.inbound.aclose()
+        if lost:
+            log.error("shutting down with %d consumer actions not handled", lost)
+        await self.events.aclose()
+
+    def _consumer(self, consumer_id: str) -> Consumer:
+        if (consumer := self.consumers.get(consumer_id)) is None:
+            consumer = self.consumers[consumer_id] = Consumer(consumer_id)
+        return consumer
+
+    # -- consumer side -----------------------------------------------------------------------------
+
+    def accept_inbound(self, message: JSON) -> str:
+        """Queue a (checked) channel message on its consumer's lane; returns its messageId."""
+        message_id = str(message.get("messageId") or uuid.uuid4())
+        self.inbound.submit(message["consumerId"], lambda: self._inbound(message, message_id))
+        self.stats["inbound"] += 1
+        return message_id
+
+    async def _inbound(self, message: JSON, message_id: str) -> None:
+        consumer = self._consumer(message["consumerId"])
+        if isinstance(message.get("profile"), dict):
+            consumer.profile = message["profile"]
+        kind = message["type"]
+        try:
+            if kind == "text":
+                await self._consumer_text(consumer, message["text"], message_id)
+            elif kind == "typing":
+                await self._consumer_typing(consumer, str(message.get("chatState", "COMPOSING")))
+            else:
+                await self._consumer_close(consumer)
+        except Exception as exc:  # LpError, or a bug: either way the consumer must hear of it
+            self.stats["consumer_failures"] += 1
+            log.error(
+                "consumer %s %s %s was not delivered to LivePerson: %s", consumer.consumer_id, kind, message_id, exc
+            )
+            await self.channel.post(
+                {
+                    "type": "error",
+                    "consumerId": consumer.consumer_id,
+                    "messageId": message_id,
+                    "conversationId": consumer.conversation_id,
+                    "text": f"your {'message' if kind == 'text' else kind} could not be delivered",
+                }
+            )
+
+    async def _ensure_conversation(self, consumer: Consumer) -> tuple[str, str]:
+        """The consumer's open conversation and dialog, opening a conversation if it has none."""
+        if consumer.conversation_id is not None:
+            return consumer.conversation_id, consumer.dialog_id or consumer.conversation_id
+        if consumer.lp_id is None:
+            consumer.lp_id = await self.lp.lp_consumer_id(consumer.consumer_id)
+            if consumer.lp_id:
+                self._by_lp_id[consumer.lp_id] = consumer.consumer_id
+        try:
+            conversation_id = await self.lp.open_conversation(consumer.consumer_id, user_profile(consumer.profile))
+        except OpenConversationExists:
+            # Opened earlier (a retried CONVERSATION, a restart); the webhooks may have told us which.
+            known = [c for c in self.conversations.values() if c.consumer_id == consumer.consumer_id and not c.finished]
+            if not known:
+                raise
+            conversation_id = known[-1].conversation_id
+            log.info("consumer %s already had conversation %s; using it", consumer.consumer_id, conversation_id)
+        else:
+            self.stats["conversations_opened"] += 1
+            self.order.start(conversation_id)
+        self._own(conversation_id, consumer.consumer_id)
+        consumer.conversation_id = consumer.dialog_id = conversation_id
+        return conversation_id, conversation_id
+
+    def _own(self, conversation_id: str, consumer_id: str) -> Conversation:
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            conversation = self.conversations[conversation_id] = Conversation(conversation_id, consumer_id)
+            while len(self.conversations) > MAX_CONVERSATIONS:
+                self.conversations.popitem(last=False)
+        return conversation
+
+    async def _consumer_text(self, consumer: Consumer, text: str, message_id: str) -> None:
+        consumer.sending = asyncio.Event()
+        try:
+            await self._send_text(consumer, text, message_id)
+        finally:
+            consumer.sending.set()
+            consumer.sending = None
+
+    async def _send_text(self, consumer: Consumer, text: str, message_id: str) -> None:
+        reopened = False
+        sequences: list[int] = []
+        pending: list[str] | None = None
+        while True:
+            conversation_id, dialog_id = await self._ensure_conversation(consumer)
+            if pending is None:
+                pending = split_text(text, self.lp.text_budget(dialog_id, conversation_id))
+            try:
+                while pending:
+                    sequence = await self.lp.send_text(consumer.consumer_id, dialog_id, conversation_id, pending[0])
+                    pending.pop(0)
+                    if sequence is not None:
+                        sequences.append(sequence)
+                        self._note(conversation_id, dialog_id, sequence)
+                break
+            except ConversationClosed:
+                if reopened:
+                    raise
+                reopened = True  # closed under us (agent or system) before its webhook arrived
+                log.info("conversation %s was closed; opening a new one for %s", conversation_id, consumer.consumer_id)
+                self._forget(consumer, conversation_id)
+                sequences = []  # pieces already sent stay in the old conversation; receipts map to the new one
+        for sequence in sequences:
+            consumer.message_ids[sequence] = message_id
+        while len(consumer.message_ids) > MAX_MESSAGE_IDS:
+            consumer.message_ids.popitem(last=False)
+        self.stats["consumer_texts"] += 1
+        await self.channel.post(
+            {
+                "type": "sent",
+                "consumerId": consumer.consumer_id,
+                "messageId": message_id,
+                "conversationId": consumer.conversation_id,
+                "sequence": sequences[-1] if sequences else None,
+            }
+        )
+
+    def _forget(self, consumer: Consumer, conversation_id: str) -> None:
+        if consumer.conversation_id == conversation_id:
+            consumer.conversation_id = consumer.dialog_id = None
+            consumer.message_ids.clear()
+
+    async def _consumer_typing(self, consumer: Consumer, state: str) -> None:
+        if consumer.conversation_id is None:
+            return  # nothing to type into; typing alone does not open a conversation
+        try:
+            await self.lp.send_chat_state(
+                consumer.consumer_id, consumer.dialog_id or consumer.conversation_id, consumer.conversation_id, state
+            )
+        except LpError as exc:  # a lost typing indicator is not a lost message
+            log.warning("typing state of %s not sent: %s", consumer.consumer_id, exc)
+
+    async def _consumer_close(self, consumer: Consumer) -> None:
+        conversation_id = consumer.conversation_id
+        if conversation_id is None:
+            log.info("consumer %s asked to close but has no open conversation", consumer.consumer_id)
+            return
+        try:
+            await self.lp.close(consumer.consumer_id, conversation_id)
+        except ConversationClosed:
+            log.info("conversation %s was already closed", conversation_id)
+        self._forget(consumer, conversation_id)
+        conversation = self._own(conversation_id, consumer.consumer_id)
+        if not conversation.finished:
+            conversation.finished = True  # at once: a queued OPEN change must not revive it
+            self.events.submit(conversation_id, lambda: self._tell_closed(conversation, "CONSUMER"))
+
+    # -- agent side --------------------------------------------------------------------------------
+
+    def accept_change(self, kind: str, change: JSON) -> None:
+        """Queue one webhook change on its conversation's lane (called before the 200 goes out)."""
+        key = conversation_key(kind, change)
+        if key is None:
+            self.stats["ignored"] += 1
+            return
+        self.events.submit(self._dialogs.get(key, key), lambda: self._change(kind, change))
+
+    async def _change(self, kind: str, change: JSON) -> None:
+        if kind == EX_CHANGE:
+            await self._conversation_change(change)
+        else:
+            await self._messaging_event(change)
+
+    def _owner(self, conversation_id: str, details: JSON) -> Conversation | None:
+        """Our record of the conversation, adopting it if its CONSUMER participant is one of ours."""
+        if (conversation := self.conversations.get(conversation_id)) is not None:
+            return conversation
+        for participant in details.get("participants") or []:
+            if isinstance(participant, dict) and participant.get("role") == "CONSUMER":
+                consumer_id = self._by_lp_id.get(str(participant.get("id")))
+                if consumer_id is not None:
+                    return self._own(conversation_id, consumer_id)
+        return None
+
+    async def _conversation_change(self, change: JSON) -> None:
+        result = obj(change.get("result"))
+        details = obj(result.get("conversationDetails"))
+        conversation = self._owner(str(result.get("convId")), details)
+        if conversation is None or change.get("type") == "DELETE":
+            self.stats["ignored"] += 1
+            return
+        updated = details.get("metaDataLastUpdateTs")
+        if isinstance(updated, int):
+            if updated < conversation.updated_ts:
+                self.stats["stale"] += 1
+                return
+            conversation.updated_ts = updated
+        if conversation.finished:
+            return
+        consumer = self._consumer(conversation.consumer_id)
+        dialogs = [d for d in details.get("dialogs") or [] if isinstance(d, dict)]
+        for dialog in dialogs:
+            if dialog.get("dialogId") and dialog.get("dialogId") != conversation.conversation_id:
+                self._dialogs[str(dialog["dialogId"])] = conversation.conversation_id
+        if details.get("stage") == "CLOSE":
+            conversation.finished = True
+            self._forget(consumer, conversation.conversation_id)
+            for dialog_id in {conversation.conversation_id, *(str(d.get("dialogId")) for d in dialogs)}:
+                for item in self.order.give_up(dialog_id):  # nothing more is coming: the last words first
+                    await self._deliver(conversation, item)
+            await self._tell_closed(conversation, str(details.get("closeReason") or "AGENT"))
+            return
+        agent = next(
+            (
+                str(p.get("id"))
+                for p in details.get("participants") or []
+                if isinstance(p, dict) and p.get("role") == "ASSIGNED_AGENT"
+            ),
+            None,
+        )
+        if agent != conversation.agent_id:
+            conversation.agent_id = agent
+            event: JSON = {"type": "agent_joined", "agentId": agent} if agent else {"type": "agent_left"}
+            await self._tell(conversation, event)
+        if details.get("state") == "CLOSE":  # MAIN closed, stage open: a post-conversation survey runs
+            survey = next(
+                (d for d in dialogs if d.get("dialogType") == "POST_SURVEY" and d.get("state") == "OPEN"), None
+            )
+            if survey is not None and consumer.conversation_id == conversation.conversation_id:
+                consumer.dialog_id = str(survey["dialogId"])
+        elif consumer.conversation_id is None and details.get("state") == "OPEN":
+            consumer.conversation_id = consumer.dialog_id = conversation.conversation_id
+
+    async def _messaging_event(self, change: JSON) -> None:
+        dialog_id = str(change.get("dialogId") or change.get("conversationId"))
+        conversation_id = str(change.get("conversationId") or self._dialogs.get(dialog_id, dialog_id))
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            self.stats["ignored"] += 1
+            return
+        sequence = change.get("sequence")
+        if not isinstance(sequence, int):
+            await self._deliver(conversation, change)  # chat states carry no sequence
+            return
+        if not self.seen.first_time(dialog_id, sequence):
+            self.stats["duplicates"] += 1
+            return
+        ready = self.order.offer(dialog_id, sequence, change) if self.reorder_hold > 0 else [change]
+        self._arm(conversation.conversation_id, dialog_id)
+        for item in ready:
+            await self._deliver(conversation, item)
+
+    def _arm(self, conversation_id: str, dialog_id: str) -> None:
+        """Keep one give-up timer per dialog while events are held for a gap, none otherwise."""
+        timer = self._timers.get(dialog_id)
+        if not self.order.waiting(dialog_id):
+            if timer is not None:
+                timer.cancel()
+                del self._timers[dialog_id]
+        elif timer is None:
+            loop = asyncio.get_running_loop()
+            self._timers[dialog_id] = loop.call_later(self.reorder_hold, self._give_up, conversation_id, dialog_id)
+
+    def _note(self, conversation_id: str, dialog_id: str, sequence: int) -> None:
+        """Our own event's sequence (from a SEND answer) may fill the gap held events wait for."""
+        if self.order.note(dialog_id, sequence):
+            self._release(conversation_id, dialog_id, give_up=False)
+
+    def _give_up(self, conversation_id: str, dialog_id: str) -> None:
+        self._timers.pop(dialog_id, None)
+        self._release(conversation_id, dialog_id, give_up=True)
+
+    def _release(self, conversation_id: str, dialog_id: str, *, give_up: bool) -> None:
+        """Deliver held events on the conversation's lane: those now in turn, or (timer) all of them."""
+
+        async def release() -> None:
+            held = self.order.give_up(dialog_id) if give_up else self.order.ready(dialog_id)
+            self.stats["gaps_given_up"] += give_up and bool(held)
+            if (conversation := self.conversations.get(conversation_id)) is not None:
+                for item in held:
+                    await self._deliver(conversation, item)
+            self._arm(conversation_id, dialog_id)
+
+        with contextlib.suppress(Overloaded):
+            self.events.submit(conversation_id, release)
+
+    async def _deliver(self, conversation: Conversation, change: JSON) -> None:
+        """One agent-side event, in order, to the channel (the consumer's own echoes stop here)."""
+        meta = obj(change.get("originatorMetadata"))
+        if meta.get("role") == "CONSUMER":
+            return
+        if change.get("messageAudience") == PRIVATE_AUDIENCE:
+            self.stats["private_notes"] += 1
+            return
+        event = obj(change.get("event"))
+        kind = event.get("type")
+        if kind == "ChatStateEvent":
+            if not conversation.finished:
+                await self._tell(conversation, {"type": "typing", "typing": event.get("chatState") == "COMPOSING"})
+        elif kind == "AcceptStatusEvent":
+            await self._agent_receipt(conversation, event)
+        elif kind in ("ContentEvent", "RichContentEvent"):
+            sequence = change.get("sequence")
+            self.stats["agent_messages"] += 1
+            if await self._tell(conversation, render.agent_message(event, sequence, meta.get("role"))) and isinstance(
+                sequence, int
+            ):
+                await self._read(conversation, str(change.get("dialogId") or conversation.conversation_id), sequence)
+
+    async def _agent_receipt(self, conversation: Conversation, event: JSON) -> None:
+        status = event.get("status")
+        sequences = [s for s in event.get("sequenceList") or [] if isinstance(s, int)]
+        if status not in ("ACCEPT", "READ") or not sequences:
+            return
+        consumer = self._consumer(conversation.consumer_id)
+        if consumer.sending is not None and any(s not in consumer.message_ids for s in sequences):
+            # The agent may acknowledge a text before its SEND answer (and so its sequence) reached us.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(consumer.sending.wait(), RECEIPT_WAIT)
+        known = consumer.message_ids
+        ids = list(dict.fromkeys(known[s] for s in sequences if s in known))
+        await self._tell(conversation, {"type": "receipt", "status": status, "messageIds": ids, "sequences": sequences})
+
+    async def _read(self, conversation: Conversation, dialog_id: str, sequence: int) -> None:
+        """Acknowledge an agent message the channel accepted (READ), unless the conversation is over."""
+        if not self.read_receipts or conversation.finished:
+            return
+        try:
+            own = await self.lp.send_receipt(
+                conversation.consumer_id, dialog_id, conversation.conversation_id, "READ", [sequence]
+            )
+            if own is not None:
+                self._note(conversation.conversation_id, dialog_id, own)
+        except LpError as exc:
+            log.info("READ receipt for %s #%d not sent: %s", conversation.conversation_id, sequence, exc)
+
+    async def _tell_closed(self, conversation: Conversation, by: str) -> None:
+        self.stats["conversations_closed"] += 1
+        await self._tell(conversation, {"type": "closed", "by": by})
+
+    async def _tell(self, conversation: Conversation, event: JSON) -> bool:
+        out = {"consumerId": conversation.consumer_id, "conversationId": conversation.conversation_id, **event}
+        return await self.channel.post(out)
