@@ -21,12 +21,8 @@ import httpx
 
 from connector_ref.app import create_app
 from connector_ref.settings import load
-from mockcc.app import create_app as create_mock_app
 from mockcc.channel.app import create_channel_app
 from mockcc.channel.runner import Launched, ServerThread
-from mockcc.clock import Clock
-from mockcc.config import DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from mockcc.settings import Settings
 
 T = TypeVar("T")
 JSON = dict[str, Any]

@@ -69,15 +69,7 @@ def test_full_conversation(stack: Callable[..., Stack], live_mock: MockProcess) 
     assert s.status()["stats"]["conversations_opened"] == 2
 
 
-@pytest.mark.parametrize(
-    "mock_name",
-    [
-        "past_mock",
-        pytest.param("frozen_mock"),
-    ],
-)
-def test_appjwt_expiry_mid_conversation_renews_once(request: pytest.FixtureRequest, mock_name: str) -> None:
-    frozen_mock: MockProcess = request.getfixturevalue(mock_name)
+def test_appjwt_expiry_mid_conversation_renews_once(frozen_mock: MockProcess) -> None:
     with Stack(frozen_mock) as s:
         consumers = ["exp-1", "exp-2", "exp-3"]
         s.say(consumers[0], "before")
