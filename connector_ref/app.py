@@ -69,6 +69,7 @@ async def status(request: Request) -> Response:
             "consumers": len(bridge.consumers),
             "open_conversations": sum(1 for c in bridge.consumers.values() if c.conversation_id),
             "backlog": {"consumer": bridge.inbound.backlog, "conversation": bridge.events.backlog},
+            "reorder": {"waiting": bridge.reorder.waiting, "gaps_given_up": bridge.reorder.given_up},
             "app_jwt_fetches": bridge.lp.app_jwt.fetches,
             "channel": {"delivered": bridge.channel.delivered, "failed": bridge.channel.failed},
         }

@@ -24,9 +24,9 @@ from typing import Any
 
 from connector_ref import render
 from connector_ref.channel import ChannelClient, user_profile
-from connector_ref.lanes import Lanes, Overloaded
+from connector_ref.lanes import Lanes
 from connector_ref.lp import ConversationClosed, LpClient, OpenConversationExists, split_text
-from connector_ref.ordering import Sequencer
+from connector_ref.ordering import Reorderer
 from connector_ref.retry import LpError
 from connector_ref.state import Consumer, Conversation, obj
 from connector_ref.webhooks import Seen, conversation_key
@@ -57,15 +57,13 @@ class Bridge:
         self.lp = lp
         self.channel = channel
         self.read_receipts = read_receipts
-        self.reorder_hold = reorder_hold
-        self.order: Sequencer[JSON] = Sequencer()
-        self._timers: dict[str, asyncio.TimerHandle] = {}
         self.consumers: dict[str, Consumer] = {}
         self.conversations: OrderedDict[str, Conversation] = OrderedDict()
         self._by_lp_id: dict[str, str] = {}
         self._dialogs: dict[str, str] = {}  # non-MAIN dialog id -> conversation id
         self.inbound = Lanes("consumer", lane_limit)
         self.events = Lanes("conversation", lane_limit)
+        self.reorder = Reorderer(reorder_hold, self.events, self._deliver_held)
         self.seen = Seen()
         self.stats: Counter[str] = Counter()
 
@@ -79,8 +77,7 @@ class Bridge:
     async def aclose(self, grace: float = 5.0) -> None:
         """Finish accepted work for up to ``grace`` seconds, then give up on the rest, loudly."""
         await self.inbound.wait_idle(grace)
-        for timer in self._timers.values():
-            timer.cancel()
+        self.reorder.release_all()  # stop waiting for gaps: deliver what is held
         await self.events.wait_idle(grace)
         lost = await self.inbound.aclose()
         if lost:
@@ -147,7 +144,7 @@ class Bridge:
             log.info("consumer %s already had conversation %s; using it", consumer.consumer_id, conversation_id)
         else:
             self.stats["conversations_opened"] += 1
-            self.order.start(conversation_id)
+            self.reorder.order.start(conversation_id)
         self._own(conversation_id, consumer.consumer_id)
         consumer.conversation_id = consumer.dialog_id = conversation_id
         return conversation_id, conversation_id
@@ -182,7 +179,7 @@ class Bridge:
                     pending.pop(0)
                     if sequence is not None:
                         sequences.append(sequence)
-                        self._note(conversation_id, dialog_id, sequence)
+                        self.reorder.note(conversation_id, dialog_id, sequence)
                 break
             except ConversationClosed:
                 if reopened:
@@ -287,7 +284,7 @@ class Bridge:
             conversation.finished = True
             self._forget(consumer, conversation.conversation_id)
             for dialog_id in {conversation.conversation_id, *(str(d.get("dialogId")) for d in dialogs)}:
-                for item in self.order.give_up(dialog_id):  # nothing more is coming: the last words first
+                for item in self.reorder.flush(dialog_id):  # nothing more is coming: the last words first
                     await self._deliver(conversation, item)
             await self._tell_closed(conversation, str(details.get("closeReason") or "AGENT"))
             return
@@ -326,44 +323,12 @@ class Bridge:
         if not self.seen.first_time(dialog_id, sequence):
             self.stats["duplicates"] += 1
             return
-        ready = self.order.offer(dialog_id, sequence, change) if self.reorder_hold > 0 else [change]
-        self._arm(conversation.conversation_id, dialog_id)
-        for item in ready:
+        for item in self.reorder.offer(conversation.conversation_id, dialog_id, sequence, change):
             await self._deliver(conversation, item)
 
-    def _arm(self, conversation_id: str, dialog_id: str) -> None:
-        """Keep one give-up timer per dialog while events are held for a gap, none otherwise."""
-        timer = self._timers.get(dialog_id)
-        if not self.order.waiting(dialog_id):
-            if timer is not None:
-                timer.cancel()
-                del self._timers[dialog_id]
-        elif timer is None:
-            loop = asyncio.get_running_loop()
-            self._timers[dialog_id] = loop.call_later(self.reorder_hold, self._give_up, conversation_id, dialog_id)
-
-    def _note(self, conversation_id: str, dialog_id: str, sequence: int) -> None:
-        """Our own event's sequence (from a SEND answer) may fill the gap held events wait for."""
-        if self.order.note(dialog_id, sequence):
-            self._release(conversation_id, dialog_id, give_up=False)
-
-    def _give_up(self, conversation_id: str, dialog_id: str) -> None:
-        self._timers.pop(dialog_id, None)
-        self._release(conversation_id, dialog_id, give_up=True)
-
-    def _release(self, conversation_id: str, dialog_id: str, *, give_up: bool) -> None:
-        """Deliver held events on the conversation's lane: those now in turn, or (timer) all of them."""
-
-        async def release() -> None:
-            held = self.order.give_up(dialog_id) if give_up else self.order.ready(dialog_id)
-            self.stats["gaps_given_up"] += give_up and bool(held)
-            if (conversation := self.conversations.get(conversation_id)) is not None:
-                for item in held:
-                    await self._deliver(conversation, item)
-            self._arm(conversation_id, dialog_id)
-
-        with contextlib.suppress(Overloaded):
-            self.events.submit(conversation_id, release)
+    async def _deliver_held(self, conversation_id: str, change: JSON) -> None:
+        if (conversation := self.conversations.get(conversation_id)) is not None:
+            await self._deliver(conversation, change)
 
     async def _deliver(self, conversation: Conversation, change: JSON) -> None:
         """One agent-side event, in order, to the channel (the consumer's own echoes stop here)."""
@@ -411,7 +376,7 @@ class Bridge:
                 conversation.consumer_id, dialog_id, conversation.conversation_id, "READ", [sequence]
             )
             if own is not None:
-                self._note(conversation.conversation_id, dialog_id, own)
+                self.reorder.note(conversation.conversation_id, dialog_id, own)
         except LpError as exc:
             log.info("READ receipt for %s #%d not sent: %s", conversation.conversation_id, sequence, exc)
 

@@ -20,10 +20,11 @@ Outbound, the connector POSTs to the channel URL one JSON object per event, each
     ``agent_joined``  {"agentId"}                     an agent accepted the conversation
     ``agent_left``    {}                              the agent transferred it (back to a queue)
     ``typing``        {"typing": true|false}          the agent started/stopped typing
-    ``text``          {"text", "sequence", "fallback", "content"?}   an agent message; rich content,
-                      files and quick replies arrive as a text fallback (``fallback`` true, ``content``
-                      the original structured content)
-    ``receipt``       {"status": "ACCEPT"|"READ", "messageIds": [...]}  the agent got/read those messages
+    ``text``          {"text", "sequence", "role", "fallback", "content"?}   an agent message; rich
+                      content, files and quick replies arrive as a text fallback (``fallback`` true,
+                      ``content`` the original structured content)
+    ``receipt``       {"status": "ACCEPT"|"READ", "messageIds": [...], "sequences": [...]}  the agent
+                      got/read those consumer messages
     ``closed``        {"by": "CONSUMER"|"AGENT"|"SYSTEM"}   the conversation is over
 
 Any 2xx from the channel means delivered; other answers are retried a few times, then logged.

@@ -10,10 +10,17 @@ them too). An event that arrives ahead of a missing number is held until the gap
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from connector_ref.lanes import Lanes, Overloaded
 
 T = TypeVar("T")
+JSON = dict[str, Any]
+Deliver = Callable[[str, JSON], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -101,3 +108,73 @@ class Sequencer(Generic[T]):
         dialog.next = sequences[-1] + 1
         dialog.accounted = {s for s in dialog.accounted if s >= dialog.next}
         return ready + self._advance(dialog)
+
+
+class Reorderer:
+    """A ``Sequencer`` of notification changes, with a give-up timer per waiting dialog.
+
+    Held changes are delivered on the conversation's lane (``deliver(conversation_id, change)``),
+    so they take their place in line with everything else that happens to the conversation.
+    """
+
+    def __init__(self, hold: float, lanes: Lanes, deliver: Deliver) -> None:
+        self.hold = hold
+        self.order: Sequencer[JSON] = Sequencer()
+        self.given_up = 0
+        self._lanes = lanes
+        self._deliver = deliver
+        self._timers: dict[str, tuple[asyncio.TimerHandle, str]] = {}  # dialog -> (timer, conversation)
+
+    @property
+    def waiting(self) -> int:
+        """Dialogs with changes held for a gap."""
+        return len(self._timers)
+
+    def offer(self, conversation_id: str, dialog_id: str, sequence: int, change: JSON) -> list[JSON]:
+        """The changes to deliver now, in order (``change`` itself unless it must wait)."""
+        if self.hold <= 0:
+            return [change]
+        ready = self.order.offer(dialog_id, sequence, change)
+        self._arm(conversation_id, dialog_id)
+        return ready
+
+    def note(self, conversation_id: str, dialog_id: str, sequence: int) -> None:
+        """Our own event's sequence (from a SEND answer) may fill the gap held changes wait for."""
+        if self.order.note(dialog_id, sequence):
+            self._release(conversation_id, dialog_id, give_up=False)
+
+    def flush(self, dialog_id: str) -> list[JSON]:
+        """Everything held for ``dialog_id``, in order (the conversation ended: nothing more is coming)."""
+        return self.order.give_up(dialog_id)
+
+    def release_all(self) -> None:
+        """Stop waiting for any gap (shutdown): every held change goes to its lane now."""
+        for dialog_id, (timer, conversation_id) in list(self._timers.items()):
+            timer.cancel()
+            self._give_up(conversation_id, dialog_id)
+
+    def _arm(self, conversation_id: str, dialog_id: str) -> None:
+        """One timer per dialog while changes are held for a gap, none otherwise."""
+        armed = self._timers.get(dialog_id)
+        if not self.order.waiting(dialog_id):
+            if armed is not None:
+                armed[0].cancel()
+                del self._timers[dialog_id]
+        elif armed is None:
+            timer = asyncio.get_running_loop().call_later(self.hold, self._give_up, conversation_id, dialog_id)
+            self._timers[dialog_id] = (timer, conversation_id)
+
+    def _give_up(self, conversation_id: str, dialog_id: str) -> None:
+        self._timers.pop(dialog_id, None)
+        self._release(conversation_id, dialog_id, give_up=True)
+
+    def _release(self, conversation_id: str, dialog_id: str, *, give_up: bool) -> None:
+        async def release() -> None:
+            held = self.order.give_up(dialog_id) if give_up else self.order.ready(dialog_id)
+            self.given_up += give_up and bool(held)
+            for change in held:
+                await self._deliver(conversation_id, change)
+            self._arm(conversation_id, dialog_id)
+
+        with contextlib.suppress(Overloaded):  # the next change of the dialog will release them instead
+            self._lanes.submit(conversation_id, release)

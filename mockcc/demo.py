@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-running", action="store_true", help="leave everything up until Ctrl-C")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each step")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)  # so that `finally` stops the servers on kill as on Ctrl-C
+    for signum in (signal.SIGTERM, signal.SIGINT):  # `finally` stops the servers on kill as on Ctrl-C (SIGINT
+        signal.signal(signum, _terminate)  # included when a background start left it ignored)
     logs = Path(tempfile.mkdtemp(prefix="mockcc-demo-"))
     demo = Demo(logs, args.timeout)
     missing: list[str] = ["the servers did not start"]

@@ -92,7 +92,7 @@ async def settle(bridge: Bridge) -> None:
     for _ in range(200):
         assert await bridge.inbound.wait_idle(2)
         assert await bridge.events.wait_idle(2)
-        if not bridge._timers:
+        if not bridge.reorder.waiting:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("reorder timers never fired")
@@ -299,7 +299,7 @@ async def test_overtaken_messages_are_put_back_in_order(bridge: Bridge, lp: Fake
     await settle(bridge)
     assert [e["type"] for e in channel.events] == ["sent", "receipt", "text", "text"]
     assert [e["text"] for e in channel.of("text")] == ["second", "third"]
-    assert bridge.stats["gaps_given_up"] == 0
+    assert bridge.reorder.given_up == 0
 
 
 async def test_a_lost_notification_delays_but_does_not_stop(bridge: Bridge, channel: FakeChannel) -> None:
@@ -307,7 +307,7 @@ async def test_a_lost_notification_delays_but_does_not_stop(bridge: Bridge, chan
     bridge.accept_change(MS, agent_event("conv-1", text("after a lost one"), 2))  # sequence 1 never comes
     await settle(bridge)
     assert [e["text"] for e in channel.of("text")] == ["after a lost one"]
-    assert bridge.stats["gaps_given_up"] == 1
+    assert bridge.reorder.given_up == 1
     bridge.accept_change(MS, agent_event("conv-1", text("next"), 3))
     bridge.accept_change(MS, agent_event("conv-1", text("late"), 1))  # too late to be ordered: still shown
     await settle(bridge)
@@ -322,4 +322,4 @@ async def test_our_own_send_answer_releases_a_held_agent_message(lp: FakeLp, cha
     bridge.accept_inbound({"consumerId": "alice", "type": "text", "text": "second", "messageId": "m1"})
     await settle(bridge)
     assert [e["text"] for e in channel.of("text")] == ["answer to the second"]
-    assert bridge.stats["gaps_given_up"] == 0  # released by the SEND answer, not by the timer
+    assert bridge.reorder.given_up == 0  # released by the SEND answer, not by the timer
