@@ -112,8 +112,20 @@ def build_installation(app: JSON, ids: Ids, now: int) -> Installation:
     return Installation(app=stored)
 
 
+SEED_KEYS = ("accounts", "faults", "webhook_faults")
+ACCOUNT_KEYS = ("account_id", "agent", "skill_agents", "webhook_signature", "installations")
+
+
+def _unknown(doc: JSON, known: tuple[str, ...], where: str) -> None:
+    """A misspelt key must not be silently ignored: it would change what the test means."""
+    extra = sorted(set(doc) - set(known))
+    if extra:
+        raise MockccError(f"{where}: unknown key(s) {', '.join(extra)}; known: {', '.join(known)}")
+
+
 def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
     """Turn a seed document into accounts, or raise MockccError naming the bad entry."""
+    _unknown(seed, SEED_KEYS, "the seed")
     entries = seed.get("accounts")
     if not isinstance(entries, list) or not entries:
         raise MockccError("the seed needs a non-empty 'accounts' list")
@@ -122,6 +134,7 @@ def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
         where = f"accounts[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("account_id"), str | int):
             raise MockccError(f"{where}: needs an 'account_id' (string)")
+        _unknown(entry, ACCOUNT_KEYS, where)
         account = Account(account_id=str(entry["account_id"]))
         account.agent = normalise_agent(entry.get("agent", "none"), where)
         for skill, spec in dict(entry.get("skill_agents") or {}).items():

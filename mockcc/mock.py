@@ -13,7 +13,8 @@ from mockcc.agent.bots import Bots
 from mockcc.agent.desk import AgentDesk
 from mockcc.clock import Clock
 from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
-from mockcc.faults import Faults
+from mockcc.errors import MockccError
+from mockcc.faults import Fault, Faults
 from mockcc.ids import Ids
 from mockcc.journal import BODY_PREVIEW, Journal, redact_text
 from mockcc.messaging import Change, Messaging
@@ -23,10 +24,24 @@ from mockcc.settings import Settings
 from mockcc.state.models import Account, Installation
 from mockcc.tokens import TokenService
 from mockcc.webhooks.dispatcher import WebhookDispatcher
+from mockcc.webhooks.faults import WebhookFault
 from mockcc.webhooks.model import Notification, Subscription
 from mockcc.webhooks.notifications import conversation_change, messaging_event
 
 JSON = dict[str, Any]
+
+
+def seed_faults(doc: JSON) -> tuple[list[Fault], list[tuple[str, WebhookFault]]]:
+    """The faults a seed arms at start and on every reset (``faults``, ``webhook_faults``), checked."""
+    try:
+        faults = [Fault.parse(item) for item in doc.get("faults") or []]
+        webhook_faults = [
+            (str(item["endpoint"]), WebhookFault.from_dict({k: v for k, v in item.items() if k != "endpoint"}))
+            for item in doc.get("webhook_faults") or []
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MockccError(f"the seed's webhook_faults are invalid: {exc}") from exc
+    return faults, webhook_faults
 
 
 class Mock:
@@ -59,17 +74,29 @@ class Mock:
         else:
             self.seed_doc = DEFAULT_SEED
         self.accounts: dict[str, Account] = build_accounts(self.seed_doc, self.ids, int(self.clock.now()))
+        self._arm(*seed_faults(self.seed_doc))
 
     def reset(self, seed_doc: JSON | None = None) -> None:
-        """Back to the seed (or to a new one): state, journal, faults and webhook queues cleared."""
-        accounts = build_accounts(seed_doc or self.seed_doc, self.ids, int(self.clock.now()))
-        if seed_doc is not None:
-            self.seed_doc = seed_doc
+        """Back to the seed (or to a new one): state, journal, faults and webhook queues cleared.
+
+        The new seed is checked whole before anything is touched, so a bad one changes nothing.
+        """
+        doc = seed_doc or self.seed_doc
+        accounts = build_accounts(doc, self.ids, int(self.clock.now()))
+        faults, webhook_faults = seed_faults(doc)
+        self.seed_doc = doc
         self.accounts = accounts
         self.journal.clear()
         self.faults.clear()
         self.files.clear()
         self.dispatcher.reset()
+        self._arm(faults, webhook_faults)
+
+    def _arm(self, faults: list[Fault], webhook_faults: list[tuple[str, WebhookFault]]) -> None:
+        for fault in faults:
+            self.faults.add(fault)
+        for endpoint, webhook_fault in webhook_faults:
+            self.dispatcher.set_fault(endpoint, webhook_fault)
 
     async def settle(self, within: float = 5.0) -> bool:
         """Wait until bots and webhook deliveries due at the current clock time have run."""

@@ -1,4 +1,4 @@
-"""Scripted agents chosen in the seed (config file), not through API calls."""
+"""Scripted agents and faults chosen in the seed (config file), not through API calls."""
 
 from __future__ import annotations
 
@@ -20,11 +20,7 @@ SCRIPT = [
 
 @pytest.fixture
 def seed():
-    return quiet_seed(
-        agent={"type": "script", "steps": SCRIPT},
-        skill_agents={"42": "none"},
-        faults=[{"kind": "503", "count": 1, "scope": "idp"}],
-    )
+    return quiet_seed(agent={"type": "script", "steps": SCRIPT}, skill_agents={"42": "none"})
 
 
 def _events(client, conv):
@@ -56,3 +52,45 @@ def test_skill_override_silences_the_agent(client, lp, ext_id):
     lp.text(ext_id, conv, "hello")
     client.post("/_mockcc/clock/advance", json={"seconds": 10})
     assert len(_events(client, conv)["conversationDetails"]["participants"]) == 1
+
+
+def test_seeded_faults_fire_and_are_rearmed_by_reset(client, lp):
+    client.post(
+        "/_mockcc/seed",
+        json={
+            **quiet_seed(),
+            "faults": [{"kind": "503", "count": 1, "scope": "idp"}],
+            "webhook_faults": [{"endpoint": "http://127.0.0.1:9/hook", "kind": "drop", "count": 2}],
+        },
+    )
+
+    def consumer():
+        return client.post(
+            f"/api/account/{ACCOUNT}/consumer?v=1.0",
+            json={"ext_consumer_id": "x"},
+            headers={"Authorization": lp.app_jwt()},
+        ).status_code
+
+    assert client.get("/_mockcc/webhooks/faults").json()["faults"][0]["kind"] == "drop"
+    assert [consumer(), consumer()] == [503, 201]
+    client.post("/_mockcc/reset")
+    assert [consumer(), consumer()] == [503, 201]
+
+
+def test_a_config_with_an_unknown_key_is_refused(client):
+    r = client.post("/_mockcc/seed", json={**quiet_seed(), "fautls": []})
+    assert r.status_code == 400
+    assert "fautls" in r.json()["mockcc"]["explanation"]
+    r = client.post("/_mockcc/seed", json={"accounts": [{"account_id": "1", "agnet": "echo"}]})
+    assert r.status_code == 400
+    assert "agnet" in r.json()["mockcc"]["explanation"]
+    r = client.post("/_mockcc/seed", json={**quiet_seed(), "faults": [{"kind": "999"}]})
+    assert r.status_code == 400
+
+
+def test_faults_in_the_config_are_armed_at_start(clock):
+    from mockcc.app import create_app
+    from mockcc.settings import Settings
+
+    app = create_app(Settings(seed_doc={**quiet_seed(), "faults": [{"kind": "429", "count": 3}]}), clock=clock)
+    assert app.state.mock.faults.list()[0]["kind"] == "429"
