@@ -13,6 +13,10 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
             client_secret: ...
             client_name: My connector
             capabilities: {webhooks: {...}}
+    faults: [{kind: "429", count: 3, scope: send}]            # armed at start and on every reset
+    webhook_faults: [{endpoint: "http://...", kind: drop, count: 1}]
+
+Unknown keys are refused: a misspelt key silently ignored would change what a test means.
 """
 
 from __future__ import annotations

@@ -218,3 +218,22 @@ class TestAppInstallation:
         assert client.get(self.BASE + "?v=1.0", headers={"Authorization": "Bearer nope"}).status_code == 401
         bad = client.post(f"/api/account/{ACCOUNT}/login", json={"username": "admin", "password": "x"})
         assert bad.status_code == 401
+
+
+def test_delay_fault_holds_the_answer_on_the_mock_clock(ext_id):
+    import time
+
+    from starlette.testclient import TestClient
+
+    from mockcc.app import create_app
+    from mockcc.settings import Settings
+    from tests.conftest import quiet_seed
+
+    with TestClient(create_app(Settings(seed_doc=quiet_seed()))) as client:  # wall-time clock
+        lp = LP(client)
+        conv = lp.open(ext_id)
+        client.post("/_mockcc/faults", json={"kind": "delay", "delay_seconds": 0.3, "scope": "send"})
+        started = time.monotonic()
+        assert lp.text(ext_id, conv, "slow").status_code == 200
+        assert time.monotonic() - started >= 0.3
+        assert client.get("/_mockcc/journal?outcome=fault").json()["calls"][0]["fault"] == "delay"

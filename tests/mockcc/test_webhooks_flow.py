@@ -202,3 +202,38 @@ def test_system_close(client, lp, ext_id, hook):
     closed = client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations/{conv}").json()["conversationDetails"]
     assert closed["closeReason"] == "SYSTEM"
     assert lp.open(ext_id) != conv
+
+
+def test_quick_replies_and_files_from_the_agent(client, lp, ext_id, hook):
+    conv = lp.open(ext_id)
+    _agent(client, conv, "join")
+    replies = {
+        "type": "quickReplies",
+        "itemsPerRow": 8,
+        "replies": [{"type": "button", "title": "Yes", "click": {"actions": [{"type": "publishText", "text": "Yes"}]}}],
+    }
+    _agent(client, conv, "text", text="Shall I?", quickReplies=replies)
+    _agent(
+        client, conv, "file", relativePath=f"/v1/AUTH_async-images/{ACCOUNT}/x.PNG", fileType="PNG", caption="receipt"
+    )
+    events = [
+        r.json()["body"]["changes"][0]["event"]
+        for r in _received(client, hook, 4)
+        if r.json()["type"] == "ms.MessagingEventNotification"
+    ]
+    by_type = {e["contentType"]: e for e in events}
+    assert by_type["text/plain"]["quickReplies"] == replies
+    assert by_type["hosted/file"]["message"]["caption"] == "receipt"
+
+
+def test_sha256_signatures_when_the_account_asks(client, lp, ext_id, hook, seed):
+    import base64
+    import hashlib
+    import hmac
+
+    seed["accounts"][0]["webhook_signature"] = "sha256"
+    client.post("/_mockcc/reset", json=seed)
+    lp.open(ext_id)
+    request = _received(client, hook, 1)[0]
+    digest = hmac.new(DEFAULT_CLIENT_SECRET.encode(), request.body, hashlib.sha256).digest()
+    assert request.header("x-liveperson-signature") == "sha256=" + base64.b64encode(digest).decode()
