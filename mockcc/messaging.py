@@ -13,7 +13,7 @@ from typing import Any
 
 from mockcc.clock import Clock
 from mockcc.ids import Ids
-from mockcc.state.models import Account, Conversation, Dialog, Event, Participant
+from mockcc.state.models import CONVERSATIONS_PER_ACCOUNT, Account, Conversation, Dialog, Event, Participant
 
 JSON = dict[str, Any]
 
@@ -41,6 +41,16 @@ class Change:
 
 
 Listener = Callable[[Change], None]
+
+
+def _forget_closed(account: Account) -> None:
+    """Keep the conversation store bounded: the oldest closed conversations go first."""
+    excess = len(account.conversations) - CONVERSATIONS_PER_ACCOUNT
+    if excess <= 0:
+        return
+    closed = [cid for cid, c in account.conversations.items() if not c.is_open][:excess]
+    for cid in closed:
+        del account.conversations[cid]
 
 
 class Messaging:
@@ -106,6 +116,7 @@ class Messaging:
         )
         account.conversations[conversation_id] = conversation
         account.open_by_consumer[consumer_id] = conversation_id
+        _forget_closed(account)
         self._announce(Change(account, conversation))
         return conversation
 

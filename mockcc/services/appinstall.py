@@ -17,7 +17,7 @@ from mockcc.config import build_installation
 from mockcc.errors import RestError
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
-from mockcc.services.csds import SERVICES, base_uri
+from mockcc.services.csds import base_uris
 from mockcc.state.models import Account, Installation
 
 JSON = dict[str, Any]
@@ -51,9 +51,7 @@ async def login(ctx: Ctx) -> Response:
         )
     bearer = secrets.token_hex(32)
     ctx.mock.bearers.add(account.account_id, bearer)
-    host = base_uri(ctx)
-    uris = [{"service": s, "account": account.account_id, "baseURI": host} for s in SERVICES]
-    return JSONResponse({"bearer": bearer, "csdsCollectionResponse": {"baseURIs": uris}})
+    return JSONResponse({"bearer": bearer, "csdsCollectionResponse": {"baseURIs": base_uris(ctx, account.account_id)}})
 
 
 def _admin(ctx: Ctx) -> Account:

@@ -28,12 +28,15 @@ def base_uri(ctx: Ctx) -> str:
     return configured or ctx.request.headers.get("host") or f"{ctx.mock.settings.host}:{ctx.mock.settings.port}"
 
 
+def base_uris(ctx: Ctx, account_id: str) -> list[dict[str, str]]:
+    """Every service's entry, as CSDS lists them (the admin login repeats this list)."""
+    host = base_uri(ctx)
+    return [{"service": s, "account": account_id, "baseURI": host} for s in SERVICES]
+
+
 async def all_services(ctx: Ctx) -> Response:
     ctx.require_version("version", "1.0")
-    account = ctx.account()
-    host = base_uri(ctx)
-    uris = [{"service": s, "account": account.account_id, "baseURI": host} for s in SERVICES]
-    return JSONResponse({"baseURIs": uris})
+    return JSONResponse({"baseURIs": base_uris(ctx, ctx.account().account_id)})
 
 
 async def one_service(ctx: Ctx) -> Response:

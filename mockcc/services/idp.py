@@ -22,7 +22,7 @@ async def create_consumer(ctx: Ctx) -> Response:
     ext_id = str(body["ext_consumer_id"])
     consumer_id = lp_consumer_id(account.account_id, ext_id)
     if consumer_id not in account.consumers:
-        account.consumers[consumer_id] = Consumer(lp_consumer_id=consumer_id, ext_consumer_id=ext_id)
+        account.remember(Consumer(lp_consumer_id=consumer_id, ext_consumer_id=ext_id))
     token = ctx.mock.tokens.issue_consumer_jws(account.account_id, ext_id, consumer_id)
     return JSONResponse({"token": token}, status_code=201)
 

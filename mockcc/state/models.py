@@ -6,10 +6,18 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 JSON = dict[str, Any]
+
+#: Sequenced events kept per dialog (oldest forgotten first; the sequence counter is unaffected).
+EVENTS_PER_DIALOG = 10_000
+#: Consumers remembered per account (a forgotten one is remade from its JWS, which never expires).
+CONSUMERS_PER_ACCOUNT = 100_000
+#: Conversations kept per account: past this, the oldest closed ones are forgotten.
+CONVERSATIONS_PER_ACCOUNT = 10_000
 
 
 @dataclass(slots=True)
@@ -80,7 +88,7 @@ class Dialog:
     closed_cause: str | None = None
     meta_data: JSON | None = None
     next_sequence: int = 0
-    events: list[Event] = field(default_factory=list)
+    events: deque[Event] = field(default_factory=lambda: deque(maxlen=EVENTS_PER_DIALOG))
 
     def take_sequence(self) -> int:
         seq = self.next_sequence
@@ -136,3 +144,12 @@ class Account:
     agent: JSON = field(default_factory=lambda: {"type": "none"})  # the scripted agent for this account
     skill_agents: dict[str, JSON] = field(default_factory=dict)  # skillId -> scripted agent
     signature_algorithm: str = "sha1"
+
+    def remember(self, consumer: Consumer) -> Consumer:
+        """Add a consumer; past the cap the oldest without an open conversation is forgotten."""
+        self.consumers[consumer.lp_consumer_id] = consumer
+        if len(self.consumers) > CONSUMERS_PER_ACCOUNT:
+            oldest = next((c for c in self.consumers if c not in self.open_by_consumer), None)
+            if oldest is not None:
+                del self.consumers[oldest]
+        return consumer

@@ -171,3 +171,32 @@ def test_hosted_file_round_trip(client, lp, ext_id):
     assert client.get(path, params=down.json()["body"]["queryParams"]).content == b"\x89PNG"
     client.post("/_mockcc/clock/advance", json={"seconds": 61})
     assert client.get(path, params=down.json()["body"]["queryParams"]).status_code == 401
+
+
+def test_stored_state_is_bounded(client, lp, monkeypatch):
+    from mockcc import messaging
+    from mockcc.state import models
+
+    monkeypatch.setattr(messaging, "CONVERSATIONS_PER_ACCOUNT", 2)
+    first = lp.open("a")
+    lp.close("a", first)
+    lp.open("b")
+    lp.open("c")  # the third: the closed one is forgotten, the open ones stay
+    ids = [c["convId"] for c in client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json()]
+    assert first not in ids
+    assert len(ids) == 2
+    assert models.Dialog(dialog_id="d", dialog_type="MAIN", creation_ts=0, participants=[]).events.maxlen == (
+        models.EVENTS_PER_DIALOG
+    )
+
+
+def test_consumers_are_bounded_but_never_one_with_an_open_conversation(monkeypatch):
+    from mockcc.state import models
+
+    monkeypatch.setattr(models, "CONSUMERS_PER_ACCOUNT", 2)
+    account = models.Account(account_id="1")
+    account.remember(models.Consumer(lp_consumer_id="a", ext_consumer_id="a"))
+    account.open_by_consumer["a"] = "conv"
+    account.remember(models.Consumer(lp_consumer_id="b", ext_consumer_id="b"))
+    account.remember(models.Consumer(lp_consumer_id="c", ext_consumer_id="c"))
+    assert list(account.consumers) == ["a", "c"]

@@ -67,5 +67,5 @@ def authenticate(ctx: Ctx, account: Account) -> Caller:
     consumer = account.consumers.get(claims.lp_consumer_id)
     if consumer is None:
         consumer = Consumer(lp_consumer_id=claims.lp_consumer_id, ext_consumer_id=claims.ext_consumer_id)
-        account.consumers[consumer.lp_consumer_id] = consumer
+        account.remember(consumer)
     return Caller(account=account, installation=installation, consumer=consumer)
