@@ -7,6 +7,7 @@ key whose ``kid`` is ``appjwt-13-05-17``); its public half is served as a JWKS b
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from mockcc.clock import Clock
 KID = "appjwt-13-05-17"
 APPJWT_LIFETIME = 3600
 SCOPE = "msg.consumer"
+VERIFIED_CACHE = 10_000  # tokens whose signature is known good
 ISSUER = "Sentinel"
 
 
@@ -68,6 +70,7 @@ class TokenService:
         self._clock = clock
         self._key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._public = self._key.public_key()
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def jwks(self) -> dict[str, Any]:
         """The public key as a JWK Set, for ``/sentinel/well-known/jwks``."""
@@ -92,10 +95,20 @@ class TokenService:
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KID, "typ": "JWT"})
 
     def _decode(self, token: str) -> dict[str, Any]:
+        """Verified claims; a token's signature is checked once, then remembered (bounded LRU).
+
+        Expiry is not part of what is remembered: callers check it against the clock every time.
+        """
+        if (cached := self._verified.get(token)) is not None:
+            self._verified.move_to_end(token)
+            return cached
         try:
             claims: dict[str, Any] = jwt.decode(token, self._public, algorithms=["RS256"], options=_MOCK_CLOCK_CHECKS)
         except jwt.InvalidTokenError as exc:
             raise TokenInvalid(f"not a token signed by this mock ({exc})") from exc
+        self._verified[token] = claims
+        if len(self._verified) > VERIFIED_CACHE:
+            self._verified.popitem(last=False)
         return claims
 
     def read_app_jwt(self, token: str) -> AppJwt:

@@ -178,6 +178,15 @@ def test_invalid_example_fails_on_the_rule_it_is_named_for(name: str, path: Path
     assert len(broken) == 1, f"breaks more than one rule: {sorted(broken)}"
 
 
+@pytest.mark.parametrize(("name", "path"), examples("valid") + examples("invalid"))
+def test_the_fast_and_the_explaining_validators_agree(name: str, path: Path) -> None:
+    """validate() trusts jsonschema-rs for "valid"; the Python validator must see it the same way."""
+    from mockcc.schemas import _fast_validator
+
+    instance = load(path)
+    assert _fast_validator(name).is_valid(instance) == validator(name).is_valid(instance)
+
+
 # --- the API of mockcc.schemas --------------------------------------------------------------------------
 
 

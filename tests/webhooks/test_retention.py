@@ -159,7 +159,7 @@ async def test_direct_deliveries_keep_one_request_per_conversation_in_flight(
 ) -> None:
     dispatcher = patient
     hold = threading.Event()
-    receiver.script(Reply(200, until=hold))
+    receiver.set_default(Reply(200, until=hold))  # every answer waits, whichever request arrives first
     sub = subscription({CONTENT: hook(receiver.url("/h"))}, retention=60)
     dispatcher.publish(sub, content("A", 0))
     dispatcher.publish(sub, content("A", 1))
