@@ -151,6 +151,9 @@ class Stack:
         self.sleeps: list[float] = []
         self.channel_server = ServerThread(create_channel_app(), name="channel")
         channel_url = self.channel_server.start()
+        # A loaded 2-core CI machine can stall a webhook past the 1 s production default; a generous hold
+        # keeps "in order" a property of the connector, not of the scheduler.
+        settings.setdefault("reorder_hold", 5.0)
         self.settings = load(
             {},
             csds_host=mock.url.removeprefix("http://"),
