@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-self-signed", action="store_true", help="serve https with a throwaway certificate")
     serve.add_argument("--tls-cert", type=Path, help="serve https with this certificate (PEM)")
     serve.add_argument("--tls-key", type=Path, help="... and this private key (PEM)")
+    serve.add_argument("--webhook-connect-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
+    serve.add_argument("--webhook-read-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -89,6 +91,8 @@ async def serve(args: argparse.Namespace) -> None:
         seed_doc=seed,
         frozen_clock=args.frozen_clock,
         random_seed=args.seed,
+        webhook_connect_timeout=args.webhook_connect_timeout,
+        webhook_read_timeout=args.webhook_read_timeout,
     )
     app = create_app(settings)
     config = uvicorn.Config(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 import pytest
 
@@ -130,3 +132,12 @@ def test_a_bad_config_is_a_clear_error(tmp_path):
     assert out.returncode == 2
     assert "account_id" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_tls_with_certificate_files_and_a_short_webhook_timeout():
+    from mockcc.tls import self_signed
+
+    cert, key = self_signed("127.0.0.1")
+    with mockcc_serve("--tls-cert", str(cert), "--tls-key", str(key), "--webhook-read-timeout", "0.5") as ready:
+        with httpx.Client(base_url=ready["base_url"], verify=ssl.create_default_context(cafile=str(cert))) as http:
+            assert http.get("/_mockcc/webhooks/status").json()["limits"]["read_timeout"] == 0.5
