@@ -138,6 +138,7 @@ def test_tls_with_certificate_files_and_a_short_webhook_timeout():
     from mockcc.tls import self_signed
 
     cert, key = self_signed("127.0.0.1")
-    with mockcc_serve("--tls-cert", str(cert), "--tls-key", str(key), "--webhook-read-timeout", "0.5") as ready:
-        with httpx.Client(base_url=ready["base_url"], verify=ssl.create_default_context(cafile=str(cert))) as http:
-            assert http.get("/_mockcc/webhooks/status").json()["limits"]["read_timeout"] == 0.5
+    args = ("--tls-cert", str(cert), "--tls-key", str(key), "--webhook-read-timeout", "0.5")
+    trust = ssl.create_default_context(cafile=str(cert))
+    with mockcc_serve(*args) as ready, httpx.Client(base_url=ready["base_url"], verify=trust) as http:
+        assert http.get("/_mockcc/webhooks/status").json()["limits"]["read_timeout"] == 0.5
