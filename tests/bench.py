@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import quiet_seed
-from tests.e2e.live import mockcc_serve
+from tests.e2e.live import mockcc_serve, open_conversation
 
 CONNECTIONS = 50
 SECONDS = 10
@@ -48,32 +48,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def open_conversation(ready: dict[str, str]) -> tuple[str, dict[str, str], str]:
-    """A token pair and an open conversation: (send URL, headers, body of one text message)."""
+def send_request(ready: dict[str, str]) -> tuple[str, dict[str, str], str]:
+    """A consumer with an open conversation: (SEND URL, headers, body of one text message)."""
     account = ready["account_id"]
     with httpx.Client(base_url=ready["base_url"], timeout=30) as http:
-        token = http.post(
-            f"/sentinel/api/account/{account}/app/token",
-            params={
-                "v": "1.0",
-                "grant_type": "client_credentials",
-                "client_id": ready["client_id"],
-                "client_secret": ready["client_secret"],
-            },
-        ).json()["access_token"]
-        jws = http.post(
-            f"/api/account/{account}/consumer?v=1.0",
-            json={"ext_consumer_id": "bench"},
-            headers={"Authorization": token},
-        ).json()["token"]
-        headers = {"Authorization": token, "X-LP-ON-BEHALF": jws}
-        base = f"/api/account/{account}/messaging/consumer/conversation"
-        conv = http.post(
-            base + "?v=3",
-            headers=headers,
-            json=[{"kind": "req", "id": "1", "type": "cm.ConsumerRequestConversation", "body": {"brandId": account}}],
-        )
-    dialog = conv.json()[0]["body"]["conversationId"]
+        headers, dialog = open_conversation(http, ready, "bench")
+    base = f"/api/account/{account}/messaging/consumer/conversation"
     body = json.dumps(
         {
             "kind": "req",
@@ -140,7 +120,7 @@ def main() -> int:
         config.write_text(json.dumps(quiet_seed()))
         with mockcc_serve("--config", str(config)) as ready:
             pid = int(ready["pid"])
-            url, headers, body = open_conversation(ready)
+            url, headers, body = send_request(ready)
             before, cpu, wall = rss_mb(pid), cpu_seconds(pid), time.monotonic()
             line = (
                 with_wrk(url, headers, body) if shutil.which("wrk") else asyncio.run(_python_client(url, headers, body))

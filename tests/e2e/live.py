@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -41,3 +42,37 @@ def mockcc_serve(*args: str, timeout: float = 20.0) -> Iterator[dict[str, str]]:
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
+
+
+def open_conversation(http: Any, ready: dict[str, str], ext_consumer_id: str) -> tuple[dict[str, str], str]:
+    """Tokens for a consumer and a conversation opened for it, the way a connector does it by hand.
+
+    ``http`` is an ``httpx.Client`` whose base URL is the mock's; returns (Send API headers, conversation id).
+    """
+    account = ready["account_id"]
+    token = http.post(
+        f"/sentinel/api/account/{account}/app/token",
+        params={
+            "v": "1.0",
+            "grant_type": "client_credentials",
+            "client_id": ready["client_id"],
+            "client_secret": ready["client_secret"],
+        },
+    ).json()["access_token"]
+    jws = http.post(
+        f"/api/account/{account}/consumer",
+        params={"v": "1.0"},
+        json={"ext_consumer_id": ext_consumer_id},
+        headers={"Authorization": token},
+    ).json()["token"]
+    headers = {"Authorization": token, "X-LP-ON-BEHALF": jws}
+    conv = http.post(
+        f"/api/account/{account}/messaging/consumer/conversation",
+        params={"v": "3"},
+        headers=headers,
+        json=[
+            {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}},
+            {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": account}},
+        ],
+    )
+    return headers, str(conv.json()[1]["body"]["conversationId"])

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from mockcc.webhooks.signing import verify
-from tests.e2e.live import mockcc_serve
+from tests.e2e.live import mockcc_serve, open_conversation
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.live
@@ -21,30 +21,8 @@ def test_echo_agent_answers_within_a_second_of_wall_time():
         httpx.Client(base_url=ready["base_url"], timeout=10) as http,
     ):
         account = ready["account_id"]
-        token = http.post(
-            f"/sentinel/api/account/{account}/app/token",
-            params={
-                "v": "1.0",
-                "grant_type": "client_credentials",
-                "client_id": ready["client_id"],
-                "client_secret": ready["client_secret"],
-            },
-        ).json()["access_token"]
-        jws = http.post(
-            f"/api/account/{account}/consumer",
-            json={"ext_consumer_id": "15551234567"},
-            headers={"Authorization": token},
-        ).json()["token"]
-        headers = {"Authorization": token, "X-LP-ON-BEHALF": jws}
+        headers, conv = open_conversation(http, ready, "15551234567")
         base = f"/api/account/{account}/messaging/consumer/conversation"
-        conv = http.post(
-            base + "?v=3",
-            headers=headers,
-            json=[
-                {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}},
-                {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": account}},
-            ],
-        ).json()[1]["body"]["conversationId"]
         started = time.monotonic()
         http.post(
             base + "/send?v=3",
