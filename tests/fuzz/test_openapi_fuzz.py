@@ -33,10 +33,12 @@ schema.app = app
 
 
 @pytest.fixture(scope="module")
-def credentials() -> dict[str, str]:
+def credentials() -> dict[str, dict[str, str]]:
+    """Real tokens: the Send API pair, and an admin bearer for App Installation."""
     with TestClient(app) as client:
-        lp = LP(client)
-        return lp.headers("fuzz-consumer")
+        send_api = LP(client).headers("fuzz-consumer")
+        login = client.post(f"/api/account/{ACCOUNT}/login", json={"username": "admin", "password": "mockcc-admin"})
+        return {"send": send_api, "admin": {"Authorization": "Bearer " + login.json()["bearer"]}}
 
 
 @schema.parametrize()
@@ -44,7 +46,8 @@ def credentials() -> dict[str, str]:
 def test_mock_answers_every_request_as_documented(case, credentials):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT
-    headers = {**credentials, **(case.headers or {})}
+    kind = "admin" if "/app-install/" in case.operation.path else "send"
+    headers = {**(case.headers or {}), **credentials[kind]}  # real tokens win, so cases get past auth
     case.call_and_validate(
         headers=headers,
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],

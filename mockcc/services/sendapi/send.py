@@ -23,6 +23,12 @@ CLOSED_MSG = "OK Conversation resolved successfully"
 FIELD_MSG = "OK Conversation field updated successfully"
 
 
+def echoable_id(request: object) -> object:
+    """The request's ``id`` if it can be echoed as ``reqId`` (a string or an integer), else None."""
+    req_id = request.get("id") if isinstance(request, dict) else None
+    return req_id if isinstance(req_id, str | int) and not isinstance(req_id, bool) else None
+
+
 def _ok(req_id: object, body: JSON) -> JSONResponse:
     return JSONResponse({"code": "OK", "body": body, "reqId": req_id})
 
@@ -184,7 +190,7 @@ async def send(ctx: Ctx) -> Response:
     caller = authenticate(ctx, account)
     client_features(ctx)
     request = ctx.json()
-    req_id = request.get("id") if isinstance(request, dict) else None
+    req_id = echoable_id(request)
     text = ctx.body.decode("utf-8", errors="replace")
     if len(text) > ctx.mock.settings.send_limit:
         raise RestError(
