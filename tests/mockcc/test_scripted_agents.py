@@ -94,3 +94,31 @@ def test_faults_in_the_config_are_armed_at_start(clock):
 
     app = create_app(Settings(seed_doc={**quiet_seed(), "faults": [{"kind": "429", "count": 3}]}), clock=clock)
     assert app.state.mock.faults.list()[0]["kind"] == "429"
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_script_can_live_in_a_yaml_or_json_file(client, lp, ext_id, tmp_path, suffix):
+    import json
+
+    script = tmp_path / f"agent{suffix}"
+    steps = [{"join": True}, {"say": "From a file"}, {"transfer": "-1"}]
+    script.write_text(
+        json.dumps(steps) if suffix == ".json" else "- join: true\n- say: From a file\n- transfer: '-1'\n"
+    )
+    assert (
+        client.post("/_mockcc/seed", json=quiet_seed(agent={"type": "script", "file": str(script)})).status_code == 200
+    )
+    conv = lp.open(ext_id)
+    client.post("/_mockcc/settle")
+    view = _events(client, conv)
+    assert [e["event"].get("message") for e in view["events"]] == ["From a file"]
+    assert all(p["role"] != "ASSIGNED_AGENT" for p in view["conversationDetails"]["participants"])  # transferred
+
+
+def test_a_bad_script_is_refused_at_seed_time(client, tmp_path):
+    bad = quiet_seed(agent={"type": "script", "steps": [{"dance": True}]})
+    r = client.post("/_mockcc/seed", json=bad)
+    assert r.status_code == 400
+    assert "steps[0]" in r.json()["mockcc"]["explanation"]
+    missing = client.post("/_mockcc/seed", json=quiet_seed(agent={"type": "script", "file": str(tmp_path / "no.yaml")}))
+    assert missing.status_code == 400
