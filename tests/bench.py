@@ -84,8 +84,8 @@ def with_wrk(url: str, headers: dict[str, str], body: str) -> str:
         check=True,
     ).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return (
         f"SEND with wrk ({CONNECTIONS} connections, {SECONDS} s): {float(rate.group(1)) if rate else 0:,.0f} req/s, "
@@ -114,25 +114,69 @@ async def _python_client(url: str, headers: dict[str, str], body: str) -> str:
     )
 
 
-def main() -> int:
+def measure(extra_args: tuple[str, ...] = ()) -> tuple[dict[str, str], float]:
+    """One wrk (or Python) run of SEND against a fresh mock; prints the figures, returns (ready, seconds)."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "seed.json"
         config.write_text(json.dumps(quiet_seed()))
-        with mockcc_serve("--config", str(config)) as ready:
+        with mockcc_serve("--config", str(config), *extra_args) as ready:
             pid = int(ready["pid"])
             url, headers, body = send_request(ready)
             before, cpu, wall = rss_mb(pid), cpu_seconds(pid), time.monotonic()
             line = (
                 with_wrk(url, headers, body) if shutil.which("wrk") else asyncio.run(_python_client(url, headers, body))
             )
-            busy = (cpu_seconds(pid) - cpu) / (time.monotonic() - wall)
+            elapsed = time.monotonic() - wall
+            busy = (cpu_seconds(pid) - cpu) / elapsed
             print(f"{line}; the mock used {busy:.0%} of one core")
-            with httpx.Client() as http:
-                state = http.get(ready["base_url"] + "/_mockcc/journal?limit=1").json()
+            with httpx.Client(timeout=30) as http:
+                journal = http.get(ready["base_url"] + "/_mockcc/journal?limit=1").json()
+                backlog = http.get(ready["base_url"] + "/_mockcc/webhooks/status").json()["totals"]["in_flight"]
+                while (status := http.get(ready["base_url"] + "/_mockcc/webhooks/status").json())["totals"][
+                    "in_flight"
+                ] and time.monotonic() - wall < 300:
+                    time.sleep(0.2)
+                drained = time.monotonic() - wall
+                delivered = status["totals"]["outcomes"]
             print(
                 f"mock RSS: {before:.1f} MiB before, {rss_mb(pid):.1f} MiB after "
-                f"(journal kept {state['limit']} calls, dropped {state['dropped']:,}; dialog keeps 10,000 events)"
+                f"(journal kept {journal['limit']} calls, dropped {journal['dropped']:,}; dialog keeps 10,000 events)"
             )
+            if extra_args:
+                done = delivered.get("delivered", 0)
+                print(
+                    f"webhooks: {done:,} notifications delivered in {drained:.1f} s ({done / drained:,.0f}/s); "
+                    f"{backlog:,} were still queued when the load stopped; outcomes {delivered}"
+                )
+    return ready, elapsed
+
+
+async def _count(scope: dict[str, object], receive: object, send: object) -> None:
+    """The cheapest webhook receiver there is: read nothing, answer 200."""
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+
+def main() -> int:
+    print("1. SEND, no webhooks registered")
+    measure()
+    print("2. SEND, every event also delivered as a signed webhook to a receiver on loopback")
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(_count, host="127.0.0.1", port=0, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        measure(("--webhook-url", f"http://127.0.0.1:{port}/hooks"))
+    finally:
+        server.should_exit = True
+        thread.join(5)
     return 0
 
 

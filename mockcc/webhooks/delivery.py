@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 
 from mockcc.webhooks.activity import Activity, Gate
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
@@ -79,16 +79,42 @@ class _Hold:
     timer: asyncio.Task[None]
 
 
+def describe(exc: BaseException) -> str:
+    """A failed POST in words that do not depend on the HTTP client: ConnectError, ConnectTimeout, ReadTimeout..."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        kind = "ConnectTimeout"
+    elif isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
+        kind = "ReadTimeout"
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        kind = "ConnectError"
+    elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        kind = "RemoteProtocolError"
+    elif isinstance(exc, aiohttp.InvalidURL | ValueError):
+        kind = "InvalidURL"
+    else:
+        kind = type(exc).__name__
+    text = str(exc)
+    return f"{kind}: {text}" if text and text != kind else kind
+
+
 class Deliverer:
-    """Sends events through one shared ``httpx.AsyncClient`` and injects faults on the way."""
+    """Sends events through one shared ``aiohttp.ClientSession`` and injects faults on the way."""
 
     def __init__(
-        self, activity: Activity, log: DeliveryLog, faults: FaultBook, client: Callable[[], httpx.AsyncClient]
+        self,
+        activity: Activity,
+        log: DeliveryLog,
+        faults: FaultBook,
+        client: Callable[[], aiohttp.ClientSession],
+        concurrency: int = 100,
     ) -> None:
         self._activity = activity
         self._log = log
         self._faults = faults
         self._client = client
+        # No more POSTs in flight than the client has connections: httpcore's pool scans its whole queue
+        # on every change, so thousands of waiting requests made each delivery cost milliseconds.
+        self._slots = asyncio.Semaphore(concurrency)
         self._holds: dict[str, _Hold] = {}
 
     @property
@@ -172,6 +198,10 @@ class Deliverer:
         return headers
 
     async def _post(self, pending: Pending, *, corrupt: bool = False, label: str | None = None) -> Outcome:
+        async with self._slots:
+            return await self._post_now(pending, corrupt=corrupt, label=label)
+
+    async def _post_now(self, pending: Pending, *, corrupt: bool, label: str | None) -> Outcome:
         headers = self._headers(pending, corrupt=corrupt)
         url = pending.route.url
         at = self._activity.clock.now()
@@ -179,11 +209,11 @@ class Deliverer:
         status: int | None = None
         error: str | None = None
         try:
-            response = await self._client().post(url, content=pending.body, headers=headers)
-            status = response.status_code
+            async with self._client().post(url, data=pending.body, headers=headers, allow_redirects=False) as response:
+                status = response.status
+                await response.read()  # drain it, so the connection goes back to the pool
         except Exception as exc:  # any transport or URL problem is a failed delivery, never a crash
-            text = str(exc)
-            error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            error = describe(exc)
         latency = round((time.perf_counter() - started) * 1000, 3)
         ok = status in SUCCESS_STATUSES
         if label is None and corrupt:
