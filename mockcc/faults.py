@@ -15,6 +15,7 @@ from mockcc.errors import MockccError
 JSON = dict[str, Any]
 
 KINDS = ("429", "500", "503", "401", "delay")
+MAX_RULES = 100  # active rules; each call scans them
 SCOPES = ("send", "conversation", "sendapi", "idp", "sentinel")
 
 
@@ -75,6 +76,8 @@ class Faults:
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
 
     def add(self, fault: Fault) -> None:
+        if len(self._rules) >= MAX_RULES:
+            raise MockccError(f"at most {MAX_RULES} fault rules at once; DELETE /_mockcc/faults first")
         self._rules.append(fault)
 
     def clear(self) -> None:

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc.errors import ApiError, AuthError, RestError
-from mockcc.journal import BODY_PREVIEW, Call
+from mockcc.journal import BODY_PREVIEW, Call, preview
 from mockcc.state.models import Account
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
 async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, service: str) -> Response:
     try:
         body = await _read_body(request, mock.settings.body_limit)
-        call.request_body = mock.journal_text(body)
+        call.request_body = preview(body)
         fault = mock.faults.draw(service, call.account_id)
         if fault is not None:
             call.fault = fault.kind

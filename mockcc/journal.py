@@ -26,6 +26,11 @@ def redact_token(value: str) -> str:
     return f"<redacted …{value[-6:]}>" if len(value) > 12 else "<redacted>"
 
 
+def preview(body: bytes) -> str:
+    """What the journal keeps of a body: its first BODY_PREVIEW bytes, as text, secrets hidden."""
+    return redact_text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
+
+
 def redact_text(text: str) -> str:
     """Hide client secrets in a query string, form body or JSON body."""
     return _SECRET_JSON.sub(r"\1<redacted>\2", _SECRET_PARAM.sub(r"\1<redacted>", text))

@@ -16,7 +16,7 @@ from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
 from mockcc.errors import MockccError
 from mockcc.faults import Fault, Faults
 from mockcc.ids import Ids
-from mockcc.journal import BODY_PREVIEW, Journal, redact_text
+from mockcc.journal import Journal
 from mockcc.messaging import Change, Messaging
 from mockcc.services.appinstall import Bearers
 from mockcc.services.swift import FileStore
@@ -108,9 +108,6 @@ class Mock:
                 return True
             await asyncio.sleep(0.005)
         return False
-
-    def journal_text(self, body: bytes) -> str:
-        return redact_text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
 
     def installation(self, account: Account, client_id: str) -> Installation | None:
         return account.installations.get(client_id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Coroutine
 from typing import Any
 
@@ -50,7 +51,8 @@ class Bots:
         self._desk = desk
         self._clock = clock
         self._tasks: dict[asyncio.Task[None], _Run] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Weak: a conversation's lock lives while a bot task holds or waits for it, then goes.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._inbox: dict[str, asyncio.Queue[str]] = {}
 
     def agent_for(self, account: Account, conversation: Conversation) -> JSON:
@@ -85,7 +87,9 @@ class Bots:
         task.add_done_callback(lambda t: self._tasks.pop(t, None))
 
     async def _guard(self, work: Coroutine[Any, Any, None], conv: Conversation, run: _Run) -> None:
-        lock = self._locks.setdefault(conv.conversation_id, asyncio.Lock())
+        lock = self._locks.get(conv.conversation_id)
+        if lock is None:
+            lock = self._locks[conv.conversation_id] = asyncio.Lock()
         try:
             async with lock:
                 await work

@@ -108,10 +108,9 @@ async def list_faults(ctx: Ctx) -> Response:
 
 async def add_fault(ctx: Ctx) -> Response:
     try:
-        fault = Fault.parse(body_object(ctx))
+        ctx.mock.faults.add(Fault.parse(body_object(ctx)))
     except MockccError as exc:
         raise mockcc_error(exc) from None
-    ctx.mock.faults.add(fault)
     return JSONResponse({"faults": ctx.mock.faults.list()}, status_code=201)
 
 

@@ -33,7 +33,6 @@ class FileStore:
         self._key = secrets.token_bytes(32)
         self.limit = limit
         self._files: OrderedDict[str, bytes] = OrderedDict()
-        self._reserved: set[str] = set()
 
     def new_path(self, account_id: str, file_type: str) -> str:
         stamp = time.strftime("%d-%m-%Y_%H-%M-%S", time.gmtime(self._clock.now()))
@@ -41,7 +40,6 @@ class FileStore:
         path = (
             f"{PREFIX}{account_id}/{self._ids.hex(64)}_uuid_{self._ids.uuid()}_{stamp}-{millis:03d}.{file_type.upper()}"
         )
-        self._reserved.add(path)
         return path
 
     def _sign(self, method: str, expires: int, path: str) -> str:
@@ -63,7 +61,6 @@ class FileStore:
 
     def put(self, path: str, data: bytes) -> None:
         self._files[path] = data
-        self._reserved.discard(path)
         while len(self._files) > self.limit:
             self._files.popitem(last=False)
 
@@ -75,7 +72,6 @@ class FileStore:
 
     def clear(self) -> None:
         self._files.clear()
-        self._reserved.clear()
 
 
 def _temp_url_error(ctx: Ctx, method: str) -> RestError | None:

@@ -237,3 +237,13 @@ def test_delay_fault_holds_the_answer_on_the_mock_clock(ext_id):
         assert lp.text(ext_id, conv, "slow").status_code == 200
         assert time.monotonic() - started >= 0.3
         assert client.get("/_mockcc/journal?outcome=fault").json()["calls"][0]["fault"] == "delay"
+
+
+def test_fault_rules_are_capped(client):
+    from mockcc.faults import MAX_RULES
+
+    for _ in range(MAX_RULES):
+        assert client.post("/_mockcc/faults", json={"kind": "429", "count": 1}).status_code == 201
+    r = client.post("/_mockcc/faults", json={"kind": "429", "count": 1})
+    assert r.status_code == 400
+    assert "at most" in r.json()["mockcc"]["explanation"]

@@ -122,3 +122,15 @@ def test_a_bad_script_is_refused_at_seed_time(client, tmp_path):
     assert "steps[0]" in r.json()["mockcc"]["explanation"]
     missing = client.post("/_mockcc/seed", json=quiet_seed(agent={"type": "script", "file": str(tmp_path / "no.yaml")}))
     assert missing.status_code == 400
+
+
+def test_bots_keep_no_per_conversation_state_once_done(client, lp, ext_id):
+    import gc
+
+    client.post("/_mockcc/seed", json=quiet_seed(agent="echo"))
+    conv = lp.open(ext_id)
+    lp.text(ext_id, conv, "hello")
+    client.post("/_mockcc/clock/advance", json={"seconds": 1})
+    assert _events(client, conv)["events"][-1]["event"]["message"] == "hello"
+    gc.collect()
+    assert len(client.app.state.mock.bots._locks) == 0

@@ -53,7 +53,7 @@ def app_installation(ctx: Ctx, account: Account) -> Installation:
 
 
 def authenticate(ctx: Ctx, account: Account) -> Caller:
-    """Check both tokens; the consumer record is (re)made from a valid JWS, which never expires."""
+    """Check both tokens; changes nothing (a refused call must leave the mock as it was)."""
     installation = app_installation(ctx, account)
     header = ctx.header("x-lp-on-behalf")
     if not header or not header.strip():
@@ -65,7 +65,6 @@ def authenticate(ctx: Ctx, account: Account) -> Caller:
     if claims.account_id != account.account_id:
         raise AuthError(40103, f"the ConsumerJWS belongs to account {claims.account_id!r}, not {account.account_id!r}")
     consumer = account.consumers.get(claims.lp_consumer_id)
-    if consumer is None:
+    if consumer is None:  # a valid JWS never expires; its record is remembered only if the call changes state
         consumer = Consumer(lp_consumer_id=claims.lp_consumer_id, ext_consumer_id=claims.ext_consumer_id)
-        account.remember(consumer)
     return Caller(account=account, installation=installation, consumer=consumer)

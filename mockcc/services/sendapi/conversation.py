@@ -96,6 +96,7 @@ async def create_conversation(ctx: Ctx) -> Response:
     results: list[JSON] = []
     failed = False
     conversation = None
+    account.remember(caller.consumer)  # every check passed: from here the batch changes state
     for item in items:
         kind, req_id = item["type"], item.get("id")
         if kind == "userprofile.SetUserProfile":

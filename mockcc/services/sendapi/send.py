@@ -148,7 +148,7 @@ def update_field(ctx: Ctx, caller: Caller, request: JSON) -> Response:
 
 
 def set_profile(ctx: Ctx, caller: Caller, request: JSON) -> Response:
-    caller.consumer.profile = request["body"]
+    caller.account.remember(caller.consumer).profile = request["body"]
     return _ok(request.get("id"), dict(PROFILE_OK))
 
 
