@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## run: the mock, the reference connector and one scripted conversation, printed as a transcript
 run: $(STAMP)
-	$(BIN)/python -m mockcc.demo
+	$(BIN)/python -m mockcc_contracts.demo $(ARGS)
 
 ## serve: just the mock, on 127.0.0.1:8080
 serve: $(STAMP)

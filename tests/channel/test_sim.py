@@ -12,9 +12,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mockcc.channel.app import create_channel_app
-from mockcc.channel.load import LoadSpec, personas
-from mockcc.channel.runner import PROJECT_ROOT, Launched, ServerThread
+from mockcc_contracts.channel.app import create_channel_app
+from mockcc_contracts.channel.load import LoadSpec, personas
+from mockcc_contracts.channel.runner import Launched, ServerThread
 from tests.connector_ref.stack import Stack
 from tests.support.receiver import Receiver, Reply
 
@@ -126,7 +126,7 @@ def test_load_driver_against_the_connector(stack: Callable[..., Stack]) -> None:
         [
             sys.executable,
             "-m",
-            "mockcc.channel",
+            "mockcc_contracts.channel",
             "load",
             "--channel",
             str(s.channel.base_url),
@@ -140,7 +140,6 @@ def test_load_driver_against_the_connector(stack: Callable[..., Stack]) -> None:
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=PROJECT_ROOT,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -149,7 +148,7 @@ def test_load_driver_against_the_connector(stack: Callable[..., Stack]) -> None:
 
 def test_cli_serve_prints_a_ready_line() -> None:
     with Launched.start(
-        ["-m", "mockcc.channel", "serve", "--port", "0"], "channel", stderr=subprocess.DEVNULL
+        ["-m", "mockcc_contracts.channel", "serve", "--port", "0"], "channel", stderr=subprocess.DEVNULL
     ) as served:
         assert served.fields["outbound_url"].endswith("/outbound")
         assert httpx.get(served.fields["url"] + "/config").json() == {"connector_url": None}
@@ -163,7 +162,7 @@ def test_server_thread_reports_its_url() -> None:
 @pytest.mark.live
 def test_demo_completes_and_leaves_nothing_running() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mockcc.demo"], capture_output=True, text=True, timeout=90, cwd=PROJECT_ROOT, check=False
+        [sys.executable, "-m", "mockcc_contracts.demo"], capture_output=True, text=True, timeout=90, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     text = done.stdout
@@ -187,11 +186,10 @@ def test_demo_completes_and_leaves_nothing_running() -> None:
 @pytest.mark.live
 def test_demo_exits_1_when_the_conversation_does_not_complete() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mockcc.demo", "--timeout", "0"],
+        [sys.executable, "-m", "mockcc_contracts.demo", "--timeout", "0"],
         capture_output=True,
         text=True,
         timeout=90,
-        cwd=PROJECT_ROOT,
         check=False,
     )
     assert done.returncode == 1, done.stdout + done.stderr

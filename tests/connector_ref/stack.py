@@ -3,7 +3,7 @@
 * the mock: a real ``python -m mockcc serve`` subprocess (one per xdist worker, reset per test);
 * the connector: ``connector_ref.app`` in a uvicorn thread, its retry sleep replaced by one that
   records the pause and waits only a few milliseconds (behind a switch that can fail its webhooks);
-* the channel simulator: ``mockcc.channel`` in a uvicorn thread.
+* the channel simulator: ``mockcc_contracts.channel`` in a uvicorn thread.
 
 Nothing waits by sleeping: every wait polls a condition with a deadline.
 """
@@ -21,8 +21,8 @@ import httpx
 
 from connector_ref.app import create_app
 from connector_ref.settings import load
-from mockcc.channel.app import create_channel_app
-from mockcc.channel.runner import Launched, ServerThread
+from mockcc_contracts.channel.app import create_channel_app
+from mockcc_contracts.channel.runner import Launched, ServerThread
 
 T = TypeVar("T")
 JSON = dict[str, Any]

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from mockcc.channel.runner import PROJECT_ROOT
 from tests.connector_ref.stack import MockProcess, Stack, wait_until
 
 pytestmark = pytest.mark.live
@@ -304,7 +303,6 @@ def test_cli_refuses_an_incomplete_configuration() -> None:
         env=env,
         timeout=30,
         check=False,
-        cwd=PROJECT_ROOT,
     )
     assert done.returncode == 2
     assert "missing required settings: CONNECTOR_CSDS_HOST" in done.stderr

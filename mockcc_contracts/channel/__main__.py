@@ -1,9 +1,9 @@
-"""``python -m mockcc.channel``: run the channel simulator, or drive load through a running one.
+"""``python -m mockcc_contracts.channel``: run the channel simulator, or drive load through a running one.
 
-python -m mockcc.channel serve [--connector URL] [--host H] [--port P]
+python -m mockcc_contracts.channel serve [--connector URL] [--host H] [--port P]
     prints ``channel ready url=... outbound_url=.../outbound``; point the connector's
     CONNECTOR_CHANNEL_URL at outbound_url, and --connector at its inbound URL
-python -m mockcc.channel load --channel URL [--consumers N] [--messages M] [--seed S] [--concurrency C]
+python -m mockcc_contracts.channel load --channel URL [--consumers N] [--messages M] [--seed S] [--concurrency C]
     runs the seeded load driver inside that simulator and prints its JSON report
     (exit 0 when every message was answered)
 """
@@ -18,7 +18,7 @@ import sys
 import httpx
 import uvicorn
 
-from mockcc.channel.app import create_channel_app
+from mockcc_contracts.channel.app import create_channel_app
 
 
 class _Server(uvicorn.Server):
@@ -31,7 +31,7 @@ class _Server(uvicorn.Server):
 
 
 def main(argv: list[str] | None = None) -> int:
-    root = argparse.ArgumentParser(prog="python -m mockcc.channel", description=__doc__.splitlines()[0])
+    root = argparse.ArgumentParser(prog="python -m mockcc_contracts.channel", description=__doc__.splitlines()[0])
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the simulator")
     serve.add_argument("--connector", help="the connector's inbound URL (e.g. http://127.0.0.1:8090/channel/messages)")

@@ -6,7 +6,7 @@ connector's outbound POSTs (agent texts, typing, receipts, closes) and keeps one
 consumer, so a test or a person can drive a conversation end to end and read both sides.
 
     sim        the simulator's state: transcripts, the connector URL, sending
-    app        its HTTP API (Starlette); ``python -m mockcc.channel serve`` runs it
+    app        its HTTP API (Starlette); ``python -m mockcc_contracts.channel serve`` runs it
     load       many faker-made consumers at once, seeded so a run repeats
     runner     run any ASGI app on a free loopback port in a thread; start subprocess servers
 """

@@ -14,13 +14,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import uvicorn
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Server(uvicorn.Server):
@@ -103,7 +100,6 @@ class Launched:
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
-            cwd=PROJECT_ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         lines: list[str] = []

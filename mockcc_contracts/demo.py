@@ -1,4 +1,4 @@
-"""``python -m mockcc.demo`` (what ``make run`` calls): one whole conversation, nothing to configure.
+"""``python -m mockcc_contracts.demo`` (what ``make run`` calls): one whole conversation, nothing to configure.
 
 Starts three servers on loopback, on free ports: ``mockcc serve`` and ``python -m connector_ref``
 as real subprocesses, and the channel simulator in this process. Then one scripted consumer says
@@ -6,7 +6,7 @@ hello, the mock's echo agent joins, types and answers, receipts go both ways, an
 closes. Prints both sides of the conversation, the connector's calls to LivePerson (the mock's
 journal) and the webhooks the mock delivered, then the URLs to look at.
 
-Exit status 0 when the conversation completed, 1 otherwise. ``--keep-running`` leaves everything
+Exit status 0 when the conversation completed, 1 otherwise. ``--keep`` leaves everything
 up for a person to explore until Ctrl-C. Nothing is left running when it exits.
 """
 
@@ -28,9 +28,9 @@ from typing import Any
 
 import httpx
 
-from mockcc.channel.app import create_channel_app
-from mockcc.channel.runner import Launched, ServerThread
-from mockcc.channel.sim import render
+from mockcc_contracts.channel.app import create_channel_app
+from mockcc_contracts.channel.runner import Launched, ServerThread
+from mockcc_contracts.channel.sim import render
 
 JSON = dict[str, Any]
 CONSUMER = "+15550100"
@@ -191,8 +191,11 @@ class Demo:
                 f"{d['event_key'].split('.')[-1]:<32} {_notification_summary(d.get('body'))}"
             )
 
-    def urls(self, keep_logs: bool) -> None:
+    def urls(self, keep_logs: bool, kept: bool) -> None:
         out("\n--- look around " + "-" * 64)
+        if not kept:
+            out("  (these servers stop when the demo exits: run `make run ARGS=--keep` or")
+            out("   `python -m mockcc_contracts.demo --keep` to keep them up until Ctrl-C)")
         out(f"  channel simulator, every transcript:   {self.channel_url}/")
         out(
             f"  make the consumer write:               curl -X POST {self.channel_url}/consumers/{CONSUMER}/messages "
@@ -247,8 +250,10 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mockcc.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--keep-running", action="store_true", help="leave everything up until Ctrl-C")
+    parser = argparse.ArgumentParser(prog="python -m mockcc_contracts.demo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--keep", "--keep-running", dest="keep", action="store_true", help="leave everything up until Ctrl-C"
+    )
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each step")
     args = parser.parse_args(argv)
     for signum in (signal.SIGTERM, signal.SIGINT):  # `finally` stops the servers on kill as on Ctrl-C (SIGINT
@@ -262,10 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         out(f"  mock      {demo.mock_url}\n  connector {demo.connector_url}\n  channel   {demo.channel_url}")
         missing = demo.converse()
         demo.report()
-        demo.urls(keep_logs=bool(missing) or args.keep_running)
+        demo.urls(keep_logs=bool(missing) or args.keep, kept=args.keep)
         out("")
         out("Conversation completed." if not missing else "Conversation INCOMPLETE; missing: " + "; ".join(missing))
-        if args.keep_running:
+        if args.keep:
             out("Everything keeps running; press Ctrl-C to stop.")
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
@@ -275,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         out("interrupted")
     finally:
         demo.stop()
-    if not missing and not args.keep_running:
+    if not missing and not args.keep:
         shutil.rmtree(logs, ignore_errors=True)
     return 0 if not missing else 1
 

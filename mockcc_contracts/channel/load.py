@@ -17,7 +17,7 @@ from typing import Any
 
 from faker import Faker
 
-from mockcc.channel.sim import JSON, ChannelSim, agent_texts
+from mockcc_contracts.channel.sim import JSON, ChannelSim, agent_texts
 
 #: Text that must survive every hop unchanged: accents, other scripts, emoji (incl. ZWJ sequences).
 NON_ASCII = [

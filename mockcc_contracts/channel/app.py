@@ -14,7 +14,7 @@ Test- and person-facing (JSON):
     GET  /transcripts                      {"transcripts": {id: [...]}, "unrouted": [...]}
     POST /faults                           {"fail": n, "status": 503}: refuse the next n outbound POSTs
     POST /reset                            forget every transcript and fault
-    POST /load                             run the load driver (body: ``mockcc.channel.load.LoadSpec``)
+    POST /load                             run the load driver (body: ``mockcc_contracts.channel.load.LoadSpec``)
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from mockcc.channel.load import LoadSpec, run_load
-from mockcc.channel.sim import ChannelSim, render
+from mockcc_contracts.channel.load import LoadSpec, run_load
+from mockcc_contracts.channel.sim import ChannelSim, render
 
 JSON = dict[str, Any]
 
