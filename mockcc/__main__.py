@@ -21,9 +21,9 @@ from mockcc.app import create_app
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import MockccError
 from mockcc.mock import Mock
-from mockcc.services.appinstall import EVENT_KEYS
 from mockcc.settings import Settings
 from mockcc.tls import self_signed
+from mockcc.webhooks.model import EVENT_KEYS
 
 
 def parser() -> argparse.ArgumentParser:

@@ -18,9 +18,9 @@ from mockcc.faults import Fault, Faults
 from mockcc.ids import Ids
 from mockcc.journal import Journal
 from mockcc.messaging import Change, Messaging
-from mockcc.services.appinstall import Bearers
-from mockcc.services.swift import FileStore
 from mockcc.settings import Settings
+from mockcc.state.bearers import Bearers
+from mockcc.state.files import FileStore
 from mockcc.state.models import Account, Installation
 from mockcc.tokens import TokenService
 from mockcc.webhooks.dispatcher import WebhookDispatcher

@@ -17,20 +17,14 @@ from mockcc.config import build_installation
 from mockcc.errors import RestError
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
-from mockcc.services.csds import base_uris
+from mockcc.services.directory import base_uris
 from mockcc.state.models import Account, Installation
+from mockcc.webhooks.model import EVENT_KEYS
 
 JSON = dict[str, Any]
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "mockcc-admin"  # the mock's own documented test login
-EVENT_KEYS = (
-    "ms.MessagingEventNotification.ContentEvent",
-    "ms.MessagingEventNotification.RichContentEvent",
-    "ms.MessagingEventNotification.AcceptStatusEvent",
-    "ms.MessagingEventNotification.ChatStateEvent",
-    "cqm.ExConversationChangeNotification",
-)
 
 
 async def login(ctx: Ctx) -> Response:
@@ -159,22 +153,6 @@ async def delete_installation(ctx: Ctx) -> Response:
     _revision(ctx, installation)
     del account.installations[installation.client_id]
     return Response(status_code=204)
-
-
-class Bearers:
-    """Admin bearer tokens issued by login, per account; the newest ``limit`` are kept."""
-
-    def __init__(self, limit: int = 1000) -> None:
-        self.limit = limit
-        self._tokens: dict[str, str] = {}
-
-    def add(self, account_id: str, token: str) -> None:
-        self._tokens[token] = account_id
-        while len(self._tokens) > self.limit:
-            del self._tokens[next(iter(self._tokens))]
-
-    def valid(self, account_id: str, token: str) -> bool:
-        return self._tokens.get(token) == account_id
 
 
 _BASE = "/api/account/{accountId}/configuration/app-install/installations"

@@ -9,29 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from mockcc.errors import RestError
 from mockcc.http import Ctx, route
-
-#: The CSDS service names the mock answers (LivePerson's exact, case-sensitive names).
-SERVICES = (
-    "asyncMessagingEnt",
-    "sentinel",
-    "idp",
-    "accountConfigReadWrite",
-    "accountConfigReadOnly",
-    "swift",
-    "agentVep",
-)
-
-
-def base_uri(ctx: Ctx) -> str:
-    """A bare host[:port], no scheme, like LivePerson's: configured, or the Host we were reached at."""
-    configured = ctx.mock.settings.public_host
-    return configured or ctx.request.headers.get("host") or f"{ctx.mock.settings.host}:{ctx.mock.settings.port}"
-
-
-def base_uris(ctx: Ctx, account_id: str) -> list[dict[str, str]]:
-    """Every service's entry, as CSDS lists them (the admin login repeats this list)."""
-    host = base_uri(ctx)
-    return [{"service": s, "account": account_id, "baseURI": host} for s in SERVICES]
+from mockcc.services.directory import SERVICES, base_uri, base_uris
 
 
 async def all_services(ctx: Ctx) -> Response:

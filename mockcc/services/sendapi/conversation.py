@@ -7,7 +7,6 @@ an open conversation gets LivePerson's HTTP 400 with the per-item array (the pro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -17,31 +16,9 @@ from mockcc.http import Ctx, route
 from mockcc.messaging import RuleBroken
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
+from mockcc.services.sendapi.common import PROFILE_OK, client_features
 
 JSON = dict[str, Any]
-
-PROFILE_OK = {"msg": "OK User Profile set successfully"}
-
-
-def client_features(ctx: Ctx) -> list[str]:
-    """``features`` of the optional Client-Properties header (a JSON string)."""
-    raw = ctx.header("client-properties")
-    if not raw:
-        return []
-    try:
-        props = json.loads(raw)
-    except ValueError:
-        raise RestError(
-            "the Client-Properties header is not JSON", path="$headers.client-properties", rule="json"
-        ) from None
-    if (violation := validate("sendapi/client-properties", props)) is not None:
-        raise RestError(
-            violation.message,
-            path="$headers.client-properties" + violation.path[1:],
-            rule=violation.rule,
-            expected=violation.expected,
-        )
-    return [str(f) for f in props.get("features", [])]
 
 
 def check_order(items: list[JSON]) -> None:

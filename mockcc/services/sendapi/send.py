@@ -12,9 +12,9 @@ from mockcc.errors import AuthError, RestError
 from mockcc.http import Ctx, route
 from mockcc.messaging import RuleBroken
 from mockcc.schemas import validate
-from mockcc.services import swift
 from mockcc.services.sendapi.auth import Caller, authenticate
-from mockcc.services.sendapi.conversation import PROFILE_OK, client_features
+from mockcc.services.sendapi.common import PROFILE_OK, client_features
+from mockcc.state.files import MAX_FILE_BYTES
 from mockcc.state.models import Conversation
 
 JSON = dict[str, Any]
@@ -157,13 +157,13 @@ def generate_url(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     files = ctx.mock.files
     if request["type"] == "ms.GenerateURLForUploadFile":
         size = int(body["fileSize"])
-        if size > swift.MAX_FILE_BYTES:
+        if size > MAX_FILE_BYTES:
             raise RestError(
-                f"fileSize {size} exceeds LivePerson's {swift.MAX_FILE_BYTES}-byte limit",
+                f"fileSize {size} exceeds LivePerson's {MAX_FILE_BYTES}-byte limit",
                 req_id=req_id,
                 path="$.body.fileSize",
                 rule="maximum",
-                expected=swift.MAX_FILE_BYTES,
+                expected=MAX_FILE_BYTES,
             )
         path = files.new_path(caller.account.account_id, str(body["fileType"]))
         return _ok(req_id, {"relativePath": path, "queryParams": files.temp_url("PUT", path)})

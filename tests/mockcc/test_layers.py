@@ -1,0 +1,159 @@
+"""The house stays standing: no import circle in ``mockcc/`` and no import that runs back up a layer.
+
+Imports are read from the source with ``ast`` (module level, inside functions and under
+``TYPE_CHECKING`` alike), so the check sees every arrow a reader would follow.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
+
+#: Top to bottom. A module may import only from a lower layer, or from its own group (the top-level
+#: module or package it belongs to). A new top-level module or package must be given its floor here.
+LAYERS: list[tuple[str, ...]] = [
+    ("__main__", "demo"),  # entry points (the demo and the channel simulator are leaving mockcc/)
+    ("channel",),
+    ("app",),  # create_app: routes + the composition root
+    ("control", "services"),  # the endpoints
+    ("http",),  # the request pipeline every endpoint shares
+    ("mock",),  # the composition root: one Mock wires everything below
+    ("agent",),  # what an agent, a bot or the system does to a conversation
+    ("webhooks",),  # delivery of LivePerson's notifications
+    ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
+    ("state", "errors", "tokens", "journal"),  # records, the error family, tokens, the journal
+    ("clock", "ids", "settings", "schemas", "tls", "__init__"),  # leaves
+]
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the package by dotted name (``mockcc.services.csds``, ``mockcc.webhooks``)."""
+    found: dict[str, Path] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package's own modules that ``name`` imports (``from a.b import c`` counts ``a.b.c`` if a module)."""
+    is_package = path.name == "__init__.py"
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = name.split(".") if is_package else name.split(".")[:-1]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
+        for target in targets:
+            while target and target not in known:  # ``import mockcc.x.y`` names a module or its package
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                out.add(target)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    found = modules()
+    return {name: imports(name, path, set(found)) for name, path in found.items()}
+
+
+def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm: the strongly connected components (a circle is one with more than one module)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            components.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return components
+
+
+def group(module: str) -> str:
+    """The top-level module or package of ``mockcc`` a module belongs to."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def floor(module: str) -> int:
+    for i, names in enumerate(LAYERS):
+        if group(module) in names:
+            return i
+    raise AssertionError(f"mockcc.{group(module)} has no layer: give it a floor in LAYERS ({__file__})")
+
+
+def test_the_import_reader_sees_the_known_arrows() -> None:
+    edges = graph()
+    assert "mockcc.http" in edges["mockcc.services.csds"]
+    assert "mockcc.state.models" in edges["mockcc.messaging"]
+    assert "mockcc.mock" in edges["mockcc.http"]  # an import under TYPE_CHECKING is an arrow too
+
+
+def test_tarjan_finds_a_circle() -> None:
+    components = strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
+    assert [c for c in components if len(c) > 1] == [["a", "b", "c"]]
+
+
+def test_no_import_circle() -> None:
+    circles = [c for c in strongly_connected(graph()) if len(c) > 1]
+    assert circles == [], f"modules that import each other in a circle: {circles}"
+
+
+def test_every_module_has_a_floor() -> None:
+    for module in graph():
+        floor(module)
+
+
+def test_no_import_runs_back_up_a_layer() -> None:
+    upward = [
+        f"{a} -> {b}"
+        for a, targets in graph().items()
+        for b in sorted(targets)
+        if group(a) != group(b) and floor(b) <= floor(a)
+    ]
+    assert upward == [], "imports that run up (or sideways across) a layer:\n" + "\n".join(upward)
+
+
+def test_endpoint_modules_are_not_libraries() -> None:
+    """A module with ``ROUTES`` is imported only to mount its routes (by ``app`` or a ``routes`` module)."""
+    found = modules()
+    endpoints = {name for name, path in found.items() if "\nROUTES" in path.read_text(encoding="utf-8")}
+    borrowed = [
+        f"{a} -> {b}"
+        for a, targets in graph().items()
+        for b in sorted(targets & endpoints)
+        if a != "mockcc.app" and not a.endswith(".routes")
+    ]
+    assert borrowed == [], "modules that use an endpoint module as a library:\n" + "\n".join(borrowed)
