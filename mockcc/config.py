@@ -56,7 +56,7 @@ DEFAULT_SEED: JSON = {
 }
 
 AGENT_TYPES = ("echo", "none", "script")
-SCRIPT_STEPS = ("wait", "expect", "join", "read", "typing", "say", "rich", "transfer", "close")
+SCRIPT_STEPS = ("wait", "expect", "join", "read", "typing", "say", "rich", "transfer", "close", "resume")
 
 
 def read_seed_file(path: Path) -> JSON:

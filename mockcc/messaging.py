@@ -13,7 +13,15 @@ from typing import Any
 
 from mockcc.clock import Clock
 from mockcc.ids import Ids
-from mockcc.state.models import CONVERSATIONS_PER_ACCOUNT, Account, Conversation, Dialog, Event, Participant
+from mockcc.state.models import (
+    CONVERSATIONS_PER_ACCOUNT,
+    Account,
+    ChatState,
+    Conversation,
+    Dialog,
+    Event,
+    Participant,
+)
 
 JSON = dict[str, Any]
 
@@ -38,6 +46,7 @@ class Change:
     account: Account
     conversation: Conversation
     event: Event | None = None
+    features: tuple[str, ...] = ()  # Client-Properties features of the consumer request that made it, if any
 
 
 Listener = Callable[[Change], None]
@@ -87,16 +96,42 @@ class Messaging:
         self, account: Account, consumer_id: str, client_id: str, body: JSON, features: list[str]
     ) -> Conversation:
         """Open a conversation (cm.ConsumerRequestConversation); the caller checked ``open_conflict``."""
+        ttr_name = str(body.get("ttrDefName") or "PRIORITIZED")
+        skill = body.get("skillId")
+        conversation = self._open(
+            account,
+            consumer_id,
+            client_id,
+            skill_id="-1" if skill is None else str(skill),
+            ttr={"ttrType": ttr_name, "value": TTR_SECONDS.get(ttr_name, 600)},
+            request=body,
+            features=features,
+        )
+        self._announce(Change(account, conversation))
+        return conversation
+
+    def _open(
+        self,
+        account: Account,
+        consumer_id: str,
+        client_id: str,
+        *,
+        skill_id: str,
+        ttr: JSON,
+        request: JSON,
+        features: list[str],
+        agent_id: str | None = None,
+    ) -> Conversation:
         now = self._clock.now_ms()
         conversation_id = self._ids.uuid()
-        ttr_name = body.get("ttrDefName") or "PRIORITIZED"
-        skill = body.get("skillId")
-        consumer = Participant(id=consumer_id, role="CONSUMER")
+        people = [Participant(id=consumer_id, role="CONSUMER")]
+        if agent_id is not None:
+            people.append(Participant(id=agent_id, role="ASSIGNED_AGENT"))
         main = Dialog(
             dialog_id=conversation_id,
             dialog_type="MAIN",
             creation_ts=now,
-            participants=[Participant(id=consumer_id, role="CONSUMER")],
+            participants=[Participant(p.id, p.role) for p in people],
             meta_data_last_update_ts=now,
         )
         conversation = Conversation(
@@ -105,11 +140,11 @@ class Messaging:
             consumer_id=consumer_id,
             client_id=client_id,
             start_ts=now,
-            skill_id="-1" if skill is None else str(skill),
-            ttr={"ttrType": str(ttr_name), "value": TTR_SECONDS.get(str(ttr_name), 600)},
+            skill_id=skill_id,
+            ttr=ttr,
             dialogs=[main],
-            participants=[consumer],
-            request=body,
+            participants=people,
+            request=request,
             meta_data_last_update_ts=now,
             routed_ts=now,
             features=features,
@@ -117,6 +152,37 @@ class Messaging:
         account.conversations[conversation_id] = conversation
         account.open_by_consumer[consumer_id] = conversation_id
         _forget_closed(account)
+        return conversation
+
+    def resume(self, account: Account, closed: Conversation, agent_id: str) -> Conversation:
+        """An agent resumes a closed conversation: a *new* conversation for the same consumer, agent assigned.
+
+        [INFERRED] the new conversation keeps the old one's installation, skill, TTR and features, and
+        is announced once, already OPEN with the agent assigned (the notes: "new convId, state OPEN").
+        """
+        if closed.is_open:
+            raise RuleBroken(
+                "Bad Request",
+                f"conversation {closed.conversation_id} is not closed (stage {closed.stage}); "
+                "only a closed conversation can be resumed",
+            )
+        if (conflict := self.open_conflict(account, closed.consumer_id)) is not None:
+            raise RuleBroken(
+                conflict,
+                f"the consumer already has open conversation {account.open_by_consumer[closed.consumer_id]}; "
+                "LivePerson allows one open conversation per consumer: close it first or write in it",
+            )
+        conversation = self._open(
+            account,
+            closed.consumer_id,
+            closed.client_id,
+            skill_id=closed.skill_id,
+            ttr=dict(closed.ttr),
+            request=closed.request,
+            features=list(closed.features),
+            agent_id=agent_id,
+        )
+        conversation.resumed_from = closed.conversation_id
         self._announce(Change(account, conversation))
         return conversation
 
@@ -130,8 +196,12 @@ class Messaging:
         *,
         metadata: list[JSON] | None = None,
         audience: str = "ALL",
+        features: list[str] | None = None,
     ) -> Event:
-        """Publish one event into an open dialog; sequenced events take the dialog's next number."""
+        """Publish one event into an open dialog; sequenced events take the dialog's next number.
+
+        ``features``: the Client-Properties features of the consumer request that publishes it.
+        """
         if dialog.state != "OPEN" or not conversation.is_open:
             raise RuleBroken(
                 "Bad Request, Conversation is close",
@@ -152,7 +222,11 @@ class Messaging:
         )
         if sequenced:
             dialog.events.append(published)
-        self._announce(Change(account, conversation, published))
+        elif event.get("type") == "ChatStateEvent":
+            conversation.chat_states[participant.id] = ChatState(
+                str(event.get("chatState")), published.server_timestamp, dialog.dialog_id, dialog.next_sequence
+            )
+        self._announce(Change(account, conversation, published, tuple(features or ())))
         return published
 
     def next_sequence(self, dialog: Dialog) -> int:
@@ -248,8 +322,14 @@ class Messaging:
             if current.id == agent_id:
                 return
             raise RuleBroken("Bad Request", f"agent {current.id} is already assigned; transfer first")
+        if any(p.id == agent_id and p.role == role for p in conversation.participants):
+            return
         self._touch(conversation, conversation.main)
-        conversation.participants.append(Participant(id=agent_id, role=role))
+        joined = Participant(id=agent_id, role=role)
+        if role == "CONTROLLER":  # LivePerson lists the controller first (the notes' Appendix B vector)
+            conversation.participants.insert(0, joined)
+        else:
+            conversation.participants.append(joined)
         conversation.main.participants.append(Participant(id=agent_id, role=role))
         self._announce(Change(account, conversation))
 

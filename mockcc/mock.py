@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from mockcc.agent.bots import Bots
+from mockcc.agent.controller import Controller
 from mockcc.agent.desk import AgentDesk
 from mockcc.clock import Clock
 from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
@@ -67,6 +68,8 @@ class Mock:
         self.bots = Bots(self.agents, self.clock)
         self.messaging.listeners.append(self._notify)
         self.messaging.listeners.append(self.bots.on_change)
+        self.controller = Controller(self.messaging)  # after _notify: the consumer's echo goes out first
+        self.messaging.listeners.append(self.controller.on_change)
         if settings.seed_doc is not None:
             self.seed_doc: JSON = settings.seed_doc
         elif settings.config is not None:

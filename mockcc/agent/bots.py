@@ -13,6 +13,7 @@ A step script (YAML or JSON) is a list of one-key steps::
     - wait: 2
     - transfer: "-1"        # back to the queue (or a skill id)
     - close: true           # or close: survey
+    - resume: "Hi again"    # resume the closed conversation (a new one) and write; later steps act in it
 """
 
 from __future__ import annotations
@@ -66,7 +67,12 @@ class Bots:
         if kind == "none":
             return
         if event is None:
-            if kind == "script" and conv.conversation_id not in self._inbox and not conv.main.events:
+            if (
+                kind == "script"
+                and conv.conversation_id not in self._inbox
+                and not conv.main.events
+                and conv.resumed_from is None  # a resumed conversation continues the script that resumed it
+            ):
                 self._inbox[conv.conversation_id] = asyncio.Queue(maxsize=100)
                 self._spawn(self._script(change.account, conv, list(spec["steps"])), conv)
             return
@@ -136,11 +142,20 @@ class Bots:
     async def _script(self, account: Account, conv: Conversation, steps: list[JSON]) -> None:
         try:
             for step in steps:
-                await self._step(account, conv, step)
+                conv = await self._step(account, conv, step)
         finally:
             self._inbox.pop(conv.conversation_id, None)
 
-    async def _step(self, account: Account, conv: Conversation, step: JSON) -> None:
+    def _resume(self, account: Account, conv: Conversation, text: str) -> Conversation:
+        """``resume: text``: the script goes on in the new conversation (and hears the consumer there)."""
+        resumed, _ = self._desk.resume(account, conv, text)
+        if (inbox := self._inbox.pop(conv.conversation_id, None)) is not None:
+            self._inbox[resumed.conversation_id] = inbox
+        return resumed
+
+    async def _step(self, account: Account, conv: Conversation, step: JSON) -> Conversation:
+        if "resume" in step:
+            return self._resume(account, conv, str(step["resume"]))
         if "wait" in step:
             await self._sleep(float(step["wait"]))
         elif "expect" in step:
@@ -160,6 +175,7 @@ class Bots:
             self._desk.transfer(account, conv, str(step["transfer"]))
         elif "close" in step:
             self._desk.close(account, conv, survey=step["close"] == "survey")
+        return conv
 
     def idle(self) -> bool:
         """True when every bot task waits on a future clock time or on the consumer."""

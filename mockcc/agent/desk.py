@@ -151,6 +151,19 @@ class AgentDesk:
             account, conversation, {"type": "ContentEvent", "contentType": "hosted/file", "message": message}
         )
 
+    def resume(
+        self, account: Account, closed: Conversation, text: str, agent_id: str | None = None
+    ) -> tuple[Conversation, Event]:
+        """Resume a closed conversation: LivePerson opens a new one, agent assigned, then the agent writes.
+
+        The agent is ``agent_id``, else the closed conversation's last assigned agent, else a new one.
+        """
+        if agent_id is None:
+            last = closed.agent()
+            agent_id = last.id if last is not None else self._ids.uuid()
+        conversation = self._messaging.resume(account, closed, agent_id)
+        return conversation, self.text(account, conversation, text)
+
     def transfer(self, account: Account, conversation: Conversation, skill_id: str) -> None:
         self._messaging.transfer(account, conversation, skill_id)
 

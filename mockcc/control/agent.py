@@ -1,7 +1,8 @@
 """Agent endpoints: ``POST /_mockcc/accounts/{accountId}/conversations/{conversationId}/agent/<action>``.
 
 Each answers with the conversation as it now is, and the published event's sequence if any, so a
-console or a test can drive a whole conversation from the agent's chair.
+console or a test can drive a whole conversation from the agent's chair. ``resume`` answers with
+the *new* conversation. ``GET .../agent-view`` answers what the agent's workspace shows.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from mockcc.agent.controller import wants_auto_messages
 from mockcc.agent.desk import AGENT_CHAT_STATES, RECEIPTS
+from mockcc.agent.view import agent_view
 from mockcc.control.common import body_object, conversation, conversation_view
 from mockcc.errors import RestError
 from mockcc.http import Ctx, route
@@ -40,7 +43,8 @@ def _metadata(body: JSON) -> list[JSON] | None:
     return None if value is None else list(value)
 
 
-Action = Callable[[Ctx, Account, Conversation, JSON], "Event | str | None"]
+Result = Event | str | tuple[Conversation, Event] | None
+Action = Callable[[Ctx, Account, Conversation, JSON], Result]
 
 
 def _join(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> str:
@@ -107,6 +111,31 @@ def _system_close(ctx: Ctx, account: Account, conv: Conversation, body: JSON) ->
     ctx.mock.agents.system_close(account, conv)
 
 
+def _nonempty_text(body: JSON) -> str:
+    text: str = _field(body, "text", str)
+    if not text.strip():
+        raise RestError("text must not be empty", path="$.text", rule="minLength", expected=1)
+    return text
+
+
+def _resume(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> tuple[Conversation, Event]:
+    text = _nonempty_text(body)
+    return ctx.mock.agents.resume(account, conv, text, _field(body, "agentId", str, default=None))
+
+
+def _auto_message(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> Event:
+    text = _nonempty_text(body) if "text" in body else ctx.mock.controller.welcome
+    if not wants_auto_messages(conv):
+        raise RestError(
+            f"conversation {conv.conversation_id} was opened without AUTO_MESSAGES in Client-Properties "
+            "(LivePerson sends automatic messages only to connectors that announce them)",
+            path="$headers.client-properties.features",
+            rule="auto-messages",
+            expected="AUTO_MESSAGES",
+        )
+    return ctx.mock.controller.say(account, conv, text)
+
+
 ACTIONS: dict[str, Action] = {
     "join": _join,
     "chat-state": _chat_state,
@@ -118,6 +147,8 @@ ACTIONS: dict[str, Action] = {
     "transfer": _transfer,
     "close": _close,
     "system-close": _system_close,
+    "resume": _resume,
+    "auto-message": _auto_message,
 }
 
 
@@ -139,6 +170,8 @@ async def act(ctx: Ctx) -> Response:
         result = action(ctx, account, conv, body)
     except RuleBroken as broken:
         raise RestError(broken.explanation, msg=broken.msg, rule="conversation-state") from None
+    if isinstance(result, tuple):  # resume: the new conversation, and the agent's message in it
+        conv, result = result[0], result[1]
     out: JSON = {"conversation": conversation_view(ctx, conv, events=False)}
     if isinstance(result, Event):
         out["sequence"] = result.sequence
@@ -147,7 +180,18 @@ async def act(ctx: Ctx) -> Response:
     return JSONResponse(out)
 
 
+async def view(ctx: Ctx) -> Response:
+    _, conv = conversation(ctx)
+    return JSONResponse(agent_view(conv))
+
+
 ROUTES = [
+    route(
+        "/_mockcc/accounts/{accountId}/conversations/{conversationId}/agent-view",
+        view,
+        service="control",
+        methods=["GET"],
+    ),
     route(
         "/_mockcc/accounts/{accountId}/conversations/{conversationId}/agent/{action}",
         act,

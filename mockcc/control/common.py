@@ -46,6 +46,8 @@ def conversation_view(ctx: Ctx, conv: Conversation, *, events: bool = True) -> J
         "effectiveTTR": ctx.mock.messaging.effective_ttr(conv),
         "conversationDetails": conversation_details(conv),
     }
+    if conv.resumed_from is not None:
+        view["resumedFrom"] = conv.resumed_from
     if events:
         view["events"] = [messaging_event(conv, e)[1]["body"]["changes"][0] for d in conv.dialogs for e in d.events]
     return view

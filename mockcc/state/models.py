@@ -76,6 +76,16 @@ class Event:
 
 
 @dataclass(slots=True)
+class ChatState:
+    """A participant's last ChatStateEvent; ChatStateEvents are not kept as events (they take no sequence)."""
+
+    chat_state: str
+    ts: int
+    dialog_id: str
+    next_sequence: int  # the dialog's counter when it was set: a later message from the participant ends it
+
+
+@dataclass(slots=True)
 class Dialog:
     dialog_id: str
     dialog_type: str  # MAIN or POST_SURVEY
@@ -115,7 +125,9 @@ class Conversation:
     meta_data_last_update_ts: int = 0
     routed_ts: int = 0  # when the TTR clock last started (creation, transfer): effectiveTTR counts from it
     csat: JSON | None = None
-    features: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)  # Client-Properties features of the CONVERSATION call
+    resumed_from: str | None = None  # the closed conversation an agent resumed into this one
+    chat_states: dict[str, ChatState] = field(default_factory=dict)  # participant id -> last chat state
 
     @property
     def main(self) -> Dialog:

@@ -97,7 +97,7 @@ async def create_conversation(ctx: Ctx) -> Response:
         elif conversation is None:  # the legacy first message, after a refused request
             results.append({"code": "BAD_REQUEST", "body": {"msg": "Bad Request"}, "reqId": req_id})
         else:
-            consumer = conversation.participants[0]
+            consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
             try:
                 event = ctx.mock.messaging.publish(
                     account,
@@ -106,6 +106,7 @@ async def create_conversation(ctx: Ctx) -> Response:
                     consumer,
                     item["body"]["event"],
                     metadata=item.get("metadata"),
+                    features=features,
                 )
             except RuleBroken as broken:
                 failed = True

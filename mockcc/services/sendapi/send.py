@@ -87,7 +87,13 @@ def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
     try:
         published = ctx.mock.messaging.publish(
-            caller.account, conversation, dialog, consumer, event, metadata=request.get("metadata")
+            caller.account,
+            conversation,
+            dialog,
+            consumer,
+            event,
+            metadata=request.get("metadata"),
+            features=client_features(ctx),
         )
     except RuleBroken as broken:
         raise RestError(broken.explanation, msg=broken.msg, req_id=req_id, rule="conversation-state") from None
