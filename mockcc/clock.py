@@ -9,7 +9,13 @@ freeze it so that schedules are exact to the second.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+
+#: One ``advance`` moves the clock at most ten years; the total offset stays under a hundred, so every
+#: timestamp the mock derives (ms epochs, token ``exp``, ISO dates) stays representable.
+MAX_ADVANCE = 10 * 365 * 86_400
+MAX_OFFSET = 100 * 365 * 86_400
 
 
 class Clock:
@@ -38,8 +44,10 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward and wake every sleeper so it can check its deadline."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_ADVANCE:
+            raise ValueError(f"seconds must be a finite number from 0 to {MAX_ADVANCE} (the clock only moves forward)")
+        if self._offset + seconds > MAX_OFFSET:
+            raise ValueError(f"the clock has moved {self._offset:.0f} s; its total offset stays under {MAX_OFFSET} s")
         self._offset += seconds
         moved, self._moved = self._moved, asyncio.Event()
         moved.set()

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from mockcc import strictjson
 from mockcc.errors import MockccError
 from mockcc.ids import Ids
 from mockcc.state.models import Account, Installation
@@ -66,12 +67,21 @@ def read_seed_file(path: Path) -> JSON:
     except OSError as exc:
         raise MockccError(f"cannot read config {path}: {exc.strerror}") from exc
     try:
-        doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        doc = strictjson.loads(text) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
     except (ValueError, yaml.YAMLError) as exc:
         raise MockccError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     if not isinstance(doc, dict):
         raise MockccError(f"config {path} must be a mapping with an 'accounts' list")
     return doc
+
+
+def json_compatible(doc: object) -> object:
+    """What YAML read, held to strict JSON's rules (no NaN, infinity, dates, runaway nesting)."""
+    try:
+        text = json.dumps(doc, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"it holds a value JSON cannot (strict JSON only): {exc}") from None
+    return strictjson.loads(text)
 
 
 def normalise_agent(spec: object, where: str) -> JSON:
@@ -93,8 +103,8 @@ def normalise_agent(spec: object, where: str) -> JSON:
 
 def _read_steps(path: str) -> object:
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        return json_compatible(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         raise MockccError(f"cannot read agent script {path}: {exc}") from exc
 
 

@@ -42,13 +42,13 @@ class Fault:
         if scope not in SCOPES:
             raise MockccError(f"fault scope must be one of {', '.join(SCOPES)} (got {scope!r})")
         count = doc.get("count", 1 if "probability" not in doc else None)
-        if count is not None and (not isinstance(count, int) or count < 1):
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
             raise MockccError("fault count must be a positive integer or null")
         probability = doc.get("probability", 1.0)
-        if not isinstance(probability, int | float) or not 0 < probability <= 1:
+        if not isinstance(probability, int | float) or isinstance(probability, bool) or not 0 < probability <= 1:
             raise MockccError("fault probability must be in (0, 1]")
         delay = doc.get("delay_seconds", 0.0 if kind != "delay" else 1.0)
-        if not isinstance(delay, int | float) or not 0 <= delay <= 60:
+        if not isinstance(delay, int | float) or isinstance(delay, bool) or not 0 <= delay <= 60:
             raise MockccError("fault delay_seconds must be between 0 and 60")
         account = doc.get("account_id")
         return cls(

@@ -7,7 +7,6 @@ becomes LivePerson's envelope, and anything unexpected becomes a 500 envelope, n
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockcc import strictjson
 from mockcc.errors import ApiError, AuthError, RestError
 from mockcc.journal import BODY_PREVIEW, Call, preview
 from mockcc.state.models import Account
@@ -85,11 +85,11 @@ class Ctx:
         if not self.body.strip():
             raise RestError("the request body is empty; a JSON document was expected", path="$", rule="json")
         try:
-            return json.loads(self.body)
-        except UnicodeDecodeError:
-            raise RestError("the request body is not UTF-8", path="$", rule="json") from None
-        except ValueError as exc:
-            raise RestError(f"the request body is not valid JSON: {exc}", path="$", rule="json") from None
+            return strictjson.loads(self.body)
+        except strictjson.JsonRefused as exc:
+            raise RestError(
+                f"the request body is refused: {exc.explanation}", path="$", rule=exc.rule, expected=exc.expected
+            ) from None
 
     def warn(self, text: str) -> None:
         self.call.warnings.append(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
+from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, webhooks
 from mockcc.control.common import body_object, conversation, conversation_view, mockcc_error
 from mockcc.errors import MockccError, RestError
@@ -90,9 +91,12 @@ async def get_clock(ctx: Ctx) -> Response:
 async def advance_clock(ctx: Ctx) -> Response:
     """Move the clock; answer once the timers it woke have run (deliveries, retries, bots)."""
     seconds = body_object(ctx).get("seconds")
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-        raise RestError("seconds must be a non-negative number", path="$.seconds", rule="minimum", expected=0)
-    ctx.mock.clock.advance(float(seconds))
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        raise RestError("seconds must be a number", path="$.seconds", rule="type", expected="number")
+    try:
+        ctx.mock.clock.advance(float(seconds))
+    except (ValueError, OverflowError) as exc:
+        raise RestError(str(exc), path="$.seconds", rule="range", expected=[0, MAX_ADVANCE]) from None
     await ctx.mock.settle()
     return JSONResponse(_clock(ctx))
 

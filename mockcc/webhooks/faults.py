@@ -15,6 +15,8 @@ FaultKind = Literal["drop", "delay", "duplicate", "reorder", "corrupt_signature"
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 ANY_ENDPOINT = "*"
 DEFAULT_REORDER_HOLD = 30.0
+#: The longest hold a delay or reorder fault may ask for, in mock-clock seconds (one day).
+MAX_DELAY = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +38,10 @@ class WebhookFault:
             raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
         if self.count is not None and (isinstance(self.count, bool) or self.count < 1):
             raise ValueError("count must be a positive integer or null")
-        if not 0.0 <= self.probability <= 1.0:
+        if not 0.0 <= self.probability <= 1.0:  # also refuses NaN
             raise ValueError("probability must be between 0 and 1")
-        if self.delay_seconds < 0:
-            raise ValueError("delay_seconds must not be negative")
+        if not 0.0 <= self.delay_seconds <= MAX_DELAY:
+            raise ValueError(f"delay_seconds must be a finite number from 0 to {MAX_DELAY}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (the control plane's representation)."""
@@ -57,13 +59,22 @@ class WebhookFault:
         count = data.get("count")
         if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
             raise ValueError("count must be an integer or null")
-        try:
-            probability = float(data.get("probability", 1.0))
-            delay = float(data.get("delay_seconds", 0.0))
-            seed = int(data.get("seed", 0))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"bad fault value: {exc}") from None
+        probability = _number(data, "probability", 1.0)
+        delay = _number(data, "delay_seconds", 0.0)
+        seed = data.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError("seed must be an integer")
         return cls(cast(FaultKind, kind), count, probability, delay, seed)
+
+
+def _number(data: Mapping[str, Any], name: str, default: float) -> float:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is out of range") from None
 
 
 @dataclass(slots=True)

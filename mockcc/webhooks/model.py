@@ -81,7 +81,7 @@ def _int(value: object, default: int) -> int:
         return default
     try:
         return int(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", NaN, infinity
         return default
 
 

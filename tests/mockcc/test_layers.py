@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal"),  # records, the error family, tokens, the journal
-    ("clock", "ids", "settings", "schemas", "tls", "__init__"),  # leaves
+    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "__init__"),  # leaves
 ]
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from mockcc import strictjson
 from mockcc.errors import RestError
 from mockcc.http import Ctx
 from mockcc.schemas import validate
@@ -17,10 +16,13 @@ def client_features(ctx: Ctx) -> list[str]:
     if not raw:
         return []
     try:
-        props = json.loads(raw)
-    except ValueError:
+        props = strictjson.loads(raw)
+    except strictjson.JsonRefused as exc:
         raise RestError(
-            "the Client-Properties header is not JSON", path="$headers.client-properties", rule="json"
+            f"the Client-Properties header is not JSON the mock accepts: {exc.explanation}",
+            path="$headers.client-properties",
+            rule=exc.rule,
+            expected=exc.expected,
         ) from None
     if (violation := validate("sendapi/client-properties", props)) is not None:
         raise RestError(
@@ -29,4 +31,5 @@ def client_features(ctx: Ctx) -> list[str]:
             rule=violation.rule,
             expected=violation.expected,
         )
+    assert isinstance(props, dict)  # noqa: S101 - the schema guarantees an object
     return [str(f) for f in props.get("features", [])]

@@ -1,0 +1,117 @@
+"""Strict JSON: the one parser every JSON body and header of the mock goes through.
+
+Python's ``json`` accepts what LivePerson's parser refuses and what the mock cannot hold safely:
+``NaN``/``Infinity`` (then every later rendering of the state fails), numbers that overflow to
+infinity (``1e999999``), duplicate keys (silently last-wins) and nesting deep enough to exhaust the
+recursion limit of everything that walks the document afterwards. ``loads`` refuses all of them with
+a ``JsonRefused`` that says which rule was broken, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+#: Deepest nesting of arrays and objects accepted. LivePerson's structured content nests a few
+#: levels; 64 leaves ample room and keeps every recursive walk of a document (schema validation,
+#: rendering) far from Python's recursion limit.
+MAX_DEPTH = 64
+#: Integers must fit a signed 64-bit long (what LivePerson's Java services parse numbers into).
+MAX_INT = (1 << 63) - 1
+MIN_INT = -(1 << 63)
+
+
+class JsonRefused(ValueError):
+    """The text is not JSON the mock accepts; ``rule`` names the check, ``expected`` what would pass."""
+
+    def __init__(self, explanation: str, *, rule: str, expected: object = None) -> None:
+        super().__init__(explanation)
+        self.explanation = explanation
+        self.rule = rule
+        self.expected = expected
+
+
+def _constant(name: str) -> Any:
+    raise JsonRefused(f"{name} is not a JSON number", rule="json-number", expected="a finite number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonRefused(
+            f"the number {text[:40]} is out of range (a 64-bit float overflows to infinity)",
+            rule="json-number",
+            expected="a finite number within ±1.7976931348623157e308",
+        )
+    return value
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    if not MIN_INT <= value <= MAX_INT:
+        raise JsonRefused(
+            f"the integer {text[:40]}{'...' if len(text) > 40 else ''} does not fit in 64 bits",
+            rule="json-number",
+            expected=f"an integer from {MIN_INT} to {MAX_INT}",
+        )
+    return value
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise JsonRefused(f"the key {duplicate[:80]!r} appears twice in one object", rule="json-duplicate-key")
+    return out
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object, parse_float=_float, parse_int=_int, parse_constant=_constant, strict=True
+)
+
+
+def depth(doc: object) -> int:
+    """Nesting depth of arrays and objects (a scalar is 0), walked without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(doc, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        level += 1
+        deepest = max(deepest, level)
+        stack.extend((child, level) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def loads(data: bytes | str) -> object:
+    """Parse ``data`` as strict JSON; raises ``JsonRefused`` (a ValueError) for anything it refuses."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise JsonRefused("the text is not UTF-8", rule="json", expected="UTF-8 JSON") from None
+    try:
+        doc = _DECODER.decode(text)
+    except JsonRefused:
+        raise
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as exc:  # JSONDecodeError, and int() past Python's digit limit
+        raise JsonRefused(f"not valid JSON: {exc}", rule="json", expected="a JSON document") from None
+    if depth(doc) > MAX_DEPTH:
+        raise _too_deep()
+    return doc
+
+
+def _too_deep() -> JsonRefused:
+    return JsonRefused(
+        f"arrays and objects are nested more than {MAX_DEPTH} deep",
+        rule="json-depth",
+        expected=f"at most {MAX_DEPTH} levels",
+    )
