@@ -13,7 +13,9 @@ from starlette.routing import BaseRoute
 
 from mockcc.clock import Clock
 from mockcc.control import routes as control
-from mockcc.errors import RestError
+from mockcc.errors import ApiError, RestError
+from mockcc.http import read_body
+from mockcc.journal import preview
 from mockcc.mock import Mock
 from mockcc.services import appinstall, csds, idp, sentinel, swift
 from mockcc.services.sendapi import conversation, send
@@ -46,6 +48,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         account_id=None,
         headers=dict(request.headers),
     )
+    try:  # the body is what tells a user which call went astray: keep it, as for any other call
+        call.request_body = preview(await read_body(request, mock.settings.body_limit))
+    except ApiError as too_large:
+        call.warnings.append(too_large.explanation)
     if exc.status_code == 404:
         error = RestError(
             f"no LivePerson endpoint of this mock matches {request.method} {request.url.path}",

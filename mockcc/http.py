@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from mockcc import strictjson
 from mockcc.errors import ApiError, AuthError, RestError
-from mockcc.journal import BODY_PREVIEW, Call, preview
+from mockcc.journal import BODY_PREVIEW, SERVICES, Call, preview
 from mockcc.state.models import Account
 
 if TYPE_CHECKING:
@@ -60,13 +60,24 @@ class Ctx:
     def header(self, name: str) -> str | None:
         return self.request.headers.get(name)
 
-    def require_version(self, name: str, expected: str, *, required: bool = True) -> None:
-        """LivePerson requires ``v`` (``version`` on CSDS) everywhere; the value is not checked."""
-        if required and not self.query(name):
+    def require_version(self, name: str, expected: str, *, exact: bool = False) -> None:
+        """LivePerson requires ``v`` (``version`` on CSDS) everywhere; ``exact`` also refuses other values.
+
+        The Send API documents exactly ``v=3``; a connector sending anything else would break in production.
+        """
+        value = self.query(name)
+        if not value:
             raise RestError(
                 f"query parameter {name} is required ({name}={expected})",
                 path=f"$query.{name}",
                 rule="required",
+                expected=expected,
+            )
+        if exact and value != expected:
+            raise RestError(
+                f"{name}={value} is not a version this API has; LivePerson documents {name}={expected}",
+                path=f"$query.{name}",
+                rule="const",
                 expected=expected,
             )
 
@@ -102,7 +113,7 @@ def error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status_code)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise RestError(
@@ -144,6 +155,8 @@ def _fault_response(kind: str) -> Response:
 
 def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) -> Route:
     """A Starlette route running ``endpoint`` inside the shared pipeline."""
+    if service not in SERVICES and service != "control":
+        raise ValueError(f"service {service!r} is not in mockcc.journal.SERVICES (the journal's filter needs it)")
 
     async def run(request: Request) -> Response:
         mock: Mock = request.app.state.mock
@@ -169,7 +182,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
 
 async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, service: str) -> Response:
     try:
-        body = await _read_body(request, mock.settings.body_limit)
+        body = await read_body(request, mock.settings.body_limit)
         call.request_body = preview(body)
         fault = mock.faults.draw(service, call.account_id)
         if fault is not None:

@@ -17,6 +17,9 @@ JSON = dict[str, Any]
 DEFAULT_LIMIT = 5000
 BODY_PREVIEW = 4096  # bytes of each request and response body kept
 _SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
+#: What a recorded call's ``service`` and ``outcome`` can be: the journal's filters accept only these.
+SERVICES = ("csds", "sentinel", "idp", "conversation", "send", "appinstall", "agentvep", "swift", "unmatched")
+OUTCOMES = ("ok", "invalid", "rejected", "fault", "unmatched", "error")
 _SECRET_PARAM = re.compile(r"(client_secret=)[^&\s]*")
 _SECRET_JSON = re.compile(r'("client_secret"\s*:\s*")[^"]*(")')
 
@@ -45,13 +48,13 @@ class Call:
     method: str
     path: str
     query: str
-    service: str  # csds, sentinel, idp, conversation, send, appinstall, swift, control, unmatched
+    service: str  # one of SERVICES, or control (never recorded)
     account_id: str | None
     request_headers: dict[str, str]
     request_body: str
     status: int = 0
     response_body: str = ""
-    outcome: str = "ok"  # ok | invalid | rejected | fault | unmatched
+    outcome: str = "ok"  # one of OUTCOMES
     explanation: JSON | None = None  # the mockcc explanation, when the mock refused the call
     fault: str | None = None
     warnings: list[str] = field(default_factory=list)

@@ -10,6 +10,7 @@ from mockcc.control.common import body_object, conversation, conversation_view, 
 from mockcc.errors import MockccError, RestError
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
+from mockcc.journal import OUTCOMES, SERVICES
 
 
 async def health(ctx: Ctx) -> Response:
@@ -67,10 +68,21 @@ async def journal(ctx: Ctx) -> Response:
             raise RestError(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
         return int(raw)
 
+    def choice(name: str, allowed: tuple[str, ...]) -> str | None:
+        raw = ctx.query(name)
+        if raw is not None and raw not in allowed:
+            raise RestError(
+                f"{name}={raw!r} matches no journal entry ever; allowed: {', '.join(allowed)}",
+                path=f"$query.{name}",
+                rule="enum",
+                expected=list(allowed),
+            )
+        return raw
+
     calls = ctx.mock.journal.query(
-        service=ctx.query("service"),
+        service=choice("service", SERVICES),
         account_id=ctx.query("account_id"),
-        outcome=ctx.query("outcome"),
+        outcome=choice("outcome", OUTCOMES),
         since_id=number("since_id") or 0,
         limit=number("limit"),
     )

@@ -2,14 +2,17 @@
 
 Installations register webhook endpoints; creating one issues a client_id and client_secret that
 Sentinel then accepts. Updates and deletes need the ``If-Match`` revision, as in LivePerson's demo.
-Plain ``http://`` endpoints are accepted (so loopback tests work) with a warning in the journal.
+LivePerson requires ``https://`` endpoints; plain ``http://`` is refused except on loopback hosts
+(127.0.0.0/8, ::1, localhost), so local tests keep working. ``client_name`` is unique per account (409).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse, Response
 
@@ -80,16 +83,61 @@ def _installation(ctx: Ctx, account: Account) -> Installation:
     return found
 
 
-def _manifest(ctx: Ctx) -> JSON:
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: the only hosts where a plain http:// webhook is allowed."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_endpoints(body: object) -> list[str]:
+    """https:// only, http:// on loopback (returned, to warn about); checked before the schema (whose
+    pattern says the same) so the refusal explains itself."""
+    loopback: list[str] = []
+    caps = body.get("capabilities") if isinstance(body, dict) else None
+    hooks = caps.get("webhooks") if isinstance(caps, dict) else None
+    for key in EVENT_KEYS:
+        hook = hooks.get(key) if isinstance(hooks, dict) else None
+        endpoint = hook.get("endpoint") if isinstance(hook, dict) else None
+        if isinstance(endpoint, str) and endpoint.startswith("http://"):
+            try:
+                host = urlsplit(endpoint).hostname or ""
+            except ValueError:
+                host = ""
+            if not is_loopback(host):
+                raise RestError(
+                    f"{key}: endpoint {endpoint} is plain http; LivePerson requires https:// "
+                    "(this mock allows http:// only on loopback hosts: 127.0.0.1, ::1, localhost)",
+                    path=f"$.capabilities.webhooks['{key}'].endpoint",
+                    rule="https",
+                    expected="https://...",
+                )
+            loopback.append(f"{key}: endpoint {endpoint} is plain http; LivePerson requires https (loopback only)")
+    return loopback
+
+
+def _manifest(ctx: Ctx, account: Account, *, keep: Installation | None = None) -> JSON:
+    """The validated manifest: https endpoints (http on loopback only), the schema, a unique client_name."""
     body = ctx.json()
+    for warning in _check_endpoints(body):
+        ctx.warn(warning)
     if (violation := validate("appinstall/manifest", body)) is not None:
         raise RestError.from_violation(violation)
     assert isinstance(body, dict)  # noqa: S101 - the schema guarantees an object
-    hooks = body.get("capabilities", {}).get("webhooks", {})
-    for key in EVENT_KEYS:
-        endpoint = hooks.get(key, {}).get("endpoint", "")
-        if endpoint.startswith("http://"):
-            ctx.warn(f"{key}: endpoint {endpoint} is plain http; LivePerson requires https (the mock allows it)")
+    name = body["client_name"]
+    for other in account.installations.values():
+        if other is not keep and not other.app.get("deleted") and other.app.get("client_name") == name:
+            raise RestError(
+                f"client_name {name!r} is already used by app installation {other.client_id}; "
+                "LivePerson requires it to be unique in the account",
+                status=409,
+                msg="Conflict",
+                path="$.client_name",
+                rule="unique",
+            )
     return body
 
 
@@ -130,7 +178,7 @@ async def get_installation(ctx: Ctx) -> Response:
 
 async def create_installation(ctx: Ctx) -> Response:
     account = _admin(ctx)
-    manifest = {k: v for k, v in _manifest(ctx).items() if k not in ("client_id", "client_secret", "id")}
+    manifest = {k: v for k, v in _manifest(ctx, account).items() if k not in ("client_id", "client_secret", "id")}
     installation = build_installation(manifest, ctx.mock.ids, int(ctx.mock.clock.now()))
     account.installations[installation.client_id] = installation
     return _one(installation, 201)
@@ -140,7 +188,7 @@ async def update_installation(ctx: Ctx) -> Response:
     account = _admin(ctx)
     installation = _installation(ctx, account)
     _revision(ctx, installation)
-    manifest = _manifest(ctx)
+    manifest = _manifest(ctx, account, keep=installation)
     fixed = {k: installation.app[k] for k in ("id", "client_id", "client_secret", "client_id_issued_at")}
     installation.app = {**installation.app, **manifest, **fixed, "deleted": False}
     installation.revision += 1

@@ -122,9 +122,9 @@ def test_legacy_third_item_publishes_the_first_message(client, lp, ext_id):
 @pytest.mark.parametrize(
     ("body", "path"),
     [
-        ([_request(), PROFILE], "$[1].type"),
+        ([_request(), PROFILE], "$[0].type"),
         ([PROFILE], "$"),
-        ([PROFILE, _request(), _request()], "$"),
+        ([PROFILE, _request(), _request()], "$[2].type"),
         ([PROFILE, _request(brandId="999")], "$[1].body.brandId"),
         ({"not": "an array"}, "$"),
         ([PROFILE, {**_request(), "id": "x" * 65}], "$[1].id"),

@@ -1,5 +1,6 @@
 """CONVERSATION: a batch of SetUserProfile, ConsumerRequestConversation and an optional first message.
 
+The batch is SetUserProfile (mandatory), ConsumerRequestConversation, an optional PublishEvent.
 Items are handled in order and answered in order, ``reqId`` echoing each ``id`` verbatim. A schema
 violation anywhere refuses the whole batch before anything is applied; a consumer who already has
 an open conversation gets LivePerson's HTTP 400 with the per-item array (the profile still set).
@@ -21,27 +22,23 @@ from mockcc.services.sendapi.common import PROFILE_OK, client_features
 JSON = dict[str, Any]
 
 
-def check_order(items: list[JSON]) -> None:
-    """One ConsumerRequestConversation, SetUserProfile (if any) before it, a PublishEvent (if any) after."""
-    types = [item["type"] for item in items]
-    if types.count("cm.ConsumerRequestConversation") != 1:
-        raise RestError(
-            "the batch needs exactly one cm.ConsumerRequestConversation",
-            rule="conversation-order",
-            expected=["userprofile.SetUserProfile", "cm.ConsumerRequestConversation", "ms.PublishEvent"],
-        )
-    at = types.index("cm.ConsumerRequestConversation")
-    for i, kind in enumerate(types):
-        if (kind == "userprofile.SetUserProfile" and i > at) or (kind == "ms.PublishEvent" and i < at):
+ORDER = ["userprofile.SetUserProfile", "cm.ConsumerRequestConversation", "ms.PublishEvent"]
+
+
+def check_order(items: object) -> None:
+    """SetUserProfile first (LivePerson marks it mandatory), ConsumerRequestConversation second, an
+    optional PublishEvent last. Checked before the schema so the refusal names the rule plainly."""
+    if not isinstance(items, list) or not items:
+        return  # the schema explains what is wrong with the shape
+    types = [item.get("type") if isinstance(item, dict) else None for item in items]
+    for i, kind in enumerate(types[: len(ORDER)]):
+        if kind != ORDER[i] and kind in ORDER:
             raise RestError(
-                f"{kind} at $[{i}] is out of order: SetUserProfile comes first, "
-                "ConsumerRequestConversation second, an optional PublishEvent last",
+                f"{kind} at $[{i}] is out of order: a CONVERSATION batch is userprofile.SetUserProfile "
+                "(mandatory, first), then cm.ConsumerRequestConversation, then an optional ms.PublishEvent",
                 path=f"$[{i}].type",
                 rule="conversation-order",
-            )
-        if types.count(kind) > 1:
-            raise RestError(
-                f"{kind} appears more than once in the batch", path=f"$[{i}].type", rule="conversation-order"
+                expected=ORDER[i],
             )
 
 
@@ -57,15 +54,15 @@ def _check_brand(caller: Caller, body: JSON, index: int) -> None:
 
 
 async def create_conversation(ctx: Ctx) -> Response:
-    ctx.require_version("v", "3")
+    ctx.require_version("v", "3", exact=True)
     account = ctx.account()
     caller = authenticate(ctx, account)
     features = client_features(ctx)
     items = ctx.json()
+    check_order(items)
     if (violation := validate("sendapi/conversation-request", items)) is not None:
         raise RestError.from_violation(violation)
     assert isinstance(items, list)  # noqa: S101 - the schema guarantees an array
-    check_order(items)
     for i, item in enumerate(items):
         if item["type"] == "cm.ConsumerRequestConversation":
             _check_brand(caller, item["body"], i)

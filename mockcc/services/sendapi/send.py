@@ -191,7 +191,7 @@ HANDLERS = {
 
 
 async def send(ctx: Ctx) -> Response:
-    ctx.require_version("v", "3")
+    ctx.require_version("v", "3", exact=True)
     account = ctx.account()
     caller = authenticate(ctx, account)
     client_features(ctx)
