@@ -115,7 +115,10 @@ def test_bearer_prefix_and_lower_case_header_are_tolerated(client, lp, ext_id, u
     body = (
         _text(conv)
         if conv
-        else [{"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": lp.account}}]
+        else [
+            {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}},
+            {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": lp.account}},
+        ]
     )
     r = client.post(
         url, json=body, headers={"authorization": "Bearer " + lp.app_jwt(), "x-lp-on-behalf": lp.jws(ext_id)}
