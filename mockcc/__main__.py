@@ -12,6 +12,7 @@ import copy
 import logging
 import socket
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ from mockcc.webhooks.model import EVENT_KEYS
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="mockcc", description=__doc__.splitlines()[0] if __doc__ else None)
+    root.add_argument("--version", action="version", version=f"mockcc {version()}")
     sub = root.add_subparsers(dest="command", required=True)
+    sub.add_parser("contract", help="judge a connector: the contract suite (mockcc contract --help)", add_help=False)
     serve = sub.add_parser("serve", help="run the mock Conversational Cloud")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: loopback only)")
     serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one; default 8080)")
@@ -113,7 +116,19 @@ async def serve(args: argparse.Namespace) -> None:
     await task
 
 
+def version() -> str:
+    try:
+        return metadata.version("mockcc")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["contract"]:  # the suite lives in mockcc_contracts; the CLI is the one place that reaches it
+        from mockcc_contracts.cli import main as contract_main
+
+        return contract_main(argv[1:])
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:

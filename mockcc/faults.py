@@ -14,7 +14,7 @@ from mockcc.errors import MockccError
 
 JSON = dict[str, Any]
 
-KINDS = ("429", "500", "503", "401", "delay")
+KINDS = ("429", "500", "503", "401", "400", "403", "delay")
 MAX_RULES = 100  # active rules; each call scans them
 SCOPES = ("send", "conversation", "sendapi", "idp", "sentinel")
 

@@ -147,7 +147,13 @@ def _fault_response(kind: str) -> Response:
         RestError(
             f"fault injected by /_mockcc/faults: {status}",
             status=status,
-            msg={429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}[status],
+            msg={
+                400: "Bad Request",
+                403: "Forbidden",
+                429: "Too Many Requests",
+                500: "Internal Server Error",
+                503: "Service Unavailable",
+            }[status],
             rule="fault",
         )
     )

@@ -1,0 +1,197 @@
+"""``mockcc contract``: judge a connector. Starts the mock and the connector (or uses running ones), runs
+the contracts, prints progress and a summary table, writes JUnit/JSON, exits 1 when a MUST failed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from mockcc_contracts.contract import all_contracts, select
+from mockcc_contracts.control import ControlClient, Credentials
+from mockcc_contracts.driver import HttpChannelDriver
+from mockcc_contracts.harness import Harness
+from mockcc_contracts.launch import ConnectorProcess, MockServer, connector_env, free_port
+from mockcc_contracts.report import Report
+from mockcc_contracts.runner import run_suite
+
+DEFAULT_SECRET = "m0ckccdefau1tsecretf0rci00"  # the mock's embedded default installation (mockcc.config)
+
+ENVIRONMENT_HELP = """\
+The connector started with --connector-cmd gets these environment variables (MOCKCC_* names, and the
+same values under the reference connector's CONNECTOR_* names):
+  MOCKCC_CSDS_HOST       host:port of the mock's CSDS; discover every other host from it
+  MOCKCC_LP_SCHEME       http (the mock serves plain HTTP unless told otherwise)
+  MOCKCC_ACCOUNT_ID      the account (site) id
+  MOCKCC_CLIENT_ID       the app installation's client id
+  MOCKCC_CLIENT_SECRET   its secret (also the webhook signing key)
+  MOCKCC_CHANNEL_URL     where the connector POSTs what the consumer should get (the channel protocol)
+  MOCKCC_PORT            the port the connector must listen on (webhooks and the channel's inbound URL)
+  MOCKCC_HOST            127.0.0.1
+  MOCKCC_BASE_URL        the mock's base URL (for the control plane; a connector does not need it)
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``contract`` subcommand's options (shared by ``mockcc contract`` and ``python -m mockcc_contracts``)."""
+    start = p.add_argument_group("start the mock and the connector (the usual way)")
+    start.add_argument("--connector-cmd", help='shell command starting the connector, e.g. "node connector.js"')
+    start.add_argument(
+        "--ready-url", help="ready when this URL answers ({port} = MOCKCC_PORT); default: the port listens"
+    )
+    start.add_argument("--ready-log", help="ready when a line of the connector's output matches this regex")
+    start.add_argument("--startup-timeout", type=float, default=60.0, help="seconds to wait for readiness (60)")
+    start.add_argument("--webhook-path", default="/webhooks", help="the connector's webhook path (/webhooks)")
+    start.add_argument(
+        "--inbound-path", default="/channel/messages", help="the channel's inbound path (/channel/messages)"
+    )
+    running = p.add_argument_group("or use a mock and a connector that already run")
+    running.add_argument("--mock", help="the running mock's base URL")
+    running.add_argument("--channel", help="the running connector's inbound channel URL (.../channel/messages)")
+    running.add_argument(
+        "--channel-port", type=int, default=0, help="port for the suite's channel (the connector's CHANNEL_URL)"
+    )
+    running.add_argument("--webhook-url", help="the connector's webhook URL (default: read from the installation)")
+    running.add_argument(
+        "--client-secret", default=DEFAULT_SECRET, help="the installation's secret (default: the mock's)"
+    )
+    p.add_argument(
+        "--registration",
+        choices=("seed", "connector"),
+        default="seed",
+        help="who registers webhooks: the suite, in the mock's seed (default), or the connector (App Installation)",
+    )
+    p.add_argument("--only", action="append", default=[], help="run only this contract id or prefix (repeatable)")
+    p.add_argument("--skip", action="append", default=[], help="skip this contract id or prefix (repeatable)")
+    p.add_argument("--junit", type=Path, help="write JUnit XML here")
+    p.add_argument("--json", type=Path, help="write the machine report here")
+    p.add_argument("--patience", type=float, default=20.0, help="seconds to wait for any one reaction (20)")
+    p.add_argument("--webhook-timeout", type=float, default=5.0, help="seconds a webhook may take (LivePerson: 5)")
+    p.add_argument("--list", action="store_true", help="list the contracts and exit")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProcess | None]]:
+    """The mock, the channel and the connector for a run; everything stopped afterwards."""
+    with contextlib.ExitStack() as stack:
+        if args.mock:
+            control = ControlClient(args.mock)
+            stack.callback(control.close)
+            installation = control.state()["accounts"][0]["installations"][0]
+            credentials = Credentials(
+                args.mock.rstrip("/"), control.account_id, installation["client_id"], args.client_secret
+            )
+            driver = HttpChannelDriver(args.channel, port=args.channel_port)
+            stack.callback(driver.stop)
+            hooks = installation.get("capabilities", {}).get("webhooks", {})
+            webhook_url = args.webhook_url or hooks.get("ms.MessagingEventNotification.ContentEvent", {}).get(
+                "endpoint"
+            )
+            if not webhook_url:
+                raise SystemExit("mockcc contract: --webhook-url is needed (the installation has no webhooks)")
+            h = Harness(
+                control,
+                credentials,
+                driver,
+                webhook_url,
+                patience=args.patience,
+                webhook_timeout=args.webhook_timeout,
+                owns_registration=args.registration == "seed" and bool(args.webhook_url),
+                saw_startup=False,
+            )
+            h.seed()
+            yield h, None
+            return
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        driver = HttpChannelDriver(base + args.inbound_path)
+        stack.callback(driver.stop)
+        seed_file = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mockcc-contract-"))) / "seed.json"
+        placeholder = Credentials(
+            "http://127.0.0.1:0", "70000001", "5f1c8a6e-2d3b-4c7a-9e0f-1a2b3c4d5e6f", DEFAULT_SECRET
+        )
+        h = Harness(
+            ControlClient("http://127.0.0.1:0"),
+            placeholder,
+            driver,
+            base + args.webhook_path,
+            patience=args.patience,
+            webhook_timeout=args.webhook_timeout,
+            owns_registration=args.registration == "seed",
+        )
+        seed_file.write_text(json.dumps(h.seed_document()), encoding="utf-8")
+        mock = MockServer.start("--config", str(seed_file), "--webhook-read-timeout", str(args.webhook_timeout))
+        stack.callback(mock.stop)
+        h.control.close()
+        h.control, h.credentials = mock.control, mock.credentials
+        env = connector_env(mock.credentials, driver.outbound_url, port)
+        ready_url = args.ready_url.format(port=port) if args.ready_url else None
+        connector = ConnectorProcess.start(
+            args.connector_cmd, env, port, ready_url=ready_url, ready_log=args.ready_log, timeout=args.startup_timeout
+        )
+        stack.callback(connector.stop)
+        if args.registration == "connector":
+            h.webhook_url = str(h.wait(lambda: _registered(mock.control), "the connector to register its webhooks"))
+        yield h, connector
+
+
+def _registered(control: ControlClient) -> str | None:
+    hooks = control.state()["accounts"][0]["installations"][0].get("capabilities", {}).get("webhooks", {})
+    endpoint = hooks.get("ms.MessagingEventNotification.ContentEvent", {}).get("endpoint")
+    return str(endpoint) if endpoint else None
+
+
+def run(args: argparse.Namespace) -> int:
+    """The whole ``mockcc contract`` command; its exit code (0 ok, 1 a MUST failed, 2 usage or start-up)."""
+    try:
+        contracts = select(all_contracts(), args.only, args.skip)
+    except ValueError as exc:
+        out(f"mockcc contract: {exc}")
+        return 2
+    if args.list:
+        for c in contracts:
+            out(f"{c.id}  {c.level:<6}  {c.title}\n    {c.description}")
+        return 0
+    if not args.connector_cmd and not (args.mock and args.channel):
+        out("mockcc contract: give --connector-cmd, or --mock and --channel (see --help)")
+        return 2
+    progress = (lambda line: None) if args.quiet else out
+    try:
+        with _started(args) as (h, connector):
+            out(f"mockcc contract: {len(contracts)} contracts; mock {h.credentials.base_url}, webhooks {h.webhook_url}")
+            report: Report = run_suite(
+                h, contracts, progress=progress, alive=connector.alive if connector else lambda: True
+            )
+            if connector is not None and report.must_failed:
+                out("connector output (last lines):\n  " + "\n  ".join(list(connector.output)[-15:]))
+    except RuntimeError as exc:
+        out(f"mockcc contract: {exc}")
+        return 2
+    out("")
+    out(report.table())
+    if args.junit:
+        report.write_junit(args.junit)
+    if args.json:
+        report.write_json(args.json)
+    return report.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mockcc contract",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

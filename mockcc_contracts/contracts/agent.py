@@ -1,0 +1,83 @@
+"""What the agent does reaches the consumer: LP-AGENT-*."""
+
+from __future__ import annotations
+
+from mockcc_contracts.contract import Failed, contract
+from mockcc_contracts.harness import Harness
+
+
+@contract("LP-AGENT-001", "MUST", "Agent texts reach the consumer", operations=("webhook ContentEvent",))
+def agent_text(h: Harness) -> None:
+    """What the agent writes reaches the consumer, word for word."""
+    consumer = h.consumer("hear")
+    _, agent = h.joined(consumer)
+    words = h.text("How can I help you today?")
+    agent.say(words)
+    h.wait(lambda: words in h.texts(consumer), f"{words!r} to reach the consumer")
+
+
+CARD_TITLE = "Would you like a callback?"
+
+
+@contract(
+    "LP-AGENT-002",
+    "SHOULD",
+    "Rich content reaches the consumer, with a fallback",
+    operations=("webhook RichContentEvent",),
+)
+def rich_content(h: Harness) -> None:
+    """Structured content (a card with a button) reaches the consumer as the channel can show it: at least
+    a text fallback carrying the card's words."""
+    consumer = h.consumer("rich")
+    _, agent = h.joined(consumer)
+    title = h.text(CARD_TITLE)
+    agent.rich(
+        {
+            "type": "vertical",
+            "elements": [
+                {"type": "text", "text": title},
+                {
+                    "type": "button",
+                    "title": "Yes please",
+                    "click": {"actions": [{"type": "publishText", "text": "yes"}]},
+                },
+            ],
+        }
+    )
+    h.wait(lambda: any(title in t for t in h.texts(consumer)), f"a message with {title!r} to reach the consumer")
+
+
+@contract(
+    "LP-AGENT-003",
+    "MUST",
+    "The agent's close reaches the consumer",
+    operations=("webhook ExConversationChangeNotification",),
+)
+def agent_close(h: Harness) -> None:
+    """When the agent closes the conversation, the consumer is told (the channel's ``closed``)."""
+    consumer = h.consumer("closed")
+    _, agent = h.joined(consumer)
+    agent.close()
+    h.wait(lambda: h.received(consumer, "closed"), "the close to reach the consumer")
+
+
+@contract(
+    "LP-AGENT-004",
+    "SHOULD",
+    "A transfer reaches the consumer",
+    operations=("webhook ExConversationChangeNotification",),
+)
+def transfer(h: Harness) -> None:
+    """When the agent transfers the conversation back to a skill queue, the consumer is told the agent left
+    (the channel's ``agent_left``), and the conversation stays open."""
+    consumer = h.consumer("transfer")
+    conversation, agent = h.joined(consumer)
+    h.wait(
+        lambda: h.received(consumer, "agent_joined"),
+        "the agent's join to reach the consumer",
+        timeout=min(h.patience, 5.0),
+    )
+    agent.transfer()
+    h.wait(lambda: h.received(consumer, "agent_left"), "the agent's leaving to reach the consumer")
+    if h.received(consumer, "closed") or h.open_conversation(consumer) != conversation:
+        raise Failed("the transfer closed the conversation")

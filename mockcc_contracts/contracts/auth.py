@@ -1,0 +1,119 @@
+"""Discovery and tokens: LP-DISC-*, LP-AUTH-*."""
+
+from __future__ import annotations
+
+from mockcc_contracts.contract import Failed, NotApplicable, contract
+from mockcc_contracts.evidence import describe_call
+from mockcc_contracts.harness import Harness
+
+LP_SERVICES = ("sentinel", "idp", "conversation", "send", "appinstall", "swift")
+
+
+def _tokens(h: Harness, since: int) -> list[dict[str, object]]:
+    return [c for c in h.calls(since, "sentinel") if c["status"] == 200 and "/token" in str(c["path"])]
+
+
+def _auth_tails(calls: list[dict[str, object]]) -> list[str]:
+    return [str(dict(c.get("request_headers") or {}).get("authorization", "?")) for c in calls]  # type: ignore[call-overload]
+
+
+@contract("LP-DISC-001", "MUST", "LivePerson hosts come from CSDS", operations=("CSDS",))
+def discovery(h: Harness) -> None:
+    """The connector asks CSDS (the Domain API) where LivePerson's services are before it calls any of
+    them, rather than hard-coding hosts that differ by account and region."""
+    h.start(h.consumer("disc"))
+    calls = h.calls()
+    csds = [c for c in calls if c["service"] == "csds"]
+    others = [c for c in calls if c["service"] in LP_SERVICES]
+    if not csds:
+        if not h.saw_startup:
+            raise NotApplicable(
+                "the connector was already running: its start-up (where discovery happens) was not seen"
+            )
+        raise Failed("the connector never called CSDS", [describe_call(c) for c in others[:5]])
+    if others and others[0]["id"] < csds[0]["id"]:
+        raise Failed("the connector called a LivePerson service before asking CSDS", [describe_call(others[0])])
+
+
+@contract("LP-AUTH-001", "MUST", "One AppJWT serves many requests", operations=("Sentinel token", "SEND"))
+def app_jwt_reused(h: Harness) -> None:
+    """The connector gets an AppJWT from Sentinel once and reuses it for every Send API call until it
+    nears expiry; it does not ask for a token per request or per consumer (here: three consumers, six
+    messages)."""
+    h.start(h.consumer("warm"))
+    since = h.mark()
+    for i in range(3):
+        consumer = h.consumer(f"jwt{i}")
+        h.start(consumer)
+        words = h.text("again")
+        h.say(consumer, words)
+        h.wait_published(words, since)
+    tokens = _tokens(h, since)
+    sends = h.calls(since, "send") + h.calls(since, "conversation")
+    if tokens:
+        raise Failed(
+            f"{len(tokens)} new AppJWT(s) fetched for {len(sends)} Send API calls; the first was valid for an hour",
+            [describe_call(c) for c in tokens[:5]] + [f"Authorization of the Send API calls: {_auth_tails(sends)}"],
+        )
+
+
+@contract(
+    "LP-AUTH-002",
+    "MUST",
+    "The AppJWT is renewed when it expires",
+    operations=("Sentinel token", "SEND"),
+    faults=("clock +1h",),
+)
+def app_jwt_expiry(h: Harness) -> None:
+    """An AppJWT lives an hour. When the mock's clock moves past its expiry, the connector gets a new one
+    (before expiry, or when the Send API answers 401 with the old one) and the consumer's next message
+    still reaches LivePerson."""
+    consumer = h.consumer("expiry")
+    h.start(consumer)
+    since = h.mark()
+    h.control.advance(3600 + 120)
+    h.faults_armed.add("clock moved past the AppJWT's expiry")
+    words = h.text("after expiry")
+    h.say(consumer, words)
+    h.wait_published(words, since, "with a renewed AppJWT")
+    if not _tokens(h, since):
+        raise Failed(
+            "the message went out but no new AppJWT was fetched", [describe_call(c) for c in h.calls(since)][:10]
+        )
+
+
+@contract(
+    "LP-AUTH-003",
+    "MUST",
+    "A 401 makes the connector renew the AppJWT and retry",
+    operations=("Sentinel token",),
+    faults=("Send API 401",),
+)
+def app_jwt_on_401(h: Harness) -> None:
+    """When the Send API answers 401 to a token the connector believed valid (revoked, or the clocks
+    disagree), it fetches a new AppJWT and sends the message again, instead of dropping it."""
+    consumer = h.consumer("on401")
+    h.start(consumer)
+    since = h.mark()
+    h.arm("401", scope="send", count=1)
+    words = h.text("after a 401")
+    h.say(consumer, words)
+    h.wait_published(words, since, "after the 401")
+    if not _tokens(h, since):
+        raise Failed("no new AppJWT was fetched after the 401", [describe_call(c) for c in h.calls(since)][:10])
+
+
+@contract("LP-AUTH-004", "MUST", "One ConsumerJWS per consumer, reused", operations=("IdP consumer",))
+def consumer_jws_reused(h: Harness) -> None:
+    """The connector asks the IdP for a consumer's ConsumerJWS once and reuses it for that consumer's later
+    calls (it does not expire); three messages make at most one IdP call."""
+    consumer = h.consumer("jws")
+    since = h.mark()
+    h.start(consumer)
+    for _ in range(2):
+        words = h.text("more")
+        h.say(consumer, words)
+        h.wait_published(words, since)
+    idp = [c for c in h.calls(since, "idp") if c["method"] == "POST"]
+    if len(idp) > 1:
+        raise Failed(f"{len(idp)} ConsumerJWS requests for one consumer", [describe_call(c) for c in idp[:5]])

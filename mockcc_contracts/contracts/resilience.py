@@ -1,0 +1,129 @@
+"""Failures: LP-RES-* (429 back-off, bounded 5xx retries, no retry on other 4xx, a webhook outage)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+
+from mockcc_contracts.contract import Failed, NotApplicable, contract
+from mockcc_contracts.evidence import describe_call, describe_delivery
+from mockcc_contracts.harness import Harness, event_of, items
+
+MIN_PAUSE = 0.9  # seconds after a 429 (LivePerson: back off; 1 s, with a little slack for clocks)
+MAX_5XX_ATTEMPTS = 6  # the first try and at most five retries
+
+
+def _attempts(h: Harness, since: int, words: str) -> list[dict[str, object]]:
+    """Every SEND that carried ``words``, in order."""
+    return [
+        c
+        for c in h.sends(since, event_type="ContentEvent")
+        if any(event_of(i).get("message") == words for i in items(c))
+    ]
+
+
+@contract("LP-RES-001", "MUST", "Backs off after a 429", operations=("SEND",), faults=("Send API 429",))
+def backs_off(h: Harness) -> None:
+    """When the Send API answers 429 (too many requests), the connector waits before trying again (at least
+    a second, growing) and the message still goes out: the suite measures the time between each 429 and
+    the next attempt, so an immediate retry storm fails."""
+    if h.control.clock()["frozen"]:
+        raise NotApplicable("the mock's clock is frozen: request times cannot be measured")
+    consumer = h.consumer("slowdown")
+    h.start(consumer)
+    since = h.mark()
+    h.arm("429", scope="send", count=2)
+    words = h.text("under a rate limit")
+    h.say(consumer, words)
+    h.wait_published(words, since, "after two 429s")
+    tries = _attempts(h, since, words)
+    evidence = [describe_call(c) for c in tries]
+    for refused, following in itertools.pairwise(tries):
+        if refused["status"] == 429 and float(following["at"]) - float(refused["at"]) < MIN_PAUSE:  # type: ignore[arg-type]
+            gap = float(following["at"]) - float(refused["at"])  # type: ignore[arg-type]
+            raise Failed(f"retried {gap:.3f}s after a 429 (at least {MIN_PAUSE}s expected)", evidence)
+
+
+@contract("LP-RES-002", "MUST", "Bounded retries on 5xx", operations=("SEND",), faults=("Send API 503 (persistent)",))
+def bounded_5xx(h: Harness) -> None:
+    """When the Send API keeps answering 5xx, the connector retries a bounded number of times (at most five
+    retries) and then gives up, telling the channel when its protocol can (``error``), instead of retrying
+    forever. The suite waits for the ``error`` or its patience (--patience), whichever comes first."""
+    consumer = h.consumer("outage")
+    h.start(consumer)
+    since = h.mark()
+    h.arm("503", scope="send", count=None)
+    words = h.text("during an outage")
+    h.say(consumer, words)
+    with contextlib.suppress(Failed):  # a connector may give up silently: count what it did within the patience
+        h.wait(lambda: h.received(consumer, "error"), "the connector to give up (an error on the channel)")
+    tries = _attempts(h, since, words)
+    if len(tries) > MAX_5XX_ATTEMPTS:
+        raise Failed(f"{len(tries)} attempts while LivePerson answered 503", [describe_call(c) for c in tries][-10:])
+    if not tries:
+        raise Failed("the message was never sent")
+
+
+@contract("LP-RES-003", "MUST", "No retry on other 4xx", operations=("SEND",), faults=("Send API 400",))
+def no_retry_4xx(h: Harness) -> None:
+    """A 4xx other than 401 and 429 (here 400 Bad Request) means the request itself is wrong: sending the same
+    request again cannot help, so the connector does not."""
+    consumer = h.consumer("badreq")
+    h.start(consumer)
+    since = h.mark()
+    h.arm("400", scope="send", count=3)
+    words = h.text("refused as bad")
+    h.say(consumer, words)
+    h.wait(lambda: _attempts(h, since, words), f"{words!r} to be sent")
+    with contextlib.suppress(Failed):  # telling the consumer is good manners, not this contract
+        h.wait(lambda: h.received(consumer, "error"), "an error on the channel", timeout=min(h.patience, 3.0))
+    tries = _attempts(h, since, words)
+    if len(tries) > 1:
+        raise Failed(f"the refused request was sent {len(tries)} times", [describe_call(c) for c in tries])
+
+
+@contract(
+    "LP-RES-004",
+    "MUST",
+    "A webhook outage in retention mode loses nothing",
+    operations=("webhook retention replay",),
+    faults=("webhook outage (retention mode)",),
+)
+def outage_retention(h: Harness) -> None:
+    """With webhooks in retention mode (retry.retention_time), LivePerson keeps what it could not deliver and
+    replays it, in order, once the endpoint answers again. After an outage (here: three deliveries the
+    connector must refuse, their signature being wrong), the consumer has every agent message, in order."""
+    if not h.owns_registration:
+        raise NotApplicable("the connector registers its own webhooks: the suite cannot switch them to retention mode")
+    h.seed(retention=True)
+    try:
+        consumer = h.consumer("retained")
+        conversation, agent = h.joined(consumer)
+        mark = h.delivery_mark()
+        h.arm_webhook("corrupt_signature", count=3)
+        words = [h.text(f"kept {i}") for i in range(3)]
+        for text in words:
+            agent.say(text)
+        h.control.settle()
+        for _ in range(12):  # the retention back-off: 2, 4, 8 ... s on the mock's clock
+            if all(w in h.texts(consumer) for w in words):
+                break
+            h.control.advance(30)
+        failed = [
+            d
+            for d in h.deliveries(mark, conversation)
+            if d["outcome"] in ("failed", "fault:corrupt_signature") and d["status"] != 200
+        ]
+        if not failed:
+            raise NotApplicable(
+                "no outage happened: the connector accepted wrongly signed deliveries (see LP-HOOK-002)"
+            )
+        h.wait(lambda: all(w in h.texts(consumer) for w in words), "every kept message to reach the consumer")
+        got = [t for t in h.texts(consumer) if t in words]
+        if got != words:
+            raise Failed(
+                f"after the outage the consumer got {got}",
+                [describe_delivery(d) for d in h.deliveries(mark, conversation)][-12:],
+            )
+    finally:
+        h.seed(retention=False)

@@ -1,0 +1,297 @@
+"""What every contract works with: the mock's control plane, the channel driver and the connector's webhook URL.
+
+The harness never sleeps for a fixed time: every wait polls a condition until ``patience`` runs out.
+It keeps the whole run's journal (a reset clears the mock's) for the run-wide contracts and the
+coverage report, and remembers which faults it armed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from mockcc_contracts.contract import Failed
+from mockcc_contracts.control import Agent, ControlClient, Credentials
+from mockcc_contracts.driver import ChannelDriver, Received
+from mockcc_contracts.evidence import describe_call, describe_delivery, describe_received
+
+T = TypeVar("T")
+JSON = dict[str, Any]
+WEBHOOK_KEYS = (
+    "ms.MessagingEventNotification.ContentEvent",
+    "ms.MessagingEventNotification.RichContentEvent",
+    "ms.MessagingEventNotification.AcceptStatusEvent",
+    "ms.MessagingEventNotification.ChatStateEvent",
+    "cqm.ExConversationChangeNotification",
+)
+
+
+def items(call: JSON) -> list[JSON]:
+    """The request objects of a Send API call (CONVERSATION takes a list, SEND one object)."""
+    try:
+        doc = json.loads(call.get("request_body") or "null")
+    except ValueError:
+        return []
+    return [d for d in (doc if isinstance(doc, list) else [doc]) if isinstance(d, dict)]
+
+
+def event_of(item: JSON) -> JSON:
+    body = item.get("body")
+    event = body.get("event") if isinstance(body, dict) else None
+    return event if isinstance(event, dict) else {}
+
+
+class Harness:
+    """The mock, the consumer's channel and the connector under test, for one run of the suite."""
+
+    def __init__(
+        self,
+        control: ControlClient,
+        credentials: Credentials,
+        driver: ChannelDriver,
+        webhook_url: str,
+        *,
+        patience: float = 20.0,
+        webhook_timeout: float = 5.0,
+        owns_registration: bool = True,
+        saw_startup: bool = True,
+    ) -> None:
+        self.control = control
+        self.credentials = credentials
+        self.driver = driver
+        self.webhook_url = webhook_url
+        self.patience = patience
+        self.webhook_timeout = webhook_timeout
+        self.owns_registration = owns_registration
+        self.saw_startup = saw_startup  # the journal holds the connector's calls from its start
+        self.history: list[JSON] = []  # every journal entry of the run
+        self.delivery_history: list[JSON] = []
+        self.faults_armed: set[str] = set()
+        self.retention = False
+        self._seen_call = 0
+        self._seen_delivery = 0
+        self._tag = secrets.token_hex(3)
+        self._counter = itertools.count(1)
+        self.used: list[str] = []  # the consumers of the current contract (for its evidence)
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def seed_document(self, *, retention: bool = False) -> JSON:
+        """The mock's seed: webhooks point at the connector, no scripted agent (the suite is the agent)."""
+        hook: JSON = {"endpoint": self.webhook_url}
+        if not retention:
+            hook["max_retries"] = 3
+        hooks: JSON = {key: dict(hook) for key in WEBHOOK_KEYS} if self.owns_registration else {}
+        if retention:
+            hooks["retry"] = {"retention_time": 3600}
+        installation = {
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.client_secret,
+            "client_name": "connector under contract test",
+            "capabilities": {"webhooks": hooks},
+        }
+        return {
+            "accounts": [{"account_id": self.credentials.account_id, "agent": "none", "installations": [installation]}]
+        }
+
+    def seed(self, *, retention: bool = False) -> None:
+        """Reset the mock to ``seed_document`` (only when the suite registers the webhooks)."""
+        if not self.owns_registration:
+            return
+        self.collect()
+        self.control.reset(self.seed_document(retention=retention))
+        self.retention = retention
+        self._seen_delivery = 0  # the mock's delivery log starts again; run_id keeps counting
+
+    def consumer(self, label: str) -> str:
+        """A consumer id no earlier contract (or run) used."""
+        consumer = f"mockcc-{self._tag}-{next(self._counter):03d}-{label}"
+        self.used.append(consumer)
+        return consumer
+
+    def text(self, label: str) -> str:
+        """A message text unique to this run, so evidence can be matched exactly."""
+        return f"{label} {self._tag}-{next(self._counter)}"
+
+    # -- waiting ----------------------------------------------------------------------------------
+
+    def wait(self, check: Callable[[], T], what: str, timeout: float | None = None) -> T:
+        """Poll ``check`` until truthy; ``Failed("timed out ...")`` after ``timeout`` (default: patience)."""
+        deadline = time.monotonic() + (self.patience if timeout is None else timeout)
+        value = check()
+        while not value:
+            if time.monotonic() > deadline:
+                raise Failed(f"timed out after {timeout or self.patience:g}s waiting for {what}")
+            time.sleep(0.05)
+            value = check()
+        return value
+
+    def holds(self, check: Callable[[], bool], seconds: float) -> bool:
+        """True when ``check`` stays true for ``seconds`` (for "never happens" checks)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not check():
+                return False
+            time.sleep(0.05)
+        return check()
+
+    # -- what the mock saw ------------------------------------------------------------------------
+
+    def collect(self) -> None:
+        """Copy new journal entries and deliveries into the run's history (before a reset clears them)."""
+        for call in self.control.journal(since_id=self._seen_call):
+            if not call["status"]:
+                break  # still in flight: taken, complete, by a later collect
+            self.history.append(call)
+            self._seen_call = max(self._seen_call, int(call["id"]))
+        for delivery in self.control.deliveries():
+            if int(delivery["id"]) > self._seen_delivery:
+                self.delivery_history.append({**delivery, "run_id": len(self.delivery_history) + 1})
+                self._seen_delivery = int(delivery["id"])
+
+    def mark(self) -> int:
+        """The journal position now: ``calls(since=mark)`` is what happened after."""
+        self.collect()
+        return self._seen_call
+
+    def calls(self, since: int = 0, service: str | None = None) -> list[JSON]:
+        self.collect()
+        return [c for c in self.history if c["id"] > since and (service is None or c["service"] == service)]
+
+    def sends(self, since: int = 0, *, event_type: str | None = None, dialog_id: str | None = None) -> list[JSON]:
+        """SEND calls (``ms.PublishEvent`` and others) since ``since``, filtered by event type and dialog."""
+        found = []
+        for call in self.calls(since, "send"):
+            for item in items(call):
+                raw = item.get("body")
+                body: JSON = raw if isinstance(raw, dict) else {}
+                if event_type is not None and event_of(item).get("type") != event_type:
+                    continue
+                if (
+                    dialog_id is not None
+                    and body.get("dialogId") != dialog_id
+                    and body.get("conversationId") != dialog_id
+                ):
+                    continue
+                found.append(call)
+                break
+        return found
+
+    def published_texts(self, since: int = 0, dialog_id: str | None = None) -> list[str]:
+        """Texts of accepted (200) consumer ContentEvents."""
+        return [
+            str(event_of(item).get("message"))
+            for call in self.sends(since, event_type="ContentEvent", dialog_id=dialog_id)
+            if call["status"] == 200
+            for item in items(call)
+        ]
+
+    def wait_published(self, words: str, since: int = 0, how: str = "") -> None:
+        """Wait until the consumer text ``words`` was accepted by the Send API (after ``since``)."""
+        self.wait(lambda: words in self.published_texts(since), f"{words!r} to reach LivePerson {how}".rstrip())
+
+    def deliveries(self, since: int = 0, conversation_id: str | None = None) -> list[JSON]:
+        self.collect()
+        return [
+            d
+            for d in self.delivery_history
+            if d["run_id"] > since and (conversation_id is None or d["conversation_id"] == conversation_id)
+        ]
+
+    def delivery_mark(self) -> int:
+        self.collect()
+        return len(self.delivery_history)
+
+    def consumer_texts(self, conversation_id: str) -> list[str]:
+        """The consumer's texts as the mock stored them (whole: the journal keeps only a body preview)."""
+        events = self.control.conversation(conversation_id)["events"]
+        return [
+            str(e["event"].get("message"))
+            for e in events
+            if e.get("originatorMetadata", {}).get("role") == "CONSUMER" and e["event"].get("type") == "ContentEvent"
+        ]
+
+    def conversations_of(self, consumer: str) -> list[JSON]:
+        """The consumer's conversations in the mock, oldest first."""
+        account = self.control.state()["accounts"][0]
+        lp_id = next((c["lp_consumer_id"] for c in account["consumers"] if c["ext_consumer_id"] == consumer), None)
+        return [c for c in account["conversations"] if lp_id is not None and c["consumerId"] == lp_id]
+
+    def open_conversation(self, consumer: str) -> str | None:
+        return next(
+            (c["convId"] for c in self.conversations_of(consumer) if c["conversationDetails"]["state"] == "OPEN"), None
+        )
+
+    # -- acting -------------------------------------------------------------------------------------
+
+    def say(self, consumer: str, text: str, **profile: Any) -> str | None:
+        """The consumer writes; the channel's message id. Fails when the channel refused it."""
+        sent = self.driver.send_text(consumer, text, profile=profile or None)
+        if not sent.accepted:
+            raise Failed(f"the connector refused the consumer's message {text!r}", [f"channel answer: {sent.detail}"])
+        return sent.message_id
+
+    def start(self, consumer: str, text: str | None = None) -> str:
+        """The consumer writes; wait until the text is in an open conversation. Its id."""
+        words = text or self.text("hello")
+        self.say(consumer, words, firstName="Ada")
+
+        def landed() -> str | None:
+            conversation = self.open_conversation(consumer)
+            return conversation if conversation and words in self.published_texts(dialog_id=conversation) else None
+
+        return str(
+            self.wait(landed, f"the consumer's first text {words!r} to reach LivePerson in an open conversation")
+        )
+
+    def agent(self, conversation_id: str) -> Agent:
+        return Agent(self.control, conversation_id)
+
+    def joined(self, consumer: str) -> tuple[str, Agent]:
+        """A conversation with an agent in it, the join delivered."""
+        conversation = self.start(consumer)
+        agent = self.agent(conversation)
+        agent.join()
+        self.control.settle()
+        return conversation, agent
+
+    def received(self, consumer: str, kind: str | None = None) -> list[Received]:
+        return [r for r in self.driver.received(consumer) if kind is None or r.kind == kind]
+
+    def texts(self, consumer: str) -> list[str]:
+        return [r.text or "" for r in self.received(consumer, "text")]
+
+    def arm(self, kind: str, **fault: Any) -> None:
+        self.control.fault(kind, **fault)
+        self.faults_armed.add(f"Send API {kind}")
+
+    def arm_webhook(self, kind: str, **fault: Any) -> None:
+        self.control.webhook_fault(self.webhook_url, kind, **fault)
+        self.faults_armed.add(f"webhook {kind}")
+
+    @contextmanager
+    def clean(self) -> Iterator[None]:
+        """Faults off and the mock settled after a contract, whatever happened."""
+        try:
+            yield
+        finally:
+            self.control.clear_faults()
+            self.control.clear_webhook_faults()
+            self.control.settle()
+
+    # -- evidence -----------------------------------------------------------------------------------
+
+    def evidence(self, since_call: int, since_delivery: int, consumers: list[str]) -> list[str]:
+        """What the mock and the channel saw during one contract, as lines for the report."""
+        lines = [describe_call(c) for c in self.calls(since_call)][-25:]
+        lines += [describe_delivery(d) for d in self.deliveries(since_delivery)][-25:]
+        for consumer in consumers:
+            got = self.driver.received(consumer)
+            lines.append(f"channel: {consumer} received {len(got)} item(s)")
+            lines += [f"  {describe_received(r)}" for r in got[-15:]]
+        return lines

@@ -1,0 +1,72 @@
+"""``python -m tests.contracts.broken_connector FLAW``: the reference connector with one deliberate flaw.
+
+Test-only: each flaw is switched on here, by replacing one piece of ``connector_ref`` in this process,
+so the reference connector itself stays clean. The suite drives it like any brand's connector: a
+separate process, configured by environment variables, known only through the channel protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import connector_ref.__main__
+import connector_ref.app
+import connector_ref.bridge
+import connector_ref.webhooks
+from connector_ref.retry import RetryPolicy
+from connector_ref.tokens import AppJwtCache
+
+
+def _no_signature_check() -> None:
+    connector_ref.webhooks.signature_ok = lambda body, secret, header: True
+
+
+def _new_app_jwt_every_time() -> None:
+    AppJwtCache._fresh = lambda self: None  # type: ignore[method-assign]
+
+
+def _no_backoff_on_429() -> None:
+    RetryPolicy.rate_limit_delay = lambda self, attempt, retry_after=None: 0.0  # type: ignore[method-assign]
+
+
+def _private_notes_forwarded() -> None:
+    connector_ref.bridge.PRIVATE_AUDIENCE = "NOBODY"  # the note's audience no longer matches: it is forwarded
+
+
+def _duplicates_shown() -> None:
+    connector_ref.webhooks.Seen.first_time = lambda self, dialog_id, sequence: True  # type: ignore[method-assign]
+
+
+def _slow_webhooks() -> None:
+    """Answer every webhook only after doing the work (here: SLOW_WEBHOOK_SECONDS of it)."""
+    pause = float(os.environ.get("SLOW_WEBHOOK_SECONDS", "1.5"))
+    inner = connector_ref.app.receiver
+
+    def receiver(secret: str, accept: Callable[[str, Any], None]) -> Callable[..., Any]:
+        handler = inner(secret, accept)
+
+        async def slow(request: Any) -> Any:
+            await asyncio.sleep(pause)
+            return await handler(request)
+
+        return slow
+
+    connector_ref.app.receiver = receiver
+
+
+FLAWS: dict[str, Callable[[], None]] = {
+    "no-signature-check": _no_signature_check,
+    "new-app-jwt-every-request": _new_app_jwt_every_time,
+    "no-backoff-on-429": _no_backoff_on_429,
+    "private-notes-forwarded": _private_notes_forwarded,
+    "duplicates-shown": _duplicates_shown,
+    "slow-webhooks": _slow_webhooks,
+}
+
+if __name__ == "__main__":
+    FLAWS[sys.argv[1]]()
+    sys.exit(connector_ref.__main__.main(sys.argv[2:]))
