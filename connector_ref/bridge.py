@@ -9,14 +9,16 @@ Agent side (one lane per conversation, so the channel sees LivePerson's order): 
 conversations the connector does not own are ignored; duplicates are dropped by (dialogId,
 sequence) and stale conversation changes by ``metaDataLastUpdateTs``; messages that overtook one
 another are put back in sequence order (``ordering``); private notes never reach the consumer.
-The channel hears when the agent joins, types, writes and closes; each agent message it accepted
-is acknowledged to LivePerson with a READ receipt.
+The channel hears when the agent joins, types, writes and closes, and when an agent resumes a
+closed conversation (LivePerson opens a new one, agent assigned: later texts go there); each agent
+message it accepted is acknowledged to LivePerson with ACCEPT, and with READ once the channel says
+the consumer read it (``receipts``). Messages that overtake the change announcing their conversation
+are kept (``Orphans``) until it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections import Counter, OrderedDict
@@ -27,8 +29,9 @@ from connector_ref.channel import ChannelClient, user_profile
 from connector_ref.lanes import Lanes
 from connector_ref.lp import ConversationClosed, LpClient, OpenConversationExists, split_text
 from connector_ref.ordering import Reorderer
+from connector_ref.receipts import Receipts
 from connector_ref.retry import LpError
-from connector_ref.state import Consumer, Conversation, obj
+from connector_ref.state import Consumer, Conversation, Orphans, first_change, obj
 from connector_ref.webhooks import Seen, conversation_key
 
 log = logging.getLogger("connector_ref.bridge")
@@ -38,8 +41,6 @@ EX_CHANGE = "cqm.ExConversationChangeNotification"
 PRIVATE_AUDIENCE = "AGENTS_AND_MANAGERS"
 MAX_CONVERSATIONS = 50_000
 MAX_MESSAGE_IDS = 1_000
-#: How long an agent receipt waits for the SEND answer that tells which message its sequence is.
-RECEIPT_WAIT = 2.0
 
 
 class Bridge:
@@ -56,7 +57,6 @@ class Bridge:
     ) -> None:
         self.lp = lp
         self.channel = channel
-        self.read_receipts = read_receipts
         self.consumers: dict[str, Consumer] = {}
         self.conversations: OrderedDict[str, Conversation] = OrderedDict()
         self._by_lp_id: dict[str, str] = {}
@@ -65,6 +65,8 @@ class Bridge:
         self.events = Lanes("conversation", lane_limit)
         self.reorder = Reorderer(reorder_hold, self.events, self._deliver_held)
         self.seen = Seen()
+        self.receipts = Receipts(lp, self.reorder, self._tell, enabled=read_receipts)
+        self.orphans = Orphans()
         self.stats: Counter[str] = Counter()
 
     async def warm_up(self) -> None:
@@ -108,6 +110,8 @@ class Bridge:
                 await self._consumer_text(consumer, message["text"], message_id)
             elif kind == "typing":
                 await self._consumer_typing(consumer, str(message.get("chatState", "COMPOSING")))
+            elif kind == "read":
+                await self._consumer_read(consumer, message)
             else:
                 await self._consumer_close(consumer)
         except Exception as exc:  # LpError, or a bug: either way the consumer must hear of it
@@ -218,6 +222,16 @@ class Bridge:
         except LpError as exc:  # a lost typing indicator is not a lost message
             log.warning("typing state of %s not sent: %s", consumer.consumer_id, exc)
 
+    async def _consumer_read(self, consumer: Consumer, message: JSON) -> None:
+        conversation_id = str(message.get("conversationId") or consumer.conversation_id)
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None or conversation.consumer_id != consumer.consumer_id or conversation.finished:
+            log.info("consumer %s read messages of no open conversation (%s)", consumer.consumer_id, conversation_id)
+            return
+        current = conversation_id == consumer.conversation_id
+        dialog_id = (consumer.dialog_id if current else None) or conversation_id
+        await self.receipts.read(conversation, dialog_id, list(message["sequences"]))
+
     async def _consumer_close(self, consumer: Consumer) -> None:
         conversation_id = consumer.conversation_id
         if conversation_id is None:
@@ -263,10 +277,17 @@ class Bridge:
     async def _conversation_change(self, change: JSON) -> None:
         result = obj(change.get("result"))
         details = obj(result.get("conversationDetails"))
-        conversation = self._owner(str(result.get("convId")), details)
+        conversation_id = str(result.get("convId"))
+        adopted = conversation_id not in self.conversations
+        conversation = self._owner(conversation_id, details)
         if conversation is None or change.get("type") == "DELETE":
             self.stats["ignored"] += 1
             return
+        await self._conversation_details(conversation, details, adopted)
+        for orphan in self.orphans.take(conversation_id):  # messages that overtook this change
+            await self._messaging_event(orphan)
+
+    async def _conversation_details(self, conversation: Conversation, details: JSON, adopted: bool) -> None:
         updated = details.get("metaDataLastUpdateTs")
         if isinstance(updated, int):
             if updated < conversation.updated_ts:
@@ -296,6 +317,8 @@ class Bridge:
             ),
             None,
         )
+        if adopted and agent and details.get("state") == "OPEN" and first_change(details, dialogs):
+            await self._resumed(conversation, consumer)
         if agent != conversation.agent_id:
             conversation.agent_id = agent
             event: JSON = {"type": "agent_joined", "agentId": agent} if agent else {"type": "agent_left"}
@@ -309,12 +332,23 @@ class Bridge:
         elif consumer.conversation_id is None and details.get("state") == "OPEN":
             consumer.conversation_id = consumer.dialog_id = conversation.conversation_id
 
+    async def _resumed(self, conversation: Conversation, consumer: Consumer) -> None:
+        """An agent resumed a conversation with this consumer: a new one, the consumer's from now on."""
+        self.stats["conversations_resumed"] += 1
+        if consumer.conversation_id not in (None, conversation.conversation_id):
+            self._forget(consumer, str(consumer.conversation_id))  # one open conversation: the old one is over
+        consumer.conversation_id = consumer.dialog_id = conversation.conversation_id
+        self.reorder.order.start(conversation.conversation_id)  # we see it from its first event on
+        await self._tell(conversation, {"type": "resumed"})
+
     async def _messaging_event(self, change: JSON) -> None:
         dialog_id = str(change.get("dialogId") or change.get("conversationId"))
         conversation_id = str(change.get("conversationId") or self._dialogs.get(dialog_id, dialog_id))
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             self.stats["ignored"] += 1
+            if change.get("conversationId"):  # its conversation change may still come (a resumed conversation)
+                self.orphans.keep(conversation_id, change)
             return
         sequence = change.get("sequence")
         if not isinstance(sequence, int):
@@ -344,41 +378,15 @@ class Bridge:
             if not conversation.finished:
                 await self._tell(conversation, {"type": "typing", "typing": event.get("chatState") == "COMPOSING"})
         elif kind == "AcceptStatusEvent":
-            await self._agent_receipt(conversation, event)
+            await self.receipts.from_agent(conversation, self._consumer(conversation.consumer_id), event)
         elif kind in ("ContentEvent", "RichContentEvent"):
             sequence = change.get("sequence")
             self.stats["agent_messages"] += 1
             if await self._tell(conversation, render.agent_message(event, sequence, meta.get("role"))) and isinstance(
                 sequence, int
             ):
-                await self._read(conversation, str(change.get("dialogId") or conversation.conversation_id), sequence)
-
-    async def _agent_receipt(self, conversation: Conversation, event: JSON) -> None:
-        status = event.get("status")
-        sequences = [s for s in event.get("sequenceList") or [] if isinstance(s, int)]
-        if status not in ("ACCEPT", "READ") or not sequences:
-            return
-        consumer = self._consumer(conversation.consumer_id)
-        if consumer.sending is not None and any(s not in consumer.message_ids for s in sequences):
-            # The agent may acknowledge a text before its SEND answer (and so its sequence) reached us.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(consumer.sending.wait(), RECEIPT_WAIT)
-        known = consumer.message_ids
-        ids = list(dict.fromkeys(known[s] for s in sequences if s in known))
-        await self._tell(conversation, {"type": "receipt", "status": status, "messageIds": ids, "sequences": sequences})
-
-    async def _read(self, conversation: Conversation, dialog_id: str, sequence: int) -> None:
-        """Acknowledge an agent message the channel accepted (READ), unless the conversation is over."""
-        if not self.read_receipts or conversation.finished:
-            return
-        try:
-            own = await self.lp.send_receipt(
-                conversation.consumer_id, dialog_id, conversation.conversation_id, "READ", [sequence]
-            )
-            if own is not None:
-                self.reorder.note(conversation.conversation_id, dialog_id, own)
-        except LpError as exc:
-            log.info("READ receipt for %s #%d not sent: %s", conversation.conversation_id, sequence, exc)
+                dialog_id = str(change.get("dialogId") or conversation.conversation_id)
+                await self.receipts.delivered(conversation, dialog_id, sequence)
 
     async def _tell_closed(self, conversation: Conversation, by: str) -> None:
         self.stats["conversations_closed"] += 1

@@ -8,9 +8,12 @@ Inbound, the channel POSTs one JSON object per consumer action to ``/channel/mes
                  "customerId": "...", "ctype": "vip", "gender": "FEMALE", "language": "en-US"}}
     {"consumerId": "+15550100", "type": "typing", "chatState": "COMPOSING"}   # or "PAUSE"
     {"consumerId": "+15550100", "type": "close"}
+    {"consumerId": "+15550100", "type": "read", "sequences": [2, 3], "conversationId": "..."}  # optional id
 
-and gets ``202 {"accepted": true, "messageId": ...}`` at once (400 for a malformed object, 503 when
-the connector is overloaded: try again later). Per consumer, actions are handled in order.
+(``read``: the consumer read those agent messages, by the ``sequence`` of their ``text`` events; the
+conversation defaults to the consumer's current one) and gets ``202 {"accepted": true, "messageId": ...}``
+at once (400 for a malformed object, 503 when the connector is overloaded: try again later). Per
+consumer, actions are handled in order.
 
 Outbound, the connector POSTs to the channel URL one JSON object per event, each with
 ``consumerId``, ``type`` and (when there is one) ``conversationId``:
@@ -19,8 +22,11 @@ Outbound, the connector POSTs to the channel URL one JSON object per event, each
     ``error``         {"messageId", "text"}           it did not, and will not: tell the consumer
     ``agent_joined``  {"agentId"}                     an agent accepted the conversation
     ``agent_left``    {}                              the agent transferred it (back to a queue)
+    ``resumed``       {}                              an agent resumed a closed conversation: this new
+                                                      ``conversationId`` is the consumer's from now on
     ``typing``        {"typing": true|false}          the agent started/stopped typing
-    ``text``          {"text", "sequence", "role", "fallback", "content"?}   an agent message; rich
+    ``text``          {"text", "sequence", "role", "fallback", "content"?}   an agent message (``role``
+                      CONTROLLER: LivePerson's automatic message, with AUTO_MESSAGES on); rich
                       content, files and quick replies arrive as a text fallback (``fallback`` true,
                       ``content`` the original structured content)
     ``receipt``       {"status": "ACCEPT"|"READ", "messageIds": [...], "sequences": [...]}  the agent
@@ -43,7 +49,8 @@ from connector_ref.retry import LpError, RetryPolicy
 log = logging.getLogger("connector_ref.channel")
 
 JSON = dict[str, Any]
-INBOUND_TYPES = ("text", "typing", "close")
+INBOUND_TYPES = ("text", "typing", "close", "read")
+MAX_READ_SEQUENCES = 1_000
 MAX_CONSUMER_ID = 200
 MAX_TEXT = 20_000
 
@@ -70,6 +77,16 @@ def parse_inbound(doc: object) -> JSON:
             raise BadMessage(f"text is longer than {MAX_TEXT} characters")
     if kind == "typing" and doc.get("chatState", "COMPOSING") not in ("COMPOSING", "PAUSE"):
         raise BadMessage("chatState must be COMPOSING or PAUSE")
+    if kind == "read":
+        sequences = doc.get("sequences")
+        if (
+            not isinstance(sequences, list)
+            or not 0 < len(sequences) <= MAX_READ_SEQUENCES
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sequences)
+        ):
+            raise BadMessage(f"sequences must be a list of 1 to {MAX_READ_SEQUENCES} non-negative integers")
+        if "conversationId" in doc and not isinstance(doc["conversationId"], str):
+            raise BadMessage("conversationId must be a string")
     if "profile" in doc and not isinstance(doc["profile"], dict):
         raise BadMessage("profile must be an object")
     if "messageId" in doc and not isinstance(doc["messageId"], str):

@@ -66,6 +66,8 @@ class LpClient:
         self._hosts_lock = asyncio.Lock()
         self.app_jwt = AppJwtCache(self._fetch_app_jwt, margin=settings.token_renew_margin, clock=clock)
         self.consumer_jws = ConsumerTokens(self._fetch_consumer_jws)
+        features = ["AUTO_MESSAGES"] if settings.auto_messages else []
+        self._client_properties = json.dumps({"type": ".ClientProperties", "features": features}) if features else None
 
     # -- discovery and tokens --------------------------------------------------------------------
 
@@ -144,6 +146,8 @@ class LpClient:
 
         def call(app_jwt: str, jws: str) -> Callable[[], Awaitable[httpx.Response]]:
             headers = {"Authorization": app_jwt, "X-LP-ON-BEHALF": jws, "Content-Type": "application/json"}
+            if self._client_properties is not None:  # LivePerson wants it on CONVERSATION and every SEND
+                headers["Client-Properties"] = self._client_properties
             return lambda: self._http.post(url, content=body, headers=headers)
 
         app_jwt, jws = await self.app_jwt.get(), await self.consumer_jws.get(consumer_id)

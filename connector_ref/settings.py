@@ -47,8 +47,12 @@ class Settings:
     #: 5xx and transport errors: pauses before each retry (LivePerson recommends 5, 10, 15 s).
     server_error_pauses: tuple[float, ...] = (5.0, 10.0, 15.0)
     http_timeout: float = 10.0
-    #: Send READ receipts for agent messages once the channel accepted them.
+    #: Send the consumer's receipts for agent messages: ACCEPT once the channel took one, READ when the
+    #: channel reports the consumer read it.
     read_receipts: bool = True
+    #: Announce AUTO_MESSAGES in Client-Properties (CONVERSATION and every SEND): LivePerson's automatic
+    #: messages (role CONTROLLER) then reach the consumer like agent texts.
+    auto_messages: bool = False
     #: Hold an agent message that overtook an earlier one for up to this long (seconds; 0: never hold).
     reorder_hold: float = 1.0
     log_level: str = "INFO"

@@ -38,6 +38,39 @@ class Conversation:
     finished: bool = False
 
 
+def first_change(details: JSON, dialogs: list[JSON]) -> bool:
+    """True for a conversation's first change: its MAIN dialog was created at the last update."""
+    main = next((d for d in dialogs if d.get("dialogType") == "MAIN"), None)
+    return main is not None and main.get("creationTs") == details.get("metaDataLastUpdateTs")
+
+
 def obj(value: object) -> JSON:
     """``value`` if it is a JSON object, else {}: notifications are read defensively."""
     return value if isinstance(value, dict) else {}
+
+
+class Orphans:
+    """Messaging events of conversations not (yet) known, kept until a conversation change names them.
+
+    A conversation the connector did not open (an agent resumed it) is announced by a conversation
+    change, but its first message may overtake that change. Bounded: ``conversations`` at most,
+    ``per_conversation`` events each; past that the oldest are dropped (they were probably not ours).
+    """
+
+    def __init__(self, conversations: int = 1_000, per_conversation: int = 50) -> None:
+        self._held: OrderedDict[str, list[JSON]] = OrderedDict()
+        self._conversations = conversations
+        self._per_conversation = per_conversation
+        self.dropped = 0
+
+    def keep(self, conversation_id: str, change: JSON) -> None:
+        held = self._held.setdefault(conversation_id, [])
+        if len(held) >= self._per_conversation:
+            self.dropped += 1
+            return
+        held.append(change)
+        while len(self._held) > self._conversations:
+            self.dropped += len(self._held.popitem(last=False)[1])
+
+    def take(self, conversation_id: str) -> list[JSON]:
+        return self._held.pop(conversation_id, [])

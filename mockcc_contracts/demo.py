@@ -2,9 +2,9 @@
 
 Starts three servers on loopback, on free ports: ``mockcc serve`` and ``python -m connector_ref``
 as real subprocesses, and the channel simulator in this process. Then one scripted consumer says
-hello, the mock's echo agent joins, types and answers, receipts go both ways, and the consumer
-closes. Prints both sides of the conversation, the connector's calls to LivePerson (the mock's
-journal) and the webhooks the mock delivered, then the URLs to look at.
+hello, the mock's echo agent joins, types and answers, receipts go both ways (the consumer reads
+the answer), and the consumer closes. Prints both sides of the conversation, the connector's calls
+to LivePerson (the mock's journal) and the webhooks the mock delivered, then the URLs to look at.
 
 Exit status 0 when the conversation completed, 1 otherwise. ``--keep`` leaves everything
 up for a person to explore until Ctrl-C. Nothing is left running when it exits.
@@ -159,8 +159,13 @@ class Demo:
             lambda: [e for e in self.events("receipt") if e["status"] == "READ" and message_id in e["messageIds"]],
         )
         step(
-            "the connector sent a READ receipt",
-            lambda: [c for c in self.journal() if '"AcceptStatusEvent"' in c["request_body"]],
+            "the connector sent an ACCEPT receipt (delivered)",
+            lambda: [c for c in self.journal() if '"status":"ACCEPT"' in c["request_body"]],
+        )
+        self.channel.post(f"/consumers/{CONSUMER}/read", json={})
+        step(
+            "the consumer read the answer: the connector sent READ",
+            lambda: [c for c in self.journal() if '"status":"READ"' in c["request_body"]],
         )
         self.channel.post(f"/consumers/{CONSUMER}/close")
         step("the conversation closed", lambda: [e for e in self.events("closed") if e["by"] == "CONSUMER"])

@@ -8,6 +8,7 @@ Test- and person-facing (JSON):
     GET  /config   PUT /config             {"connector_url": "http://.../channel/messages"}
     POST /consumers/{id}/messages          {"text": "...", "profile": {...}?, "messageId": "..."?}
     POST /consumers/{id}/typing            {"chatState": "COMPOSING" | "PAUSE"}
+    POST /consumers/{id}/read              {"sequences": [...]}? the consumer read agent messages (default: all unread)
     POST /consumers/{id}/close             ask the connector to close the conversation
     GET  /consumers                        {"consumers": {id: number of entries}}
     GET  /consumers/{id}/transcript        {"consumerId", "transcript": [...]}  (?after=n: newer only)
@@ -100,6 +101,13 @@ async def act(request: Request) -> Response:
         answer = await sim.send(consumer_id, text, profile=profile, message_id=message_id)
     elif action == "typing":
         answer = await sim.typing(consumer_id, str(body.get("chatState", "COMPOSING")))
+    elif action == "read":
+        sequences = body.get("sequences")
+        if sequences is not None and not (
+            isinstance(sequences, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in sequences)
+        ):
+            return _bad(ValueError("sequences must be a list of integers"))
+        answer = await sim.read(consumer_id, sequences)
     elif action == "close":
         answer = await sim.close(consumer_id)
     else:

@@ -121,6 +121,14 @@ class ChannelSim:
     async def typing(self, consumer_id: str, chat_state: str = "COMPOSING") -> JSON:
         return await self._post(consumer_id, {"type": "typing", "chatState": chat_state})
 
+    async def read(self, consumer_id: str, sequences: list[int] | None = None) -> JSON:
+        """The consumer read agent messages: ``sequences``, or every one of its current conversation unread."""
+        if sequences is None:
+            sequences = unread(self.transcripts.get(consumer_id, []))
+        if not sequences:
+            return {"accepted": True, "sequences": []}  # nothing unread: nothing to tell the connector
+        return await self._post(consumer_id, {"type": "read", "sequences": sequences})
+
     async def close(self, consumer_id: str) -> JSON:
         """The consumer asks to end the conversation."""
         return await self._post(consumer_id, {"type": "close"})
@@ -136,6 +144,20 @@ def agent_texts(transcript: list[JSON]) -> list[str]:
     return [str(e.get("text")) for e in transcript if e.get("from") == "connector" and e.get("type") == "text"]
 
 
+def unread(transcript: list[JSON]) -> list[int]:
+    """Sequences of the agent texts of the latest conversation the consumer has not read yet."""
+    texts = [e for e in transcript if e.get("from") == "connector" and e.get("type") == "text"]
+    if not texts:
+        return []
+    latest = texts[-1].get("conversationId")
+    read = {s for e in transcript if e.get("from") == "consumer" and e.get("type") == "read" for s in e["sequences"]}
+    return [
+        e["sequence"]
+        for e in texts
+        if e.get("conversationId") == latest and isinstance(e.get("sequence"), int) and e["sequence"] not in read
+    ]
+
+
 def render(consumer_id: str, transcript: list[JSON]) -> list[str]:
     """A transcript as readable lines (for people: the demo, the simulator's index page)."""
     lines = [f"== consumer {consumer_id}"]
@@ -146,6 +168,7 @@ def render(consumer_id: str, transcript: list[JSON]) -> list[str]:
                 "text": f"says: {e.get('text')}",
                 "close": "asks to close the conversation",
                 "typing": f"typing: {e.get('chatState')}",
+                "read": f"read agent messages {e.get('sequences')}",
             }.get(str(kind), str(kind))
             lines.append(f"  consumer  -> {what}")
         elif source == "simulator":
@@ -166,6 +189,8 @@ def _describe(e: JSON) -> str:
         return f"agent receipt {e.get('status')} for {e.get('messageIds') or e.get('sequences')}"
     if kind == "sent":
         return f"message {e.get('messageId')} reached LivePerson  [seq {e.get('sequence')}]"
+    if kind == "resumed":
+        return f"an agent resumed the conversation as {e.get('conversationId')}"
     if kind == "agent_joined":
         return f"agent {e.get('agentId')} joined"
     if kind == "closed":

@@ -120,6 +120,12 @@ class MockProcess:
         path = f"/_mockcc/accounts/{self.fields['account_id']}/conversations/{conversation_id}/agent/{action}"
         return dict(self.post(path, body or {}))
 
+    def agent_view(self, conversation_id: str) -> JSON:
+        """What the agent's workspace shows: receipts per agent message, the consumer typing."""
+        return dict(
+            self.get(f"/_mockcc/accounts/{self.fields['account_id']}/conversations/{conversation_id}/agent-view")
+        )
+
     def conversation(self, conversation_id: str) -> JSON:
         return dict(self.get(f"/_mockcc/accounts/{self.fields['account_id']}/conversations/{conversation_id}"))
 
@@ -195,6 +201,17 @@ class Stack:
         response = self.channel.post(f"/consumers/{consumer}/messages", json={"text": text, **extra})
         assert response.status_code == 200, response.text
         return str(response.json()["messageId"])
+
+    def typing(self, consumer: str, chat_state: str = "COMPOSING") -> None:
+        response = self.channel.post(f"/consumers/{consumer}/typing", json={"chatState": chat_state})
+        assert response.status_code == 200, response.text
+
+    def read(self, consumer: str, sequences: list[int] | None = None) -> None:
+        """The consumer reads agent messages (all it has not read yet, unless ``sequences`` says which)."""
+        response = self.channel.post(
+            f"/consumers/{consumer}/read", json={} if sequences is None else {"sequences": sequences}
+        )
+        assert response.status_code == 200, response.text
 
     def close_conversation(self, consumer: str) -> None:
         response = self.channel.post(f"/consumers/{consumer}/close")

@@ -173,6 +173,10 @@ async def test_agent_flow_reaches_the_channel_and_is_read(bridge: Bridge, lp: Fa
     assert channel.of("receipt")[0]["messageIds"] == ["m0"]
     assert channel.of("text")[0]["text"] == "hello Alice"
     assert [e["typing"] for e in channel.of("typing")] == [True, False]
+    assert ("receipt", "conv-1", "ACCEPT", [2]) in lp.calls  # delivered; READ waits for the consumer
+    assert not [c for c in lp.calls if c[:1] == ("receipt",) and c[2] == "READ"]
+    bridge.accept_inbound({"consumerId": "alice", "type": "read", "sequences": [2]})
+    await settle(bridge)
     assert ("receipt", "conv-1", "READ", [2]) in lp.calls
 
 

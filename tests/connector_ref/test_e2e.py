@@ -47,15 +47,18 @@ def test_full_conversation(stack: Callable[..., Stack], live_mock: MockProcess) 
     read = [e for e in s.events("ada", "receipt") if e["status"] == "READ"]
     assert read
     assert read[0]["messageIds"] == [first]
-    # The connector acknowledged the agent's message with READ, for exactly that sequence.
+    # The connector acknowledged the agent's message: ACCEPT once delivered, READ once the consumer read it.
     agent_sequence = s.events("ada", "text")[0]["sequence"]
 
-    def read_receipts() -> list[dict[str, object]]:
+    def receipts() -> list[tuple[str, list[int]]]:
         bodies = [json.loads(c["request_body"]) for c in live_mock.journal("send") if c["status"] == 200]
-        return [b for b in bodies if b["body"].get("event", {}).get("type") == "AcceptStatusEvent"]
+        events = [b["body"].get("event", {}) for b in bodies]
+        return [(e["status"], e["sequenceList"]) for e in events if e.get("type") == "AcceptStatusEvent"]
 
-    receipt = wait_until(read_receipts, what="the connector's READ receipt")[0]["body"]["event"]
-    assert (receipt["status"], receipt["sequenceList"]) == ("READ", [agent_sequence])
+    assert wait_until(receipts, what="the connector's ACCEPT receipt") == [("ACCEPT", [agent_sequence])]
+    s.read("ada")
+    wait_until(lambda: len(receipts()) == 2, what="the connector's READ receipt")
+    assert receipts()[1] == ("READ", [agent_sequence])
     # SDEs made it into the consumer's profile.
     state = live_mock.get("/_mockcc/state")["accounts"][0]
     [consumer] = [c for c in state["consumers"] if c["ext_consumer_id"] == "ada"]

@@ -151,6 +151,7 @@ def test_split_text_respects_liveperson_size_rule() -> None:
 
 def test_inbound_validation() -> None:
     assert parse_inbound({"consumerId": "c", "text": "hi"})["type"] == "text"
+    assert parse_inbound({"consumerId": "c", "type": "read", "sequences": [0, 3]})["sequences"] == [0, 3]
     for bad in [
         [],
         {"text": "hi"},
@@ -159,6 +160,12 @@ def test_inbound_validation() -> None:
         {"consumerId": "c", "text": " "},
         {"consumerId": "c", "type": "typing", "chatState": "GONE"},
         {"consumerId": "c", "text": "x", "profile": "p"},
+        {"consumerId": "c", "type": "read"},
+        {"consumerId": "c", "type": "read", "sequences": []},
+        {"consumerId": "c", "type": "read", "sequences": [1, -1]},
+        {"consumerId": "c", "type": "read", "sequences": [True]},
+        {"consumerId": "c", "type": "read", "sequences": list(range(1001))},
+        {"consumerId": "c", "type": "read", "sequences": [1], "conversationId": 5},
     ]:
         with pytest.raises(BadMessage):
             parse_inbound(bad)
