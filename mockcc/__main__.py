@@ -20,7 +20,7 @@ import uvicorn
 
 from mockcc.app import create_app
 from mockcc.config import DEFAULT_SEED, read_seed_file
-from mockcc.errors import MockccError
+from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
 from mockcc.settings import Settings
 from mockcc.tls import self_signed
@@ -77,7 +77,7 @@ async def serve(args: argparse.Namespace) -> None:
         seed = with_webhook_url(seed, args.webhook_url)
     tls = (args.tls_cert, args.tls_key) if args.tls_cert else self_signed(args.host) if args.tls_self_signed else None
     if args.tls_cert and not args.tls_key:
-        raise MockccError("--tls-cert needs --tls-key")
+        raise ConfigError("--tls-cert needs --tls-key")
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this; without it, replies wait out the client's delayed ACK (~40 ms).
@@ -85,7 +85,7 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
-        raise MockccError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     port = sock.getsockname()[1]
     settings = Settings(
         host=args.host,

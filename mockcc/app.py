@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from mockcc.clock import Clock
 from mockcc.control import routes as control
-from mockcc.errors import ApiError, RestError
+from mockcc.errors import ApiError, NotFound, RestError
 from mockcc.http import read_body
 from mockcc.journal import preview
 from mockcc.mock import Mock
@@ -53,10 +53,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     except ApiError as too_large:
         call.warnings.append(too_large.explanation)
     if exc.status_code == 404:
-        error = RestError(
+        error: RestError = NotFound(
             f"no LivePerson endpoint of this mock matches {request.method} {request.url.path}",
-            status=404,
-            msg="Not Found",
             path="$path",
             rule="route",
         )

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from mockcc import strictjson
-from mockcc.errors import MockccError
+from mockcc.errors import ConfigError
 from mockcc.ids import Ids
 from mockcc.state.models import Account, Installation
 
@@ -65,13 +65,13 @@ def read_seed_file(path: Path) -> JSON:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise MockccError(f"cannot read config {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
     try:
         doc = strictjson.loads(text) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
     except (ValueError, yaml.YAMLError) as exc:
-        raise MockccError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+        raise ConfigError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     if not isinstance(doc, dict):
-        raise MockccError(f"config {path} must be a mapping with an 'accounts' list")
+        raise ConfigError(f"config {path} must be a mapping with an 'accounts' list")
     return doc
 
 
@@ -88,16 +88,16 @@ def normalise_agent(spec: object, where: str) -> JSON:
     """``"echo"`` or ``{"type": "echo", ...}`` -> ``{"type": "echo", ...}``; checked, not trusted."""
     agent: JSON = {"type": spec} if isinstance(spec, str) else dict(spec) if isinstance(spec, dict) else {}
     if agent.get("type") not in AGENT_TYPES:
-        raise MockccError(f"{where}: agent must be one of {', '.join(AGENT_TYPES)} (got {spec!r})")
+        raise ConfigError(f"{where}: agent must be one of {', '.join(AGENT_TYPES)} (got {spec!r})")
     if agent["type"] == "script":
         if isinstance(agent.get("file"), str):
             agent["steps"] = _read_steps(agent["file"])
         if not isinstance(agent.get("steps"), list):
-            raise MockccError(f"{where}: a script agent needs a 'steps' list (or a 'file' holding one)")
+            raise ConfigError(f"{where}: a script agent needs a 'steps' list (or a 'file' holding one)")
         for i, step in enumerate(agent["steps"]):
             known = [k for k in step if k in SCRIPT_STEPS] if isinstance(step, dict) else []
             if len(known) != 1:
-                raise MockccError(f"{where}.steps[{i}]: a step has exactly one of {', '.join(SCRIPT_STEPS)}")
+                raise ConfigError(f"{where}.steps[{i}]: a step has exactly one of {', '.join(SCRIPT_STEPS)}")
     return agent
 
 
@@ -105,7 +105,7 @@ def _read_steps(path: str) -> object:
     try:
         return json_compatible(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise MockccError(f"cannot read agent script {path}: {exc}") from exc
+        raise ConfigError(f"cannot read agent script {path}: {exc}") from exc
 
 
 def build_installation(app: JSON, ids: Ids, now: int) -> Installation:
@@ -134,20 +134,20 @@ def _unknown(doc: JSON, known: tuple[str, ...], where: str) -> None:
     """A misspelt key must not be silently ignored: it would change what the test means."""
     extra = sorted(set(doc) - set(known))
     if extra:
-        raise MockccError(f"{where}: unknown key(s) {', '.join(extra)}; known: {', '.join(known)}")
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)}; known: {', '.join(known)}")
 
 
 def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
-    """Turn a seed document into accounts, or raise MockccError naming the bad entry."""
+    """Turn a seed document into accounts, or raise ConfigError naming the bad entry."""
     _unknown(seed, SEED_KEYS, "the seed")
     entries = seed.get("accounts")
     if not isinstance(entries, list) or not entries:
-        raise MockccError("the seed needs a non-empty 'accounts' list")
+        raise ConfigError("the seed needs a non-empty 'accounts' list")
     accounts: dict[str, Account] = {}
     for i, entry in enumerate(entries):
         where = f"accounts[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("account_id"), str | int):
-            raise MockccError(f"{where}: needs an 'account_id' (string)")
+            raise ConfigError(f"{where}: needs an 'account_id' (string)")
         _unknown(entry, ACCOUNT_KEYS, where)
         account = Account(account_id=str(entry["account_id"]))
         account.agent = normalise_agent(entry.get("agent", "none"), where)
@@ -155,14 +155,14 @@ def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
             account.skill_agents[str(skill)] = normalise_agent(spec, f"{where}.skill_agents.{skill}")
         algorithm = entry.get("webhook_signature", "sha1")
         if algorithm not in ("sha1", "sha256"):
-            raise MockccError(f"{where}: webhook_signature must be sha1 or sha256")
+            raise ConfigError(f"{where}: webhook_signature must be sha1 or sha256")
         account.signature_algorithm = algorithm
         for j, app in enumerate(entry.get("installations") or []):
             if not isinstance(app, dict):
-                raise MockccError(f"{where}.installations[{j}]: must be an app object")
+                raise ConfigError(f"{where}.installations[{j}]: must be an app object")
             installation = build_installation(app, ids, now)
             account.installations[installation.client_id] = installation
         if account.account_id in accounts:
-            raise MockccError(f"{where}: account {account.account_id} appears twice")
+            raise ConfigError(f"{where}: account {account.account_id} appears twice")
         accounts[account.account_id] = account
     return accounts

@@ -1,14 +1,32 @@
-"""Errors the mock answers with, in LivePerson's own envelopes.
+"""Every error mockcc raises on purpose, and the one place a refusal becomes LivePerson's envelope.
 
-    MockccError                  misuse of mockcc itself (bad config); never turned into HTTP
-    ApiError                     an emulated LivePerson error, rendered by one handler in app.py
-     ├── RestError               REST envelope: {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}
-     ├── AuthError               auth envelope: {"kind": "resp", "code": 401, "body": {title, details, errorCode}}
-     └── OAuthError              Sentinel's OAuth 2.0 envelope: {"error": "invalid_client", "error_description": ...}
+    MockccError                      the base: catch this to catch anything mockcc raises on purpose
+     ├── ConfigError                 mockcc was told something wrong (seed, fault, flag); 400 on the control plane
+     ├── Refused                     a LivePerson rule refused an action; raised by the domain, knows no HTTP
+     │    ├── ConversationClosed     the conversation or dialog is closed ("Bad Request, Conversation is close")
+     │    ├── UnknownConversation    no such conversation
+     │    ├── UnknownDialog          no such dialog (in the account, or in the conversation)
+     │    ├── UnknownSequence        a receipt for an event that does not exist yet
+     │    ├── NoAgent                the agent speaks before anyone joined
+     │    ├── AgentAssigned          another agent already holds the conversation
+     │    ├── NotClosed              only a closed conversation can be resumed
+     │    ├── AlreadyOpen            the consumer already has an open conversation (LivePerson's text names them)
+     │    └── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
+     └── ApiError                    an answer in one of LivePerson's envelopes, rendered by ``http.route``
+          ├── RestError              {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}
+          │    ├── Unauthorized      401 "Unauthorized"
+          │    ├── NotFound          404 "Not Found"
+          │    ├── PreconditionFailed  412 "Precondition Failed"
+          │    ├── TooLarge          413 "Request Entity Too Large"
+          │    └── UnsupportedMediaType  415 "Unsupported Media Type"
+          ├── AuthError              {"kind": "resp", "code": 401, "body": {title, details, errorCode}}
+          └── OAuthError             Sentinel's OAuth 2.0 {"error": "invalid_client", "error_description": ...}
 
-Every ApiError also carries a mockcc explanation (which field, which rule, what was expected),
-rendered as a top-level ``"mockcc"`` object beside LivePerson's own keys, so a brand engineer sees
-why the mock refused a request without losing the exact envelope their client must parse.
+``as_api_error`` maps any ``MockccError`` to its envelope by class (the nearest class in the MRO wins,
+as starlette looks up exception handlers); ``REFUSALS`` is the table. Every ApiError also carries a
+mockcc explanation (which field, which rule, what was expected), rendered as a top-level ``"mockcc"``
+object beside LivePerson's own keys, so a brand engineer sees why the mock refused a request without
+losing the exact envelope their client must parse.
 """
 
 from __future__ import annotations
@@ -46,10 +64,67 @@ REST_CODES: dict[int, str] = {
 
 
 class MockccError(Exception):
-    """mockcc was used wrongly (bad configuration, unknown account in a seed file)."""
+    """The base of every error mockcc raises on purpose."""
 
 
-class ApiError(Exception):
+class ConfigError(MockccError):
+    """mockcc was told something wrong: a bad seed, fault or flag (the CLI exits 2; the control plane says 400)."""
+
+
+class Refused(MockccError):
+    """A LivePerson rule refused an action.
+
+    ``path`` names the refused input when the raiser knows it; ``msg`` is LivePerson's own text when it
+    names the case (otherwise the class's text in ``REFUSALS`` is used).
+    """
+
+    def __init__(
+        self, explanation: str, *, path: str | None = None, expected: object = None, msg: str | None = None
+    ) -> None:
+        super().__init__(explanation)
+        self.explanation = explanation
+        self.path = path
+        self.expected = expected
+        self.msg = msg
+
+
+class ConversationClosed(Refused):
+    """The conversation, or the dialog acted on, is closed."""
+
+
+class UnknownConversation(Refused):
+    """No conversation with this id in the account."""
+
+
+class UnknownDialog(Refused):
+    """No dialog with this id (in the account, or in the conversation named)."""
+
+
+class UnknownSequence(Refused):
+    """A receipt for sequences the dialog has not reached yet."""
+
+
+class NoAgent(Refused):
+    """The agent would speak, but nobody has joined the conversation."""
+
+
+class AgentAssigned(Refused):
+    """Another agent already holds the conversation; it must be transferred first."""
+
+
+class NotClosed(Refused):
+    """Only a closed conversation can be resumed."""
+
+
+class AlreadyOpen(Refused):
+    """The consumer already has an open conversation; LivePerson allows one."""
+
+
+class NotAccepted(Refused):
+    """An event the dialog does not take (a ChatStateEvent in a POST_SURVEY dialog)."""
+
+
+class ApiError(MockccError):
     """An error the mock answers over HTTP, in one of LivePerson's envelopes."""
 
     status_code: int = 400
@@ -82,22 +157,29 @@ class ApiError(Exception):
 
 
 class RestError(ApiError):
-    """``{"code": "BAD_REQUEST", "body": {"msg": "..."}, "reqId": "..."}``: the Send API's own error shape."""
+    """``{"code": "BAD_REQUEST", "body": {"msg": "..."}, "reqId": "..."}``: the Send API's own error shape.
+
+    A ``req_id`` left None is filled by the pipeline with the request's id once SEND has read it.
+    """
+
+    msg: str = "Bad Request"
 
     def __init__(
         self,
         explanation: str,
         *,
-        status: int = 400,
-        msg: str = "Bad Request",
+        status: int | None = None,
+        msg: str | None = None,
         req_id: object = None,
         path: str = "$",
         rule: str = "",
         expected: object = None,
     ) -> None:
         super().__init__(explanation, path=path, rule=rule, expected=expected)
-        self.status_code = status
-        self.msg = msg
+        if status is not None:
+            self.status_code = status
+        if msg is not None:
+            self.msg = msg
         self.req_id = req_id
 
     def envelope(self) -> JSON:
@@ -105,6 +187,26 @@ class RestError(ApiError):
         if self.req_id is not None:
             out["reqId"] = self.req_id
         return out
+
+
+class Unauthorized(RestError):
+    status_code, msg = 401, "Unauthorized"
+
+
+class NotFound(RestError):
+    status_code, msg = 404, "Not Found"
+
+
+class PreconditionFailed(RestError):
+    status_code, msg = 412, "Precondition Failed"
+
+
+class TooLarge(RestError):
+    status_code, msg = 413, "Request Entity Too Large"
+
+
+class UnsupportedMediaType(RestError):
+    status_code, msg = 415, "Unsupported Media Type"
 
 
 class AuthError(ApiError):
@@ -134,3 +236,33 @@ class OAuthError(ApiError):
 
     def envelope(self) -> JSON:
         return {"error": self.error, "error_description": self.explanation}
+
+
+#: How LivePerson answers each refusal: (HTTP status, its ``msg``, the mockcc rule, the path when the raiser gave none).
+REFUSALS: dict[type[Refused], tuple[int, str, str, str]] = {
+    Refused: (400, "Bad Request", "conversation-state", "$"),
+    ConversationClosed: (400, "Bad Request, Conversation is close", "conversation-state", "$"),
+    UnknownConversation: (400, "Bad Request", "known-conversation", "$"),
+    UnknownDialog: (400, "Bad Request", "known-dialog", "$.dialogId"),
+    UnknownSequence: (400, "Bad Request", "known-sequence", "$.sequenceList"),
+    NoAgent: (400, "Bad Request", "agent-joined", "$path.conversationId"),
+}
+
+
+def as_api_error(error: MockccError, *, req_id: object = None) -> ApiError:
+    """The envelope ``error`` is answered with; ``req_id`` is echoed by REST envelopes that have none."""
+    if isinstance(error, Refused):
+        status, msg, rule, path = next(REFUSALS[cls] for cls in type(error).__mro__ if cls in REFUSALS)
+        error = RestError(
+            error.explanation,
+            status=status,
+            msg=error.msg or msg,
+            path=error.path or path,
+            rule=rule,
+            expected=error.expected,
+        )
+    elif not isinstance(error, ApiError):  # ConfigError, or a bare MockccError
+        error = RestError(str(error), rule="control")
+    if isinstance(error, RestError) and error.req_id is None:
+        error.req_id = req_id
+    return error

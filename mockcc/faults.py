@@ -10,7 +10,7 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mockcc.errors import MockccError
+from mockcc.errors import ConfigError
 
 JSON = dict[str, Any]
 
@@ -34,22 +34,22 @@ class Fault:
     @classmethod
     def parse(cls, doc: object) -> Fault:
         if not isinstance(doc, dict):
-            raise MockccError('a fault is an object like {"kind": "429", "count": 3}')
+            raise ConfigError('a fault is an object like {"kind": "429", "count": 3}')
         kind = str(doc.get("kind"))
         if kind not in KINDS:
-            raise MockccError(f"fault kind must be one of {', '.join(KINDS)} (got {doc.get('kind')!r})")
+            raise ConfigError(f"fault kind must be one of {', '.join(KINDS)} (got {doc.get('kind')!r})")
         scope = str(doc.get("scope", "sendapi"))
         if scope not in SCOPES:
-            raise MockccError(f"fault scope must be one of {', '.join(SCOPES)} (got {scope!r})")
+            raise ConfigError(f"fault scope must be one of {', '.join(SCOPES)} (got {scope!r})")
         count = doc.get("count", 1 if "probability" not in doc else None)
         if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
-            raise MockccError("fault count must be a positive integer or null")
+            raise ConfigError("fault count must be a positive integer or null")
         probability = doc.get("probability", 1.0)
         if not isinstance(probability, int | float) or isinstance(probability, bool) or not 0 < probability <= 1:
-            raise MockccError("fault probability must be in (0, 1]")
+            raise ConfigError("fault probability must be in (0, 1]")
         delay = doc.get("delay_seconds", 0.0 if kind != "delay" else 1.0)
         if not isinstance(delay, int | float) or isinstance(delay, bool) or not 0 <= delay <= 60:
-            raise MockccError("fault delay_seconds must be between 0 and 60")
+            raise ConfigError("fault delay_seconds must be between 0 and 60")
         account = doc.get("account_id")
         return cls(
             kind=kind,
@@ -77,7 +77,7 @@ class Faults:
 
     def add(self, fault: Fault) -> None:
         if len(self._rules) >= MAX_RULES:
-            raise MockccError(f"at most {MAX_RULES} fault rules at once; DELETE /_mockcc/faults first")
+            raise ConfigError(f"at most {MAX_RULES} fault rules at once; DELETE /_mockcc/faults first")
         self._rules.append(fault)
 
     def clear(self) -> None:

@@ -1,8 +1,9 @@
 """The request pipeline every mock endpoint shares: journal, body cap, faults, error envelopes.
 
 An endpoint is ``async def fn(ctx: Ctx) -> Response``. ``route`` wraps it so that every call is
-journaled, bodies over the cap never reach it, configured faults fire before it, an ``ApiError``
-becomes LivePerson's envelope, and anything unexpected becomes a 500 envelope, never a traceback.
+journaled, bodies over the cap never reach it, configured faults fire before it, any ``MockccError``
+becomes LivePerson's envelope (``errors.as_api_error``: the one place), and anything unexpected
+becomes a 500 envelope, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc import strictjson
-from mockcc.errors import ApiError, AuthError, RestError
+from mockcc.errors import ApiError, AuthError, MockccError, RestError, as_api_error
 from mockcc.journal import BODY_PREVIEW, SERVICES, Call, preview
 from mockcc.state.models import Account
 
@@ -36,6 +37,8 @@ class Ctx:
         self.mock = mock
         self.call = call
         self.body = body
+        #: The request's id once SEND has read it: echoed as ``reqId`` by every refusal after that.
+        self.req_id: object = None
 
     @property
     def account_id(self) -> str:
@@ -187,6 +190,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
 
 
 async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, service: str) -> Response:
+    ctx: Ctx | None = None
     try:
         body = await read_body(request, mock.settings.body_limit)
         call.request_body = preview(body)
@@ -197,8 +201,10 @@ async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, 
             if fault.kind != "delay":
                 return _fault_response(fault.kind)
             await mock.clock.sleep(fault.delay_seconds)
-        return await endpoint(Ctx(request, mock, call, body))
-    except ApiError as error:
+        ctx = Ctx(request, mock, call, body)
+        return await endpoint(ctx)
+    except MockccError as refused:
+        error = as_api_error(refused, req_id=ctx.req_id if ctx else None)
         call.outcome = "invalid" if error.status_code in (400, 413, 415) else "rejected"
         call.explanation = error.mockcc()
         return error_response(error)

@@ -2,7 +2,8 @@
 
 Both the consumer side (the Send API) and the agent side (control plane, bots) change state only
 through ``Messaging``; every change is announced to the listeners (webhooks, bots) as a ``Change``,
-after the state is fully updated, so a listener never sees half a change.
+after the state is fully updated, so a listener never sees half a change. A broken rule raises a
+``Refused`` error (``mockcc.errors``) before anything changes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockcc.clock import Clock
+from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed
 from mockcc.ids import Ids
 from mockcc.state.models import (
     CONVERSATIONS_PER_ACCOUNT,
@@ -28,15 +30,6 @@ JSON = dict[str, Any]
 #: ttrDefName -> seconds to respond (LivePerson's defaults are per account; these are the mock's).
 TTR_SECONDS = {"URGENT": 300, "PRIORITIZED": 600, "NORMAL": 3600, "CUSTOM": 600}
 SEQUENCED_EVENTS = ("ContentEvent", "RichContentEvent", "AcceptStatusEvent")
-
-
-class RuleBroken(Exception):
-    """A LivePerson rule refused the action; ``msg`` is LivePerson's text, ``explanation`` mockcc's."""
-
-    def __init__(self, msg: str, explanation: str) -> None:
-        super().__init__(explanation)
-        self.msg = msg
-        self.explanation = explanation
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +53,11 @@ def _forget_closed(account: Account) -> None:
     closed = [cid for cid, c in account.conversations.items() if not c.is_open][:excess]
     for cid in closed:
         del account.conversations[cid]
+
+
+def _require_open(conversation: Conversation) -> None:
+    if not conversation.is_open or conversation.state != "OPEN":
+        raise ConversationClosed(f"conversation {conversation.conversation_id} is closed")
 
 
 class Messaging:
@@ -161,16 +159,15 @@ class Messaging:
         is announced once, already OPEN with the agent assigned (the notes: "new convId, state OPEN").
         """
         if closed.is_open:
-            raise RuleBroken(
-                "Bad Request",
+            raise NotClosed(
                 f"conversation {closed.conversation_id} is not closed (stage {closed.stage}); "
                 "only a closed conversation can be resumed",
             )
         if (conflict := self.open_conflict(account, closed.consumer_id)) is not None:
-            raise RuleBroken(
-                conflict,
+            raise AlreadyOpen(
                 f"the consumer already has open conversation {account.open_by_consumer[closed.consumer_id]}; "
                 "LivePerson allows one open conversation per consumer: close it first or write in it",
+                msg=conflict,
             )
         conversation = self._open(
             account,
@@ -203,12 +200,11 @@ class Messaging:
         ``features``: the Client-Properties features of the consumer request that publishes it.
         """
         if dialog.state != "OPEN" or not conversation.is_open:
-            raise RuleBroken(
-                "Bad Request, Conversation is close",
-                f"dialog {dialog.dialog_id} of conversation {conversation.conversation_id} is closed",
+            raise ConversationClosed(
+                f"dialog {dialog.dialog_id} of conversation {conversation.conversation_id} is closed"
             )
         if event.get("type") == "ChatStateEvent" and dialog.dialog_type == "POST_SURVEY":
-            raise RuleBroken("Bad Request", "ChatStateEvents are not accepted in a POST_SURVEY dialog")
+            raise NotAccepted("ChatStateEvents are not accepted in a POST_SURVEY dialog")
         sequenced = event.get("type") in SEQUENCED_EVENTS
         published = Event(
             dialog_id=dialog.dialog_id,
@@ -235,10 +231,7 @@ class Messaging:
 
     def close(self, account: Account, conversation: Conversation, by: str, *, survey: bool = False) -> None:
         """Close the conversation's MAIN dialog (by CONSUMER, AGENT or SYSTEM); optionally open a survey."""
-        if not conversation.is_open or conversation.state != "OPEN":
-            raise RuleBroken(
-                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
-            )
+        _require_open(conversation)
         now = self._touch(conversation, conversation.main)
         self._close_dialog(conversation.main, by, "Closed by " + by.lower(), now)
         conversation.state = "CLOSE"
@@ -262,7 +255,7 @@ class Messaging:
     def close_dialog(self, account: Account, conversation: Conversation, dialog: Dialog, by: str, cause: str) -> None:
         """DialogChange: close one dialog; closing the last open one ends the conversation."""
         if dialog.state != "OPEN":
-            raise RuleBroken("Bad Request, Conversation is close", f"dialog {dialog.dialog_id} is already closed")
+            raise ConversationClosed(f"dialog {dialog.dialog_id} is already closed")
         if dialog.dialog_type == "MAIN":
             self.close(account, conversation, by)
             return
@@ -275,9 +268,7 @@ class Messaging:
     def close_stage(self, account: Account, conversation: Conversation, by: str) -> None:
         """Stage CLOSE: end the whole conversation, every dialog, skipping any survey."""
         if not conversation.is_open:
-            raise RuleBroken(
-                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
-            )
+            raise ConversationClosed(f"conversation {conversation.conversation_id} is closed")
         now = self._touch(conversation, *conversation.dialogs)
         for dialog in conversation.dialogs:
             if dialog.state == "OPEN":
@@ -314,14 +305,11 @@ class Messaging:
 
     def join(self, account: Account, conversation: Conversation, agent_id: str, role: str = "ASSIGNED_AGENT") -> None:
         """An agent accepts the ring (or a manager/reader joins): participants and MAIN dialog gain it."""
-        if not conversation.is_open or conversation.state != "OPEN":
-            raise RuleBroken(
-                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
-            )
+        _require_open(conversation)
         if role == "ASSIGNED_AGENT" and (current := conversation.agent()) is not None:
             if current.id == agent_id:
                 return
-            raise RuleBroken("Bad Request", f"agent {current.id} is already assigned; transfer first")
+            raise AgentAssigned(f"agent {current.id} is already assigned; transfer first")
         if any(p.id == agent_id and p.role == role for p in conversation.participants):
             return
         self._touch(conversation, conversation.main)
@@ -335,10 +323,7 @@ class Messaging:
 
     def transfer(self, account: Account, conversation: Conversation, skill_id: str) -> None:
         """Back to the queue or to another skill: the assigned agent leaves, the TTR restarts."""
-        if not conversation.is_open or conversation.state != "OPEN":
-            raise RuleBroken(
-                "Bad Request, Conversation is close", f"conversation {conversation.conversation_id} is closed"
-            )
+        _require_open(conversation)
         conversation.routed_ts = self._touch(conversation, conversation.main)
         conversation.participants = [p for p in conversation.participants if p.role != "ASSIGNED_AGENT"]
         conversation.main.participants = [p for p in conversation.main.participants if p.role != "ASSIGNED_AGENT"]

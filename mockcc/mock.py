@@ -14,7 +14,7 @@ from mockcc.agent.controller import Controller
 from mockcc.agent.desk import AgentDesk
 from mockcc.clock import Clock
 from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
-from mockcc.errors import MockccError
+from mockcc.errors import ConfigError
 from mockcc.faults import Fault, Faults
 from mockcc.ids import Ids
 from mockcc.journal import Journal
@@ -41,7 +41,7 @@ def seed_faults(doc: JSON) -> tuple[list[Fault], list[tuple[str, WebhookFault]]]
             for item in doc.get("webhook_faults") or []
         ]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise MockccError(f"the seed's webhook_faults are invalid: {exc}") from exc
+        raise ConfigError(f"the seed's webhook_faults are invalid: {exc}") from exc
     return faults, webhook_faults
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from mockcc.agent.desk import AgentDesk
 from mockcc.clock import Clock
-from mockcc.errors import ApiError
-from mockcc.messaging import Change, RuleBroken
+from mockcc.errors import Refused
+from mockcc.messaging import Change
 from mockcc.state.models import Account, Conversation
 
 JSON = dict[str, Any]
@@ -99,7 +99,7 @@ class Bots:
         try:
             async with lock:
                 await work
-        except (RuleBroken, ApiError) as exc:  # the conversation moved on (closed, transferred) under the bot
+        except Refused as exc:  # the conversation moved on (closed, transferred) under the bot
             log.info("bot on %s stopped: %s", conv.conversation_id, exc)
 
     async def _sleep(self, seconds: float) -> None:

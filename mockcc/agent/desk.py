@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockcc.errors import RestError
+from mockcc.errors import NoAgent, UnknownDialog, UnknownSequence
 from mockcc.ids import Ids
 from mockcc.messaging import Messaging
 from mockcc.state.models import Account, Conversation, Dialog, Event, Participant
@@ -40,11 +40,7 @@ class AgentDesk:
             return next(p for p in dialog.participants if p.role == "AGENT")
         agent = conversation.agent()
         if agent is None:
-            raise RestError(
-                f"no agent has joined conversation {conversation.conversation_id}; join first",
-                rule="agent-joined",
-                path="$path.conversationId",
-            )
+            raise NoAgent(f"no agent has joined conversation {conversation.conversation_id}; join first")
         return agent
 
     def _dialog(self, conversation: Conversation, dialog_id: str | None) -> Dialog:
@@ -53,11 +49,7 @@ class AgentDesk:
             return open_dialogs[-1] if open_dialogs else conversation.main
         dialog = conversation.dialog(dialog_id)
         if dialog is None:
-            raise RestError(
-                f"dialog {dialog_id!r} is not part of conversation {conversation.conversation_id}",
-                path="$.dialogId",
-                rule="known-dialog",
-            )
+            raise UnknownDialog(f"dialog {dialog_id!r} is not part of conversation {conversation.conversation_id}")
         return dialog
 
     def publish(
@@ -90,10 +82,8 @@ class AgentDesk:
         dialog = self._dialog(conversation, dialog_id)
         unknown = [s for s in sequences if s >= dialog.next_sequence]
         if unknown:
-            raise RestError(
+            raise UnknownSequence(
                 f"sequences {unknown} do not exist yet in dialog {dialog.dialog_id}",
-                rule="known-sequence",
-                path="$.sequenceList",
                 expected=f"< {dialog.next_sequence}",
             )
         event = {"type": "AcceptStatusEvent", "status": status, "sequenceList": sequences}

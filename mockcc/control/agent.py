@@ -16,9 +16,8 @@ from mockcc.agent.controller import wants_auto_messages
 from mockcc.agent.desk import AGENT_CHAT_STATES, RECEIPTS
 from mockcc.agent.view import agent_view
 from mockcc.control.common import body_object, conversation, conversation_view
-from mockcc.errors import RestError
+from mockcc.errors import NotFound, RestError
 from mockcc.http import Ctx, route
-from mockcc.messaging import RuleBroken
 from mockcc.state.models import Account, Conversation, Event
 
 JSON = dict[str, Any]
@@ -156,20 +155,15 @@ async def act(ctx: Ctx) -> Response:
     name = str(ctx.request.path_params["action"])
     action = ACTIONS.get(name)
     if action is None:
-        raise RestError(
+        raise NotFound(
             f"unknown agent action {name!r}",
-            status=404,
-            msg="Not Found",
             path="$path.action",
             rule="enum",
             expected=sorted(ACTIONS),
         )
     account, conv = conversation(ctx)
     body = body_object(ctx, optional=True)
-    try:
-        result = action(ctx, account, conv, body)
-    except RuleBroken as broken:
-        raise RestError(broken.explanation, msg=broken.msg, rule="conversation-state") from None
+    result = action(ctx, account, conv, body)
     if isinstance(result, tuple):  # resume: the new conversation, and the agent's message in it
         conv, result = result[0], result[1]
     out: JSON = {"conversation": conversation_view(ctx, conv, events=False)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockcc.errors import MockccError, RestError
+from mockcc.errors import NotFound, RestError
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Conversation
 from mockcc.webhooks.notifications import conversation_details, messaging_event
@@ -27,10 +27,8 @@ def conversation(ctx: Ctx) -> tuple[Account, Conversation]:
     conversation_id = str(ctx.request.path_params["conversationId"])
     found = account.conversations.get(conversation_id)
     if found is None:
-        raise RestError(
+        raise NotFound(
             f"conversation {conversation_id!r} does not exist in account {account.account_id}",
-            status=404,
-            msg="Not Found",
             path="$path.conversationId",
             rule="known-conversation",
         )
@@ -51,7 +49,3 @@ def conversation_view(ctx: Ctx, conv: Conversation, *, events: bool = True) -> J
     if events:
         view["events"] = [messaging_event(conv, e)[1]["body"]["changes"][0] for d in conv.dialogs for e in d.events]
     return view
-
-
-def mockcc_error(exc: MockccError) -> RestError:
-    return RestError(str(exc), rule="control")

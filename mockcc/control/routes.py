@@ -6,8 +6,8 @@ from starlette.responses import JSONResponse, Response
 
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, webhooks
-from mockcc.control.common import body_object, conversation, conversation_view, mockcc_error
-from mockcc.errors import MockccError, RestError
+from mockcc.control.common import body_object, conversation, conversation_view
+from mockcc.errors import RestError
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
 from mockcc.journal import OUTCOMES, SERVICES
@@ -20,10 +20,7 @@ async def health(ctx: Ctx) -> Response:
 async def reset(ctx: Ctx) -> Response:
     """Back to the seed; a body, if given, is a new seed document (the same format as --config)."""
     doc = body_object(ctx, optional=True)
-    try:
-        ctx.mock.reset(doc or None)
-    except MockccError as exc:
-        raise mockcc_error(exc) from None
+    ctx.mock.reset(doc or None)  # a bad seed is a ConfigError: 400, and nothing changed
     await ctx.mock.bots.cancel_all()
     return JSONResponse({"status": "reset", "accounts": list(ctx.mock.accounts)})
 
@@ -123,10 +120,7 @@ async def list_faults(ctx: Ctx) -> Response:
 
 
 async def add_fault(ctx: Ctx) -> Response:
-    try:
-        ctx.mock.faults.add(Fault.parse(body_object(ctx)))
-    except MockccError as exc:
-        raise mockcc_error(exc) from None
+    ctx.mock.faults.add(Fault.parse(body_object(ctx)))
     return JSONResponse({"faults": ctx.mock.faults.list()}, status_code=201)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 
 from mockcc.config import build_installation
-from mockcc.errors import RestError
+from mockcc.errors import NotFound, PreconditionFailed, RestError, Unauthorized
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.directory import base_uris
@@ -40,10 +40,8 @@ async def login(ctx: Ctx) -> Response:
             "username and password (strings) are required", path="$", rule="required", expected=["username", "password"]
         )
     if user != ADMIN_USER or not hmac.compare_digest(password, ADMIN_PASSWORD):
-        raise RestError(
+        raise Unauthorized(
             f"wrong username or password (this mock's admin login is {ADMIN_USER} / {ADMIN_PASSWORD})",
-            status=401,
-            msg="Unauthorized",
             rule="login",
         )
     bearer = secrets.token_hex(32)
@@ -57,10 +55,8 @@ def _admin(ctx: Ctx) -> Account:
     header = ctx.header("authorization") or ""
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if not token or not ctx.mock.bearers.valid(account.account_id, token):
-        raise RestError(
+        raise Unauthorized(
             "Authorization: Bearer <token> from POST /api/account/{accountId}/login is required",
-            status=401,
-            msg="Unauthorized",
             path="$headers.authorization",
             rule="bearer",
         )
@@ -73,10 +69,8 @@ def _installation(ctx: Ctx, account: Account) -> Installation:
         (i for i in account.installations.values() if i.app.get("id") == app_id), None
     )
     if found is None or found.app.get("deleted"):
-        raise RestError(
+        raise NotFound(
             f"no app installation {app_id!r} in account {account.account_id}",
-            status=404,
-            msg="Not Found",
             path="$path.appId",
             rule="known-installation",
         )
@@ -144,18 +138,14 @@ def _manifest(ctx: Ctx, account: Account, *, keep: Installation | None = None) -
 def _revision(ctx: Ctx, installation: Installation) -> None:
     wanted = ctx.header("if-match")
     if wanted is None:
-        raise RestError(
+        raise PreconditionFailed(
             "If-Match with the installation's ac-revision is required",
-            status=412,
-            msg="Precondition Failed",
             path="$headers.if-match",
             rule="required",
         )
     if wanted.strip('"') != str(installation.revision):
-        raise RestError(
+        raise PreconditionFailed(
             f"If-Match {wanted} is stale; the current ac-revision is {installation.revision}",
-            status=412,
-            msg="Precondition Failed",
             path="$headers.if-match",
             rule="const",
             expected=str(installation.revision),

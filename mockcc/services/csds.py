@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import RestError
+from mockcc.errors import NotFound
 from mockcc.http import Ctx, route
 from mockcc.services.directory import SERVICES, base_uri, base_uris
 
@@ -22,10 +22,8 @@ async def one_service(ctx: Ctx) -> Response:
     account = ctx.account()
     name = str(ctx.request.path_params["serviceName"])
     if name not in SERVICES:
-        raise RestError(
+        raise NotFound(
             f"CSDS has no service {name!r} in this mock; it serves {', '.join(SERVICES)}",
-            status=404,
-            msg="Not Found",
             path="$path.serviceName",
             rule="enum",
             expected=list(SERVICES),

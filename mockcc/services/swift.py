@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import PlainTextResponse, Response
 
-from mockcc.errors import RestError
+from mockcc.errors import NotFound, RestError, TooLarge
 from mockcc.http import Ctx, route
 from mockcc.state.files import MAX_FILE_BYTES, PREFIX
 
@@ -24,10 +24,8 @@ async def upload(ctx: Ctx) -> Response:
     if (error := _temp_url_error(ctx, "PUT")) is not None:
         raise error
     if len(ctx.body) > MAX_FILE_BYTES:
-        raise RestError(
+        raise TooLarge(
             f"the file is {len(ctx.body)} bytes; the limit is {MAX_FILE_BYTES}",
-            status=413,
-            msg="Request Entity Too Large",
             rule="maximum",
             expected=MAX_FILE_BYTES,
         )
@@ -40,7 +38,7 @@ async def download(ctx: Ctx) -> Response:
         raise error
     data = ctx.mock.files.get(ctx.request.url.path)
     if data is None:
-        raise RestError("no such file", status=404, msg="Not Found", rule="uploaded-file")
+        raise NotFound("no such file", rule="uploaded-file")
     return Response(data, media_type="application/octet-stream")
 
 

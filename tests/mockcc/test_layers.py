@@ -14,8 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
 #: Top to bottom. A module may import only from a lower layer, or from its own group (the top-level
 #: module or package it belongs to). A new top-level module or package must be given its floor here.
 LAYERS: list[tuple[str, ...]] = [
-    ("__main__", "demo"),  # entry points (the demo and the channel simulator are leaving mockcc/)
-    ("channel",),
+    ("__main__",),  # the CLI (it may import mockcc_contracts lazily; that is outside this graph)
     ("app",),  # create_app: routes + the composition root
     ("control", "services"),  # the endpoints
     ("http",),  # the request pipeline every endpoint shares
@@ -157,3 +156,19 @@ def test_endpoint_modules_are_not_libraries() -> None:
         if a != "mockcc.app" and not a.endswith(".routes")
     ]
     assert borrowed == [], "modules that use an endpoint module as a library:\n" + "\n".join(borrowed)
+
+
+DOMAIN = ("mockcc.messaging", "mockcc.agent.desk", "mockcc.agent.bots")
+ENVELOPES = {"ApiError", "RestError", "AuthError", "OAuthError", "Unauthorized", "NotFound", "as_api_error"}
+
+
+def test_the_domain_knows_no_http() -> None:
+    """Messaging and the agent side raise ``Refused`` errors; envelopes and starlette are the pipeline's."""
+    found = modules()
+    for name in DOMAIN:
+        tree = ast.parse(found[name].read_text(encoding="utf-8"))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        modules_used = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not (names | imported) & ENVELOPES, f"{name} uses an HTTP envelope"
+        assert not {m for m in modules_used if m.startswith(("starlette", "mockcc.http"))}, f"{name} imports HTTP"

@@ -12,9 +12,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import RestError
+from mockcc.errors import Refused, RestError, as_api_error
 from mockcc.http import Ctx, route
-from mockcc.messaging import RuleBroken
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
 from mockcc.services.sendapi.common import PROFILE_OK, client_features
@@ -105,9 +104,9 @@ async def create_conversation(ctx: Ctx) -> Response:
                     metadata=item.get("metadata"),
                     features=features,
                 )
-            except RuleBroken as broken:
+            except Refused as refused:
                 failed = True
-                results.append({"code": "BAD_REQUEST", "body": {"msg": broken.msg}, "reqId": req_id})
+                results.append({**as_api_error(refused).envelope(), "reqId": req_id})
                 continue
             seq = event.sequence if event.sequence is not None else ctx.mock.messaging.next_sequence(conversation.main)
             results.append({"code": "OK", "body": {"sequence": seq}, "reqId": req_id})

@@ -8,9 +8,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import AuthError, RestError
+from mockcc.errors import AuthError, ConversationClosed, RestError, UnknownConversation, UnknownDialog
 from mockcc.http import Ctx, route
-from mockcc.messaging import RuleBroken
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
 from mockcc.services.sendapi.common import PROFILE_OK, client_features
@@ -33,15 +32,12 @@ def _ok(req_id: object, body: JSON) -> JSONResponse:
     return JSONResponse({"code": "OK", "body": body, "reqId": req_id})
 
 
-def _own_conversation(caller: Caller, conversation_id: str, req_id: object, path: str) -> Conversation:
+def _own_conversation(caller: Caller, conversation_id: str, path: str) -> Conversation:
     """The caller's own conversation; someone else's is LivePerson's 40103."""
     conversation = caller.account.conversations.get(conversation_id)
     if conversation is None:
-        raise RestError(
-            f"conversation {conversation_id!r} does not exist in account {caller.account.account_id}",
-            req_id=req_id,
-            path=path,
-            rule="known-conversation",
+        raise UnknownConversation(
+            f"conversation {conversation_id!r} does not exist in account {caller.account.account_id}", path=path
         )
     if conversation.consumer_id != caller.consumer.lp_consumer_id:
         raise AuthError(40103, f"conversation {conversation_id} belongs to another consumer than this ConsumerJWS")
@@ -58,18 +54,15 @@ def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     req_id, body = request.get("id"), request["body"]
     conversation = _find_dialog(caller, str(body["dialogId"]))
     if conversation is None:
-        raise RestError(
+        raise UnknownDialog(
             f"dialog {body['dialogId']!r} does not exist in account {caller.account.account_id}",
-            req_id=req_id,
             path="$.body.dialogId",
-            rule="known-dialog",
         )
-    conversation = _own_conversation(caller, conversation.conversation_id, req_id, "$.body.dialogId")
+    conversation = _own_conversation(caller, conversation.conversation_id, "$.body.dialogId")
     if "conversationId" in body and str(body["conversationId"]) != conversation.conversation_id:
         raise RestError(
             f"dialog {body['dialogId']} belongs to conversation {conversation.conversation_id}, "
             f"not {body['conversationId']}",
-            req_id=req_id,
             path="$.body.conversationId",
             rule="const",
             expected=conversation.conversation_id,
@@ -80,76 +73,62 @@ def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     if event.get("contentType") == "hosted/file" and not ctx.mock.files.exists(str(event["message"]["relativePath"])):
         raise RestError(
             "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
-            req_id=req_id,
             path="$.body.event.message.relativePath",
             rule="uploaded-file",
         )
     consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
-    try:
-        published = ctx.mock.messaging.publish(
-            caller.account,
-            conversation,
-            dialog,
-            consumer,
-            event,
-            metadata=request.get("metadata"),
-            features=client_features(ctx),
-        )
-    except RuleBroken as broken:
-        raise RestError(broken.explanation, msg=broken.msg, req_id=req_id, rule="conversation-state") from None
+    published = ctx.mock.messaging.publish(
+        caller.account,
+        conversation,
+        dialog,
+        consumer,
+        event,
+        metadata=request.get("metadata"),
+        features=client_features(ctx),
+    )
     sequence = published.sequence if published.sequence is not None else ctx.mock.messaging.next_sequence(dialog)
     return _ok(req_id, {"sequence": sequence})
 
 
 def update_field(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     req_id, body = request.get("id"), request["body"]
-    conversation = _own_conversation(caller, str(body["conversationId"]), req_id, "$.body.conversationId")
+    conversation = _own_conversation(caller, str(body["conversationId"]), "$.body.conversationId")
     fields = body["conversationField"]
     fields = fields if isinstance(fields, list) else [fields]
     messaging, account = ctx.mock.messaging, caller.account
     closing = [f for f in fields if f["field"] != "CSATRate"]
     if closing and not conversation.is_open:
-        raise RestError(
-            f"conversation {conversation.conversation_id} is closed",
-            msg="Bad Request, Conversation is close",
-            req_id=req_id,
-            rule="conversation-state",
-        )
+        raise ConversationClosed(f"conversation {conversation.conversation_id} is closed")
     msg = FIELD_MSG
-    try:
-        for field in fields:
-            kind = field["field"]
-            if kind == "ConversationStateField":
-                messaging.close(account, conversation, "CONSUMER")
-                msg = CLOSED_MSG
-            elif kind == "Stage":
-                messaging.close_stage(account, conversation, "CONSUMER")
-                msg = CLOSED_MSG
-            elif kind == "DialogChange":
-                dialog = conversation.dialog(str(field["dialog"]["dialogId"]))
-                if dialog is None:
-                    raise RestError(
-                        f"dialog {field['dialog']['dialogId']!r} is not part of conversation "
-                        f"{conversation.conversation_id}",
-                        req_id=req_id,
-                        rule="known-dialog",
-                        path="$.body.conversationField.dialog.dialogId",
-                    )
-                messaging.close_dialog(
-                    account,
-                    conversation,
-                    dialog,
-                    "CONSUMER",
-                    str(field["dialog"].get("closedCause", "Closed by consumer")),
+    for field in fields:
+        kind = field["field"]
+        if kind == "ConversationStateField":
+            messaging.close(account, conversation, "CONSUMER")
+            msg = CLOSED_MSG
+        elif kind == "Stage":
+            messaging.close_stage(account, conversation, "CONSUMER")
+            msg = CLOSED_MSG
+        elif kind == "DialogChange":
+            dialog = conversation.dialog(str(field["dialog"]["dialogId"]))
+            if dialog is None:
+                raise UnknownDialog(
+                    f"dialog {field['dialog']['dialogId']!r} is not part of conversation "
+                    f"{conversation.conversation_id}",
+                    path="$.body.conversationField.dialog.dialogId",
                 )
-                msg = CLOSED_MSG
-            elif kind == "TTRField":
-                messaging.set_ttr(account, conversation, str(field["ttrType"]), int(field["value"]))
-            else:  # CSATRate; the schema admits no other field
-                csat = {k: field[k] for k in ("csatRate", "csatResolutionConfirmation", "status")}
-                messaging.set_csat(account, conversation, csat)
-    except RuleBroken as broken:
-        raise RestError(broken.explanation, msg=broken.msg, req_id=req_id, rule="conversation-state") from None
+            messaging.close_dialog(
+                account,
+                conversation,
+                dialog,
+                "CONSUMER",
+                str(field["dialog"].get("closedCause", "Closed by consumer")),
+            )
+            msg = CLOSED_MSG
+        elif kind == "TTRField":
+            messaging.set_ttr(account, conversation, str(field["ttrType"]), int(field["value"]))
+        else:  # CSATRate; the schema admits no other field
+            csat = {k: field[k] for k in ("csatRate", "csatResolutionConfirmation", "status")}
+            messaging.set_csat(account, conversation, csat)
     return _ok(req_id, {"msg": msg})
 
 
@@ -166,7 +145,6 @@ def generate_url(ctx: Ctx, caller: Caller, request: JSON) -> Response:
         if size > MAX_FILE_BYTES:
             raise RestError(
                 f"fileSize {size} exceeds LivePerson's {MAX_FILE_BYTES}-byte limit",
-                req_id=req_id,
                 path="$.body.fileSize",
                 rule="maximum",
                 expected=MAX_FILE_BYTES,
@@ -175,9 +153,7 @@ def generate_url(ctx: Ctx, caller: Caller, request: JSON) -> Response:
         return _ok(req_id, {"relativePath": path, "queryParams": files.temp_url("PUT", path)})
     path = str(body["relativePath"])
     if not files.exists(path):
-        raise RestError(
-            f"no file was uploaded at {path}", req_id=req_id, path="$.body.relativePath", rule="uploaded-file"
-        )
+        raise RestError(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
     return _ok(req_id, {"relativePath": path, "queryParams": files.temp_url("GET", path)})
 
 
@@ -196,18 +172,18 @@ async def send(ctx: Ctx) -> Response:
     caller = authenticate(ctx, account)
     client_features(ctx)
     request = ctx.json()
-    req_id = echoable_id(request)
+    ctx.req_id = echoable_id(request)
     text = ctx.body.decode("utf-8", errors="replace")
     if len(text) > ctx.mock.settings.send_limit:
         raise RestError(
             f"the request is {len(text)} characters; LivePerson refuses requests over {ctx.mock.settings.send_limit}",
-            req_id=req_id,
             rule="maxLength",
             expected=ctx.mock.settings.send_limit,
         )
     if (violation := validate("sendapi/send-request", request)) is not None:
-        raise RestError.from_violation(violation, req_id=req_id)
+        raise RestError.from_violation(violation)
     assert isinstance(request, dict)  # noqa: S101 - the schema guarantees an object
+    ctx.req_id = request["id"]  # the schema admits it (a string or an integral number): echoed verbatim
     return HANDLERS[str(request["type"])](ctx, caller, request)
 
 
