@@ -19,9 +19,10 @@ are kept (``Orphans``) until it arrives.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from typing import Any
 
 from connector_ref import render
@@ -31,7 +32,7 @@ from connector_ref.lp import ConversationClosed, LpClient, OpenConversationExist
 from connector_ref.ordering import Reorderer
 from connector_ref.receipts import Receipts
 from connector_ref.retry import LpError
-from connector_ref.state import Consumer, Conversation, Orphans, first_change, obj
+from connector_ref.state import Consumer, Conversation, Memory, Orphans, first_change, obj
 from connector_ref.webhooks import Seen, conversation_key
 
 log = logging.getLogger("connector_ref.bridge")
@@ -41,6 +42,8 @@ EX_CHANGE = "cqm.ExConversationChangeNotification"
 PRIVATE_AUDIENCE = "AGENTS_AND_MANAGERS"
 MAX_CONVERSATIONS = 50_000
 MAX_MESSAGE_IDS = 1_000
+#: How long a text waits for the webhook naming the open conversation LivePerson says the consumer has.
+ANNOUNCE_WAIT = 2.0
 
 
 class Bridge:
@@ -57,10 +60,9 @@ class Bridge:
     ) -> None:
         self.lp = lp
         self.channel = channel
-        self.consumers: dict[str, Consumer] = {}
-        self.conversations: OrderedDict[str, Conversation] = OrderedDict()
-        self._by_lp_id: dict[str, str] = {}
-        self._dialogs: dict[str, str] = {}  # non-MAIN dialog id -> conversation id
+        self.memory = Memory(MAX_CONVERSATIONS)
+        self.consumers, self.conversations = self.memory.consumers, self.memory.conversations
+        self._consumer, self._own, self._forget = self.memory.consumer, self.memory.own, self.memory.forget
         self.inbound = Lanes("consumer", lane_limit)
         self.events = Lanes("conversation", lane_limit)
         self.reorder = Reorderer(reorder_hold, self.events, self._deliver_held)
@@ -85,11 +87,6 @@ class Bridge:
         if lost:
             log.error("shutting down with %d consumer actions not handled", lost)
         await self.events.aclose()
-
-    def _consumer(self, consumer_id: str) -> Consumer:
-        if (consumer := self.consumers.get(consumer_id)) is None:
-            consumer = self.consumers[consumer_id] = Consumer(consumer_id)
-        return consumer
 
     # -- consumer side -----------------------------------------------------------------------------
 
@@ -136,15 +133,15 @@ class Bridge:
         if consumer.lp_id is None:
             consumer.lp_id = await self.lp.lp_consumer_id(consumer.consumer_id)
             if consumer.lp_id:
-                self._by_lp_id[consumer.lp_id] = consumer.consumer_id
+                self.memory.by_lp_id[consumer.lp_id] = consumer.consumer_id
         try:
             conversation_id = await self.lp.open_conversation(consumer.consumer_id, user_profile(consumer.profile))
         except OpenConversationExists:
-            # Opened earlier (a retried CONVERSATION, a restart); the webhooks may have told us which.
-            known = [c for c in self.conversations.values() if c.consumer_id == consumer.consumer_id and not c.finished]
-            if not known:
+            # Opened earlier (a retried CONVERSATION, a restart, an agent's resume): a webhook names it.
+            known = await self._announced(consumer)
+            if known is None:
                 raise
-            conversation_id = known[-1].conversation_id
+            conversation_id = known.conversation_id
             log.info("consumer %s already had conversation %s; using it", consumer.consumer_id, conversation_id)
         else:
             self.stats["conversations_opened"] += 1
@@ -153,13 +150,15 @@ class Bridge:
         consumer.conversation_id = consumer.dialog_id = conversation_id
         return conversation_id, conversation_id
 
-    def _own(self, conversation_id: str, consumer_id: str) -> Conversation:
-        conversation = self.conversations.get(conversation_id)
-        if conversation is None:
-            conversation = self.conversations[conversation_id] = Conversation(conversation_id, consumer_id)
-            while len(self.conversations) > MAX_CONVERSATIONS:
-                self.conversations.popitem(last=False)
-        return conversation
+    async def _announced(self, consumer: Consumer) -> Conversation | None:
+        """The consumer's open conversation as the webhooks tell it, waiting briefly for one on its way."""
+        if (known := self.memory.open_of(consumer.consumer_id)) is None:
+            consumer.announced = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(consumer.announced.wait(), ANNOUNCE_WAIT)
+            consumer.announced = None
+            known = self.memory.open_of(consumer.consumer_id)
+        return known
 
     async def _consumer_text(self, consumer: Consumer, text: str, message_id: str) -> None:
         consumer.sending = asyncio.Event()
@@ -207,11 +206,6 @@ class Bridge:
             }
         )
 
-    def _forget(self, consumer: Consumer, conversation_id: str) -> None:
-        if consumer.conversation_id == conversation_id:
-            consumer.conversation_id = consumer.dialog_id = None
-            consumer.message_ids.clear()
-
     async def _consumer_typing(self, consumer: Consumer, state: str) -> None:
         if consumer.conversation_id is None:
             return  # nothing to type into; typing alone does not open a conversation
@@ -255,7 +249,7 @@ class Bridge:
         if key is None:
             self.stats["ignored"] += 1
             return
-        self.events.submit(self._dialogs.get(key, key), lambda: self._change(kind, change))
+        self.events.submit(self.memory.dialogs.get(key, key), lambda: self._change(kind, change))
 
     async def _change(self, kind: str, change: JSON) -> None:
         if kind == EX_CHANGE:
@@ -263,27 +257,18 @@ class Bridge:
         else:
             await self._messaging_event(change)
 
-    def _owner(self, conversation_id: str, details: JSON) -> Conversation | None:
-        """Our record of the conversation, adopting it if its CONSUMER participant is one of ours."""
-        if (conversation := self.conversations.get(conversation_id)) is not None:
-            return conversation
-        for participant in details.get("participants") or []:
-            if isinstance(participant, dict) and participant.get("role") == "CONSUMER":
-                consumer_id = self._by_lp_id.get(str(participant.get("id")))
-                if consumer_id is not None:
-                    return self._own(conversation_id, consumer_id)
-        return None
-
     async def _conversation_change(self, change: JSON) -> None:
         result = obj(change.get("result"))
         details = obj(result.get("conversationDetails"))
         conversation_id = str(result.get("convId"))
         adopted = conversation_id not in self.conversations
-        conversation = self._owner(conversation_id, details)
+        conversation = self.memory.owner(conversation_id, details)
         if conversation is None or change.get("type") == "DELETE":
             self.stats["ignored"] += 1
             return
         await self._conversation_details(conversation, details, adopted)
+        if adopted and (waiting := self._consumer(conversation.consumer_id).announced) is not None:
+            waiting.set()
         for orphan in self.orphans.take(conversation_id):  # messages that overtook this change
             await self._messaging_event(orphan)
 
@@ -300,7 +285,7 @@ class Bridge:
         dialogs = [d for d in details.get("dialogs") or [] if isinstance(d, dict)]
         for dialog in dialogs:
             if dialog.get("dialogId") and dialog.get("dialogId") != conversation.conversation_id:
-                self._dialogs[str(dialog["dialogId"])] = conversation.conversation_id
+                self.memory.dialogs[str(dialog["dialogId"])] = conversation.conversation_id
         if details.get("stage") == "CLOSE":
             conversation.finished = True
             self._forget(consumer, conversation.conversation_id)
@@ -343,7 +328,7 @@ class Bridge:
 
     async def _messaging_event(self, change: JSON) -> None:
         dialog_id = str(change.get("dialogId") or change.get("conversationId"))
-        conversation_id = str(change.get("conversationId") or self._dialogs.get(dialog_id, dialog_id))
+        conversation_id = str(change.get("conversationId") or self.memory.dialogs.get(dialog_id, dialog_id))
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             self.stats["ignored"] += 1

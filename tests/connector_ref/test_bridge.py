@@ -327,3 +327,61 @@ async def test_our_own_send_answer_releases_a_held_agent_message(lp: FakeLp, cha
     await settle(bridge)
     assert [e["text"] for e in channel.of("text")] == ["answer to the second"]
     assert bridge.reorder.given_up == 0  # released by the SEND answer, not by the timer
+
+
+def created(conv: str, ts: int, *, agent: bool = True) -> dict[str, Any]:
+    """A conversation's first change: created at ``ts`` (a resumed one has its agent already)."""
+    doc = change(conv, ts, agent=agent)
+    doc["result"]["conversationDetails"]["dialogs"][0]["creationTs"] = ts
+    return doc
+
+
+async def test_a_resumed_conversation_reaches_the_consumer_even_when_its_message_comes_first(
+    bridge: Bridge, lp: FakeLp, channel: FakeChannel
+) -> None:
+    await open_for_alice(bridge)
+    bridge.accept_change(EX, change("conv-1", 5, agent=True, state="CLOSE", stage="CLOSE", close_reason="AGENT"))
+    bridge.accept_change(MS, agent_event("conv-9", text("we found it"), 0))  # overtook its conversation's change
+    bridge.accept_change(EX, created("conv-9", 9))
+    await settle(bridge)
+    kinds = [(e["type"], e["conversationId"]) for e in channel.events]
+    assert kinds[-4:] == [("closed", "conv-1"), ("resumed", "conv-9"), ("agent_joined", "conv-9"), ("text", "conv-9")]
+    bridge.accept_inbound({"consumerId": "alice", "type": "text", "text": "thanks", "messageId": "m1"})
+    await settle(bridge)
+    assert lp.calls[-1] == ("text", "conv-9", "conv-9", "thanks")
+    assert [c for c in lp.calls if c[0] == "open"] == [lp.calls[0]]  # LivePerson opened it, not the connector
+    assert ("receipt", "conv-9", "ACCEPT", [0]) in lp.calls
+
+
+async def test_a_text_racing_a_resume_waits_for_the_webhook_naming_the_new_conversation(
+    bridge: Bridge, lp: FakeLp, channel: FakeChannel
+) -> None:
+    await open_for_alice(bridge)
+    bridge.accept_change(EX, change("conv-1", 5, agent=True, state="CLOSE", stage="CLOSE", close_reason="AGENT"))
+    await settle(bridge)
+    lp.fail_open = [OpenConversationExists("CONVERSATION", 400, {})]  # the resumed one is open already
+    bridge.accept_inbound({"consumerId": "alice", "type": "text", "text": "hello?", "messageId": "m1"})
+    await asyncio.sleep(0.05)
+    bridge.accept_change(EX, created("conv-9", 9))  # ...and its webhook arrives while the text waits
+    await settle(bridge)
+    assert ("text", "conv-9", "conv-9", "hello?") in lp.calls
+    assert channel.of("error") == []
+
+
+async def test_managers_readers_and_the_controller_are_not_agents(
+    bridge: Bridge, lp: FakeLp, channel: FakeChannel
+) -> None:
+    await open_for_alice(bridge)
+    others = change("conv-1", 3)
+    others["result"]["conversationDetails"]["participants"] += [
+        {"id": "m-1", "role": "MANAGER"},
+        {"id": "r-1", "role": "READER"},
+        {"id": "c-1", "role": "CONTROLLER"},
+    ]
+    bridge.accept_change(EX, others)
+    auto = agent_event("conv-1", text("An agent will be with you shortly"), 1)
+    auto["originatorMetadata"] = {"id": "c-1", "role": "CONTROLLER"}
+    bridge.accept_change(MS, auto)
+    await settle(bridge)
+    assert channel.of("agent_joined") == []
+    assert [(t["text"], t["role"]) for t in channel.of("text")] == [("An agent will be with you shortly", "CONTROLLER")]
