@@ -81,7 +81,7 @@ def out(text: str) -> None:
 
 
 @contextlib.contextmanager
-def _started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProcess | None]]:
+def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProcess | None]]:
     """The mock, the channel and the connector for a run; everything stopped afterwards."""
     with contextlib.ExitStack() as stack:
         if args.mock:
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     progress = (lambda line: None) if args.quiet else out
     try:
-        with _started(args) as (h, connector):
+        with started(args) as (h, connector):
             out(f"mockcc contract: {len(contracts)} contracts; mock {h.credentials.base_url}, webhooks {h.webhook_url}")
             report: Report = run_suite(
                 h, contracts, progress=progress, alive=connector.alive if connector else lambda: True

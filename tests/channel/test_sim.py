@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 from mockcc_contracts.channel.app import create_channel_app
 from mockcc_contracts.channel.load import LoadSpec, personas
 from mockcc_contracts.channel.runner import Launched, ServerThread
+from mockcc_contracts.receiver import Receiver, Reply
 from tests.connector_ref.stack import Stack
-from tests.support.receiver import Receiver, Reply
 
 ACCEPTED = Reply(202, body=b'{"accepted": true, "messageId": "m-1"}', headers=(("Content-Type", "application/json"),))
 

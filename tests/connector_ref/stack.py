@@ -22,7 +22,8 @@ import httpx
 from connector_ref.app import create_app
 from connector_ref.settings import load
 from mockcc_contracts.channel.app import create_channel_app
-from mockcc_contracts.channel.runner import Launched, ServerThread
+from mockcc_contracts.channel.runner import ServerThread
+from mockcc_contracts.launch import MockServer
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -61,17 +62,15 @@ class MockProcess:
 
     @classmethod
     def spawn(cls, log: Path, *args: str) -> MockProcess:
-        """``python -m mockcc serve --port 0 ARGS``, stderr to ``log``."""
+        """``python -m mockcc serve --port 0 ARGS`` (the suite's public launcher), stderr to ``log``."""
         sink = log.open("w", encoding="utf-8")
-        launched = Launched.start(
-            ["-m", "mockcc", "serve", "--host", "127.0.0.1", "--port", "0", *args], "mockcc", stderr=sink
-        )
+        server = MockServer.start(*args, stderr=sink)
 
         def stop() -> None:
-            launched.stop()
+            server.stop()
             sink.close()
 
-        return cls(launched.fields["base_url"], launched.fields, stop, lambda: launched.proc.poll() is None)
+        return cls(server.url, server.launched.fields, stop, server.alive)
 
     def close(self) -> None:
         self.http.close()
@@ -98,7 +97,7 @@ class MockProcess:
         }
 
     def post(self, path: str, body: object = None, status: int | tuple[int, ...] = (200, 201)) -> Any:
-        response = self.http.post(path, json=body)
+        response = self.http.post(path, json={} if body is None else body)  # control calls are always JSON
         assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
         return response.json()
 

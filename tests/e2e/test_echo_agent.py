@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from mockcc.webhooks.signing import verify
+from mockcc_contracts.receiver import Receiver
 from tests.e2e.live import mockcc_serve, open_conversation
-from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.live
 

@@ -14,8 +14,8 @@ from mockcc.agent.controller import controller_id
 from mockcc.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from mockcc.schemas import validate
 from mockcc.webhooks.signing import verify
+from mockcc_contracts.receiver import Receiver
 from tests.conftest import ACCOUNT, CONVERSATION, SEND, publish, quiet_seed
-from tests.support.receiver import Receiver
 
 KEYS = (
     "ms.MessagingEventNotification.ContentEvent",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mockcc_contracts.receiver import Receiver
 from tests.conftest import ACCOUNT, quiet_seed
-from tests.support.receiver import Receiver
 
 KEYS = ("ms.MessagingEventNotification.ContentEvent", "cqm.ExConversationChangeNotification")
 

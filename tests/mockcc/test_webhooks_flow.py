@@ -7,8 +7,8 @@ import pytest
 from mockcc.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from mockcc.schemas import validate
 from mockcc.webhooks.signing import verify
+from mockcc_contracts.receiver import Receiver
 from tests.conftest import ACCOUNT, publish, quiet_seed
-from tests.support.receiver import Receiver
 
 KEYS = (
     "ms.MessagingEventNotification.ContentEvent",

@@ -8,7 +8,7 @@ import pytest
 
 from mockcc.clock import Clock
 from mockcc.webhooks import WebhookDispatcher
-from tests.support.receiver import Receiver
+from mockcc_contracts.receiver import Receiver
 
 
 @pytest.fixture

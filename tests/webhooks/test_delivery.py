@@ -9,7 +9,7 @@ import pytest
 
 from mockcc.clock import Clock
 from mockcc.webhooks import WebhookDispatcher, encode, verify
-from tests.support.receiver import Receiver, Reply, free_port
+from mockcc_contracts.receiver import Receiver, Reply, free_port
 from tests.webhooks.helpers import (
     ACCOUNT,
     CHAT,

@@ -8,7 +8,7 @@ import pytest
 
 from mockcc.clock import Clock
 from mockcc.webhooks import WebhookDispatcher, WebhookFault
-from tests.support.receiver import Receiver, Reply
+from mockcc_contracts.receiver import Receiver, Reply
 from tests.webhooks.helpers import CLIENT_ID, CONTENT, T0, content, hook, subscription
 
 pytestmark = pytest.mark.anyio

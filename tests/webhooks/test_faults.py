@@ -9,7 +9,7 @@ import pytest
 
 from mockcc.clock import Clock
 from mockcc.webhooks import WebhookDispatcher, WebhookFault, verify
-from tests.support.receiver import Receiver
+from mockcc_contracts.receiver import Receiver
 from tests.webhooks.helpers import (
     CHAT,
     CONTENT,

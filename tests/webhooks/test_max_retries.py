@@ -6,7 +6,7 @@ import pytest
 
 from mockcc.clock import Clock
 from mockcc.webhooks import WebhookDispatcher
-from tests.support.receiver import Receiver
+from mockcc_contracts.receiver import Receiver
 from tests.webhooks.helpers import CONTENT, T0, attempts, content, hook, outcomes, subscription
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from tests.support.receiver import Receiver, Reply
+from mockcc_contracts.receiver import Receiver, Reply
 
 
 def test_records_and_answers_from_per_path_scripts() -> None:

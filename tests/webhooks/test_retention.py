@@ -10,7 +10,7 @@ import pytest
 
 from mockcc.clock import Clock
 from mockcc.webhooks import WebhookDispatcher
-from tests.support.receiver import Receiver, Reply
+from mockcc_contracts.receiver import Receiver, Reply
 from tests.webhooks.helpers import (
     CHAT,
     CONTENT,
