@@ -120,6 +120,10 @@ class AlreadyOpen(Refused):
     """The consumer already has an open conversation; LivePerson allows one."""
 
 
+class AutoMessagesOff(Refused):
+    """Automatic messages for a conversation whose connector did not announce AUTO_MESSAGES."""
+
+
 class NotAccepted(Refused):
     """An event the dialog does not take (a ChatStateEvent in a POST_SURVEY dialog)."""
 
@@ -246,6 +250,7 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, str]] = {
     UnknownDialog: (400, "Bad Request", "known-dialog", "$.dialogId"),
     UnknownSequence: (400, "Bad Request", "known-sequence", "$.sequenceList"),
     NoAgent: (400, "Bad Request", "agent-joined", "$path.conversationId"),
+    AutoMessagesOff: (400, "Bad Request", "auto-messages", "$headers.client-properties.features"),
 }
 
 

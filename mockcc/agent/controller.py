@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 
+from mockcc.errors import AutoMessagesOff
 from mockcc.messaging import Change, Messaging
 from mockcc.state.models import Account, Conversation, Event
 
@@ -51,7 +52,13 @@ class Controller:
         self.say(change.account, conversation, self.welcome)
 
     def say(self, account: Account, conversation: Conversation, text: str) -> Event:
-        """Join (once) and publish ``text`` as the controller; the caller checked the feature."""
+        """Join (once) and publish ``text`` as the controller, if the connector asked for automatic messages."""
+        if not wants_auto_messages(conversation):
+            raise AutoMessagesOff(
+                f"conversation {conversation.conversation_id} was opened without AUTO_MESSAGES in "
+                "Client-Properties (LivePerson sends automatic messages only to connectors that announce them)",
+                expected=AUTO_MESSAGES,
+            )
         self._messaging.join(account, conversation, controller_id(account.account_id), "CONTROLLER")
         controller = next(p for p in conversation.participants if p.role == "CONTROLLER")
         event = {"type": "ContentEvent", "message": text, "contentType": "text/plain"}

@@ -12,7 +12,6 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.agent.controller import wants_auto_messages
 from mockcc.agent.desk import AGENT_CHAT_STATES, RECEIPTS
 from mockcc.agent.view import agent_view
 from mockcc.control.common import body_object, conversation, conversation_view
@@ -124,14 +123,6 @@ def _resume(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> tuple
 
 def _auto_message(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> Event:
     text = _nonempty_text(body) if "text" in body else ctx.mock.controller.welcome
-    if not wants_auto_messages(conv):
-        raise RestError(
-            f"conversation {conv.conversation_id} was opened without AUTO_MESSAGES in Client-Properties "
-            "(LivePerson sends automatic messages only to connectors that announce them)",
-            path="$headers.client-properties.features",
-            rule="auto-messages",
-            expected="AUTO_MESSAGES",
-        )
     return ctx.mock.controller.say(account, conv, text)
 
 
