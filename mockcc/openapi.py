@@ -54,9 +54,9 @@ def _rewrite(node: Any, base: str, wanted: set[str]) -> Any:
     return out
 
 
-def bundle(root: Path) -> JSON:
-    """The OpenAPI document under ``root`` with every external schema copied in."""
-    doc = yaml.safe_load((root / "openapi.yaml").read_text(encoding="utf-8"))
+def bundle(root: Path, name: str = "openapi.yaml") -> JSON:
+    """The OpenAPI document ``name`` under ``root`` with every external schema copied in."""
+    doc = yaml.safe_load((root / name).read_text(encoding="utf-8"))
     wanted: set[str] = set()
     out: JSON = _rewrite(doc, "", wanted)
     schemas: JSON = out.setdefault("components", {}).setdefault("schemas", {})

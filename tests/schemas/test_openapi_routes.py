@@ -84,3 +84,25 @@ def test_openapi_json_is_the_document_bundled_into_one_file():
     loaded = schemathesis.openapi.from_dict(served)
     operations = {(op.ok().method.lower(), op.ok().path) for op in loaded.get_all_operations()}
     assert operations == documented(source())
+
+
+def test_the_webhook_receiver_document_takes_every_documented_notification():
+    """schemas/webhook-receiver.yaml: one operation, the X-Liveperson-* headers, both notification kinds."""
+    from jsonschema import Draft202012Validator
+
+    from mockcc_contracts.fuzz_webhooks import cases, documented
+
+    doc = bundle(schema_root(), "webhook-receiver.yaml")
+    operation = doc["paths"]["/"]["post"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert headers == {"X-Liveperson-Account-Id", "X-Liveperson-Client-Id", "X-Liveperson-Signature"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**body, "components": doc["components"]})
+    for name, notification in documented():
+        assert validator.is_valid(notification), name
+    assert not validator.is_valid({"kind": "notification", "type": "ms.SomethingElse", "body": {"changes": []}})
+    signature = next(p for p in operation["parameters"] if p["name"] == "X-Liveperson-Signature")
+    pattern = re.compile(signature["schema"]["pattern"])
+    assert all(pattern.match(c.signature) for c in cases("s3cret", mutations=0) if c.expect == "accept" and c.signature)
+    loaded = schemathesis.openapi.from_dict(doc)
+    assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /"]
