@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit fuzz bench serve clean
+.PHONY: run test lint typecheck unit fuzz fuzz-cli bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,14 @@ unit: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
 	$(BIN)/pytest -q -p no:xdist tests/fuzz
 
-## fuzz: the schemathesis pass of make test, 1000 examples per operation instead of 12
+## fuzz: the schemathesis pass of make test, 1000 examples per operation instead of 12, then fuzz-cli
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=1000 $(BIN)/pytest tests/fuzz -q --timeout 3600
+	$(MAKE) fuzz-cli
+
+## fuzz-cli: the independent run: schemathesis's CLI, --checks all, every phase, against a real mockcc serve
+fuzz-cli: $(STAMP)
+	$(BIN)/python -m tests.fuzz.cli --max-examples $(or $(FUZZ_CLI_EXAMPLES),100)
 
 ## bench: speed and memory of the hot paths
 bench: $(STAMP)

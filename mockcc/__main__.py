@@ -48,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    sub.add_parser(
+        "fuzz-webhooks",
+        help="fuzz a connector's webhook receiver: mockcc fuzz-webhooks URL --secret S (see --help)",
+        add_help=False,
+    )
     return root
 
 
@@ -125,6 +130,10 @@ def version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fuzz-webhooks"]:  # lazily, like contract: the CLI is the top of the house
+        from mockcc_contracts import fuzz_webhooks
+
+        return fuzz_webhooks.main(argv[1:])
     if argv[:1] == ["contract"]:  # the suite lives in mockcc_contracts; the CLI is the one place that reaches it
         from mockcc_contracts.cli import main as contract_main
 

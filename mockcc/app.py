@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
 
 from mockcc.clock import Clock
 from mockcc.control import routes as control
@@ -58,18 +58,34 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             path="$path",
             rule="route",
         )
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
         error = RestError(
-            f"{request.method} is not allowed on {request.url.path}",
+            f"{request.method} is not allowed on {request.url.path} (allowed: {', '.join(allowed)})",
             status=405,
             msg="Method Not Allowed",
             path="$method",
             rule="method",
+            expected=allowed,
         )
     else:
         error = RestError(str(exc.detail), status=exc.status_code, msg=str(exc.detail), rule="http")
     call.status, call.outcome, call.explanation = error.status_code, "unmatched", error.mockcc()
-    return JSONResponse(error.body(), status_code=error.status_code, headers=exc.headers)
+    return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (one path may have a route per method, so Starlette's
+    own Allow header, from the first route that matched the path, would name too few)."""
+    methods: set[str] = set()
+    for candidate in request.app.router.routes:
+        if isinstance(candidate, Route) and candidate.methods:
+            match, _ = candidate.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= candidate.methods
+    return sorted(methods)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

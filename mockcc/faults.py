@@ -17,6 +17,7 @@ JSON = dict[str, Any]
 KINDS = ("429", "500", "503", "401", "400", "403", "delay")
 MAX_RULES = 100  # active rules; each call scans them
 SCOPES = ("send", "conversation", "sendapi", "idp", "sentinel")
+FIELDS = {"kind", "scope", "count", "probability", "delay_seconds", "account_id"}
 
 
 @dataclass(slots=True)
@@ -35,13 +36,16 @@ class Fault:
     def parse(cls, doc: object) -> Fault:
         if not isinstance(doc, dict):
             raise ConfigError('a fault is an object like {"kind": "429", "count": 3}')
-        kind = str(doc.get("kind"))
-        if kind not in KINDS:
+        unknown = sorted(set(doc) - FIELDS)
+        if unknown:  # a misspelt key silently ignored would arm a different fault than the test means
+            raise ConfigError(f"unknown fault fields: {', '.join(unknown)} (known: {', '.join(sorted(FIELDS))})")
+        kind = doc.get("kind")
+        if not isinstance(kind, str) or kind not in KINDS:
             raise ConfigError(f"fault kind must be one of {', '.join(KINDS)} (got {doc.get('kind')!r})")
-        scope = str(doc.get("scope", "sendapi"))
-        if scope not in SCOPES:
+        scope = doc.get("scope", "sendapi")
+        if not isinstance(scope, str) or scope not in SCOPES:
             raise ConfigError(f"fault scope must be one of {', '.join(SCOPES)} (got {scope!r})")
-        count = doc.get("count", 1 if "probability" not in doc else None)
+        count = whole(doc.get("count", 1 if "probability" not in doc else None))
         if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
             raise ConfigError("fault count must be a positive integer or null")
         probability = doc.get("probability", 1.0)
@@ -51,13 +55,15 @@ class Fault:
         if not isinstance(delay, int | float) or isinstance(delay, bool) or not 0 <= delay <= 60:
             raise ConfigError("fault delay_seconds must be between 0 and 60")
         account = doc.get("account_id")
+        if account is not None and not isinstance(account, str):
+            raise ConfigError("fault account_id must be a string (or absent: every account)")
         return cls(
             kind=kind,
             scope=scope,
             count=count,
             probability=float(probability),
             delay_seconds=float(delay),
-            account_id=None if account is None else str(account),
+            account_id=account,
         )
 
     def as_dict(self) -> JSON:
@@ -66,6 +72,11 @@ class Fault:
     def applies(self, service: str, account_id: str | None) -> bool:
         in_scope = self.scope == service or (self.scope == "sendapi" and service in ("send", "conversation"))
         return in_scope and (self.account_id is None or self.account_id == account_id)
+
+
+def whole(value: object) -> object:
+    """JSON's 3.0 is the integer 3 (as JSON Schema's ``integer`` says); anything else is left as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class Faults:

@@ -63,20 +63,20 @@ class Ctx:
     def header(self, name: str) -> str | None:
         return self.request.headers.get(name)
 
-    def require_version(self, name: str, expected: str, *, exact: bool = False) -> None:
-        """LivePerson requires ``v`` (``version`` on CSDS) everywhere; ``exact`` also refuses other values.
+    def require_version(self, name: str, expected: str) -> None:
+        """LivePerson requires ``v`` (``version`` on CSDS) everywhere, with one documented value per API.
 
-        The Send API documents exactly ``v=3``; a connector sending anything else would break in production.
+        A connector sending ``v=2`` or nothing would break in production, so the mock refuses it too.
         """
         value = self.query(name)
-        if not value:
+        if value is None:
             raise RestError(
                 f"query parameter {name} is required ({name}={expected})",
                 path=f"$query.{name}",
                 rule="required",
                 expected=expected,
             )
-        if exact and value != expected:
+        if value != expected:
             raise RestError(
                 f"{name}={value} is not a version this API has; LivePerson documents {name}={expected}",
                 path=f"$query.{name}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
+from mockcc import openapi
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, webhooks
 from mockcc.control.common import body_object, conversation, conversation_view
@@ -11,6 +12,11 @@ from mockcc.errors import RestError
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
 from mockcc.journal import OUTCOMES, SERVICES
+
+
+async def openapi_document(ctx: Ctx) -> Response:
+    """schemas/openapi.yaml, bundled: every route of this mock, with its statuses and bodies."""
+    return JSONResponse(openapi.document())
 
 
 async def health(ctx: Ctx) -> Response:
@@ -131,6 +137,7 @@ async def clear_faults(ctx: Ctx) -> Response:
 
 _CONV = "/accounts/{accountId}/conversations"
 ROUTES = [
+    route("/openapi.json", openapi_document, service="control", methods=["GET"]),
     route("/_mockcc/health", health, service="control", methods=["GET"]),
     route("/_mockcc/reset", reset, service="control", methods=["POST"]),
     route("/_mockcc/seed", reset, service="control", methods=["POST"]),

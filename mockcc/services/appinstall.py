@@ -39,7 +39,7 @@ async def login(ctx: Ctx) -> Response:
         raise RestError(
             "username and password (strings) are required", path="$", rule="required", expected=["username", "password"]
         )
-    if user != ADMIN_USER or not hmac.compare_digest(password, ADMIN_PASSWORD):
+    if user != ADMIN_USER or not hmac.compare_digest(password.encode(), ADMIN_PASSWORD.encode()):
         raise Unauthorized(
             f"wrong username or password (this mock's admin login is {ADMIN_USER} / {ADMIN_PASSWORD})",
             rule="login",

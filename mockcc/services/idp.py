@@ -13,6 +13,14 @@ from mockcc.state.models import Consumer
 
 
 async def create_consumer(ctx: Ctx) -> Response:
+    version = ctx.query("v")
+    if version is not None and version != "1.0":  # optional (some clients send none), but only ever 1.0
+        raise RestError(
+            f"v={version} is not a version this API has; LivePerson documents v=1.0",
+            path="$query.v",
+            rule="const",
+            expected="1.0",
+        )
     account = ctx.account()
     app_installation(ctx, account)
     body = ctx.json()

@@ -37,8 +37,8 @@ def _params(ctx: Ctx) -> dict[str, str]:
 async def app_token(ctx: Ctx) -> Response:
     is_v1 = "/v2/" not in ctx.request.url.path
     params = _params(ctx)
-    if is_v1 and not params.get("v"):
-        raise OAuthError("invalid_request", "query parameter v is required (v=1.0)", path="$query.v")
+    if is_v1 and params.get("v") != "1.0":
+        raise OAuthError("invalid_request", f"query parameter v must be 1.0 (got {params.get('v')!r})", path="$query.v")
     grant = params.get("grant_type")
     if grant != "client_credentials":
         raise OAuthError(
@@ -47,16 +47,24 @@ async def app_token(ctx: Ctx) -> Response:
             path="$.grant_type",
         )
     client_id, secret = params.get("client_id"), params.get("client_secret")
-    if not client_id or not secret:
+    if not client_id or not secret:  # RFC 6749 §5.2: "no client authentication included" is invalid_client
         missing = "client_id" if not client_id else "client_secret"
         raise OAuthError(
-            "invalid_request",
+            "invalid_client",
             f"{missing} is missing: send it in the form body or the query string",
+            status=401,
             path=f"$.{missing}",
         )
-    account = ctx.account()
+    account = ctx.mock.accounts.get(ctx.account_id)
+    if account is None:  # Sentinel speaks OAuth 2.0 for every refusal, an unknown account included
+        raise OAuthError(
+            "invalid_client",
+            f"account {ctx.account_id!r} does not exist in this mock (known: {', '.join(ctx.mock.accounts)})",
+            status=401,
+            path="$path.accountId",
+        )
     installation = account.installations.get(client_id)
-    if installation is None or not hmac.compare_digest(installation.client_secret, secret):
+    if installation is None or not hmac.compare_digest(installation.client_secret.encode(), secret.encode()):
         raise OAuthError(
             "invalid_client",
             f"no app installation of account {account.account_id} has this client_id and client_secret",

@@ -45,7 +45,7 @@ class FileStore:
         """Why this temp URL is refused, or None."""
         if not sig or not expires or not expires.isdigit():
             return "temp_url_sig and temp_url_expires are required"
-        if not hmac.compare_digest(self._sign(method, int(expires), path), sig):
+        if not hmac.compare_digest(self._sign(method, int(expires), path).encode(), sig.encode()):
             return "temp_url_sig does not match this path and method"
         if self._clock.now() > int(expires):
             return f"the temp URL expired at {expires}"

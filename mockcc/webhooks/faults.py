@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast, get_args
 
+from mockcc.faults import whole
+
 FaultKind = Literal["drop", "delay", "duplicate", "reorder", "corrupt_signature"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 ANY_ENDPOINT = "*"
@@ -56,12 +58,12 @@ class WebhookFault:
         kind = data.get("kind")
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
-        count = data.get("count")
+        count = whole(data.get("count"))
         if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
             raise ValueError("count must be an integer or null")
         probability = _number(data, "probability", 1.0)
         delay = _number(data, "delay_seconds", 0.0)
-        seed = data.get("seed", 0)
+        seed = whole(data.get("seed", 0))
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError("seed must be an integer")
         return cls(cast(FaultKind, kind), count, probability, delay, seed)

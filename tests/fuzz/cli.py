@@ -5,7 +5,7 @@
 It starts the mock on a free loopback port, gets a real AppJWT and ConsumerJWS the way a connector
 does, and runs ``schemathesis run schemas/openapi.yaml --checks all`` with every phase (examples,
 coverage, fuzzing, stateful), path parameters left to schemathesis and the tokens supplied only as
-headers. Exit status is schemathesis's (0: no failures).
+headers (tests/fuzz/schemathesis.toml says which). Exit status is schemathesis's (0: no failures).
 
 Two runs, each against its own fresh mock:
 - the LivePerson surface (every path outside ``/_mockcc/``), and
@@ -18,15 +18,17 @@ fuzzer would arm them and then report the 500s it asked for. No check is turned 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.live import mockcc_serve, open_conversation
+from tests.e2e.live import mockcc_serve
 
 ROOT = Path(__file__).parents[2]
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 RUNS = {
     "liveperson": ["--exclude-path-regex", "^/(_mockcc/|openapi\\.json)"],
     "control": ["--include-path-regex", "^/(_mockcc/|openapi\\.json)"],
@@ -34,17 +36,33 @@ RUNS = {
 
 
 def tokens(ready: dict[str, str]) -> dict[str, str]:
-    """A real AppJWT and ConsumerJWS, with a conversation open for that consumer."""
+    """A real AppJWT and ConsumerJWS (no conversation open, so the stateful phase can open one), and an
+    admin bearer, as the environment the configuration file reads them from."""
+    account = ready["account_id"]
     with httpx.Client(base_url=ready["base_url"], timeout=30) as http:
-        headers, _ = open_conversation(http, ready, "schemathesis-cli")
-    return headers
+        token = http.post(
+            f"/sentinel/api/account/{account}/app/token",
+            params={"v": "1.0", "grant_type": "client_credentials"},
+            data={"client_id": ready["client_id"], "client_secret": ready["client_secret"]},
+        ).json()["access_token"]
+        jws = http.post(
+            f"/api/account/{account}/consumer",
+            params={"v": "1.0"},
+            json={"ext_consumer_id": "schemathesis-cli"},
+            headers={"Authorization": token},
+        ).json()["token"]
+        bearer = http.post(
+            f"/api/account/{account}/login", json={"username": "admin", "password": "mockcc-admin"}
+        ).json()["bearer"]
+    return {"MOCKCC_APP_JWT": token, "MOCKCC_CONSUMER_JWS": jws, "MOCKCC_ADMIN_BEARER": bearer}
 
 
 def run(name: str, options: list[str]) -> int:
     with mockcc_serve("--frozen-clock", "--seed", "1") as ready:
-        headers = tokens(ready)
         command = [
             str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file",
+            str(CONFIG),
             "run",
             str(ROOT / "schemas" / "openapi.yaml"),
             "--url",
@@ -55,12 +73,12 @@ def run(name: str, options: list[str]) -> int:
             "examples,coverage,fuzzing,stateful",
             "--workers",
             "1",
-            *[arg for name_, value in headers.items() for arg in ("-H", f"{name_}: {value}")],
             *RUNS[name],
             *options,
         ]
         print(f"== {name}: schemathesis run against {ready['base_url']}", flush=True)  # noqa: T201
-        return subprocess.run(command, cwd=ROOT, check=False).returncode
+        env = {**os.environ, **tokens(ready)}
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -128,7 +128,9 @@ def test_sentinel_v2_needs_no_version(client):
             400,
             "unsupported_grant_type",
         ),
-        ({"v": "1.0", "grant_type": "client_credentials"}, {"client_id": DEFAULT_CLIENT_ID}, 400, "invalid_request"),
+        ({"v": "1.0", "grant_type": "client_credentials"}, {"client_id": DEFAULT_CLIENT_ID}, 401, "invalid_client"),
+        ({"v": "1.0", "grant_type": "client_credentials"}, {}, 401, "invalid_client"),
+        ({"v": "1.0"}, {"client_id": DEFAULT_CLIENT_ID, "client_secret": "x"}, 400, "invalid_request"),
         (
             {"grant_type": "client_credentials"},
             {"client_id": DEFAULT_CLIENT_ID, "client_secret": "x"},
@@ -191,3 +193,15 @@ def test_idp_refusals(client, lp):
     assert bad.status_code == 400
     assert bad.json()["code"] == "BAD_REQUEST"
     assert "ext_consumer_id" in bad.json()["mockcc"]["explanation"]
+
+
+def test_sentinel_answers_an_unknown_account_in_oauth_terms(client):
+    r = client.post(
+        "/sentinel/api/account/99999999/app/token",
+        params={"v": "1.0", "grant_type": "client_credentials"},
+        data={"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET},
+    )
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_client"
+    assert r.json()["mockcc"]["path"] == "$path.accountId"
+    assert validate("sentinel/oauth-error", r.json()) is None

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("agent",),  # what an agent, a bot or the system does to a conversation
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
-    ("state", "errors", "tokens", "journal"),  # records, the error family, tokens, the journal
+    ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
     ("clock", "ids", "settings", "schemas", "tls", "strictjson", "__init__"),  # leaves
 ]
 

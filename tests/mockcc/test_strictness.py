@@ -139,3 +139,41 @@ def test_an_unmatched_call_keeps_its_body_in_the_journal(client):
     call = client.get("/_mockcc/journal?service=unmatched").json()["calls"][-1]
     assert call["outcome"] == "unmatched"
     assert call["request_body"] == '[{"id":"lost"}]'
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", f"/api/account/{ACCOUNT}/service/baseURI.json?version=2.0"),
+        ("get", f"/api/account/{ACCOUNT}/service/sentinel/baseURI?version="),
+        ("get", f"/api/account/{ACCOUNT}/configuration/app-install/installations?v=2"),
+        ("post", f"/api/account/{ACCOUNT}/consumer?v=banana"),
+    ],
+)
+def test_every_api_refuses_an_undocumented_version(client, method, url):
+    r = client.request(method, url, json={"ext_consumer_id": "x"})
+    assert r.status_code == 400
+    assert r.json()["mockcc"]["rule"] == "const"
+    assert r.json()["mockcc"]["path"].startswith("$query.v")
+
+
+def test_sentinel_refuses_an_undocumented_version(client):
+    r = client.post(
+        f"/sentinel/api/account/{ACCOUNT}/app/token?v=2.0&grant_type=client_credentials",
+        data={"client_id": "a", "client_secret": "b"},
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_request"
+    assert r.json()["mockcc"]["path"] == "$query.v"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/sentinel/api/account/{ACCOUNT}/app/token?v=1.0&grant_type=client_credentials&client_id=x&client_secret=é",
+        "/v1/AUTH_async-images/70000001/a.PNG?temp_url_sig=é&temp_url_expires=1",
+    ],
+)
+def test_non_ascii_secrets_are_refused_not_a_crash(client, url):
+    r = client.put(url, content=b"x") if "AUTH_async" in url else client.post(url)
+    assert r.status_code == 401

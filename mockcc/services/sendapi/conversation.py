@@ -53,7 +53,7 @@ def _check_brand(caller: Caller, body: JSON, index: int) -> None:
 
 
 async def create_conversation(ctx: Ctx) -> Response:
-    ctx.require_version("v", "3", exact=True)
+    ctx.require_version("v", "3")
     account = ctx.account()
     caller = authenticate(ctx, account)
     features = client_features(ctx)

@@ -167,7 +167,7 @@ HANDLERS = {
 
 
 async def send(ctx: Ctx) -> Response:
-    ctx.require_version("v", "3", exact=True)
+    ctx.require_version("v", "3")
     account = ctx.account()
     caller = authenticate(ctx, account)
     client_features(ctx)
