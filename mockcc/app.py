@@ -17,7 +17,7 @@ from mockcc.errors import ApiError, NotFound, RestError
 from mockcc.http import read_body
 from mockcc.journal import preview
 from mockcc.mock import Mock
-from mockcc.services import appinstall, csds, idp, sentinel, swift
+from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
 from mockcc.services.sendapi import conversation, send
 from mockcc.settings import Settings
 
@@ -29,7 +29,9 @@ def all_routes() -> list[BaseRoute]:
         *idp.ROUTES,
         *conversation.ROUTES,
         *send.ROUTES,
+        *login.ROUTES,
         *appinstall.ROUTES,
+        *featuregrants.ROUTES,
         *swift.ROUTES,
         *control.ROUTES,
     ]

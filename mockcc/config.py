@@ -8,6 +8,8 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
         agent: echo                   # echo | none | {type: script, steps: [...]}
         skill_agents: {"1234": none}  # per-skill override
         webhook_signature: sha1       # or sha256
+        feature_grants:               # Account Configuration features (compoundFeatureID: on/off)
+          Common.Async_Messaging: false   # on by default; off makes the Send API refuse (403)
         installations:                # LivePerson app objects (manifest keys), client_id/secret optional
           - client_id: ...
             client_secret: ...
@@ -22,6 +24,7 @@ Unknown keys are refused: a misspelt key silently ignored would change what a te
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ import yaml
 from mockcc import strictjson
 from mockcc.errors import ConfigError
 from mockcc.ids import Ids
-from mockcc.state.models import Account, Installation
+from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
 
 JSON = dict[str, Any]
 
@@ -127,7 +130,9 @@ def build_installation(app: JSON, ids: Ids, now: int) -> Installation:
 
 
 SEED_KEYS = ("accounts", "faults", "webhook_faults")
-ACCOUNT_KEYS = ("account_id", "agent", "skill_agents", "webhook_signature", "installations")
+ACCOUNT_KEYS = ("account_id", "agent", "skill_agents", "webhook_signature", "installations", "feature_grants")
+#: A compoundFeatureID: ``Package.Feature`` (``Common.Async_Messaging``, ``Messaging.Agent_File_Sharing``).
+FEATURE_ID = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
 
 def _unknown(doc: JSON, known: tuple[str, ...], where: str) -> None:
@@ -135,6 +140,23 @@ def _unknown(doc: JSON, known: tuple[str, ...], where: str) -> None:
     extra = sorted(set(doc) - set(known))
     if extra:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)}; known: {', '.join(known)}")
+
+
+def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str, bool]:
+    """``base`` updated by a seed's ``feature_grants`` mapping, checked: LivePerson-shaped ids, booleans, capped."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}.feature_grants: must be a mapping of compoundFeatureID to true/false")
+    merged = {**base, **spec}
+    if len(merged) > GRANTS_PER_ACCOUNT:
+        raise ConfigError(f"{where}.feature_grants: at most {GRANTS_PER_ACCOUNT} features (got {len(merged)})")
+    for feature, on in spec.items():
+        if not isinstance(feature, str) or not FEATURE_ID.match(feature):
+            raise ConfigError(
+                f"{where}.feature_grants: {feature!r} is not a compoundFeatureID like Common.Async_Messaging"
+            )
+        if not isinstance(on, bool):
+            raise ConfigError(f"{where}.feature_grants.{feature}: must be true or false (got {on!r})")
+    return merged
 
 
 def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
@@ -157,6 +179,8 @@ def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
         if algorithm not in ("sha1", "sha256"):
             raise ConfigError(f"{where}: webhook_signature must be sha1 or sha256")
         account.signature_algorithm = algorithm
+        if "feature_grants" in entry:
+            account.feature_grants = feature_grants(account.feature_grants, entry["feature_grants"], where)
         for j, app in enumerate(entry.get("installations") or []):
             if not isinstance(app, dict):
                 raise ConfigError(f"{where}.installations[{j}]: must be an app object")

@@ -11,7 +11,8 @@
      │    ├── AgentAssigned          another agent already holds the conversation
      │    ├── NotClosed              only a closed conversation can be resumed
      │    ├── AlreadyOpen            the consumer already has an open conversation (LivePerson's text names them)
-     │    └── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
+     │    ├── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
+ │    └── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
      └── ApiError                    an answer in one of LivePerson's envelopes, rendered by ``http.route``
           ├── RestError              {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}
           │    ├── Unauthorized      401 "Unauthorized"
@@ -126,6 +127,10 @@ class AutoMessagesOff(Refused):
 
 class NotAccepted(Refused):
     """An event the dialog does not take (a ChatStateEvent in a POST_SURVEY dialog)."""
+
+
+class FeatureOff(Refused):
+    """The account's feature grants do not include what the API needs (the Send API: Async Messaging)."""
 
 
 class ApiError(MockccError):
@@ -251,6 +256,8 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, str]] = {
     UnknownSequence: (400, "Bad Request", "known-sequence", "$.sequenceList"),
     NoAgent: (400, "Bad Request", "agent-joined", "$path.conversationId"),
     AutoMessagesOff: (400, "Bad Request", "auto-messages", "$headers.client-properties.features"),
+    # LivePerson documents no answer for a Send API call on an account without Async Messaging (inferred).
+    FeatureOff: (403, "Forbidden", "feature-grant", "$path.accountId"),
 }
 
 

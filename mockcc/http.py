@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from mockcc import strictjson
 from mockcc.errors import ApiError, AuthError, MockccError, RestError, as_api_error
-from mockcc.journal import BODY_PREVIEW, SERVICES, Call, preview
+from mockcc.journal import SERVICES, Call, preview
 from mockcc.state.models import Account
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
         )
         response = await _handle(request, mock, call, endpoint, service)
         call.status = response.status_code
-        call.response_body = bytes(response.body[:BODY_PREVIEW]).decode("utf-8", errors="replace")
+        call.response_body = preview(bytes(response.body))
         call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         return response
 

@@ -18,10 +18,21 @@ DEFAULT_LIMIT = 5000
 BODY_PREVIEW = 4096  # bytes of each request and response body kept
 _SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
 #: What a recorded call's ``service`` and ``outcome`` can be: the journal's filters accept only these.
-SERVICES = ("csds", "sentinel", "idp", "conversation", "send", "appinstall", "agentvep", "swift", "unmatched")
+SERVICES = (
+    "csds",
+    "sentinel",
+    "idp",
+    "conversation",
+    "send",
+    "appinstall",
+    "agentvep",
+    "accountconfig",
+    "swift",
+    "unmatched",
+)
 OUTCOMES = ("ok", "invalid", "rejected", "fault", "unmatched", "error")
 _SECRET_PARAM = re.compile(r"(client_secret=)[^&\s]*")
-_SECRET_JSON = re.compile(r'("client_secret"\s*:\s*")[^"]*(")')
+_SECRET_JSON = re.compile(r'("(?:client_secret|password|bearer|csrf)"\s*:\s*")[^"]*(")')
 
 
 def redact_token(value: str) -> str:
@@ -35,7 +46,7 @@ def preview(body: bytes) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Hide client secrets in a query string, form body or JSON body."""
+    """Hide client secrets, login passwords and bearers in a query string, form body or JSON body."""
     return _SECRET_JSON.sub(r"\1<redacted>\2", _SECRET_PARAM.sub(r"\1<redacted>", text))
 
 

@@ -38,6 +38,7 @@ async def state(ctx: Ctx) -> Response:
             {
                 "account_id": account.account_id,
                 "agent": account.agent,
+                "feature_grants": account.feature_grants,
                 "installations": [
                     {**inst.app, "client_secret": "<redacted>", "ac-revision": str(inst.revision)}
                     for inst in account.installations.values()

@@ -1,66 +1,35 @@
-"""App Installation API (accountConfigReadWrite) and the admin login (agentVep) that authorises it.
+"""App Installation API (accountConfigReadWrite), authorised by the login's bearer (services/login.py).
 
 Installations register webhook endpoints; creating one issues a client_id and client_secret that
-Sentinel then accepts. Updates and deletes need the ``If-Match`` revision, as in LivePerson's demo.
+Sentinel then accepts. Updates and deletes need the ``If-Match`` revision, as in LivePerson's demo,
+which also sends ``X-HTTP-Method-Override: PUT``: a POST carrying the override acts as that method.
 LivePerson requires ``https://`` endpoints; plain ``http://`` is refused except on loopback hosts
 (127.0.0.0/8, ::1, localhost), so local tests keep working. ``client_name`` is unique per account (409).
 """
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse, Response
 
 from mockcc.config import build_installation
-from mockcc.errors import NotFound, PreconditionFailed, RestError, Unauthorized
+from mockcc.errors import NotFound, PreconditionFailed, RestError
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
-from mockcc.services.directory import base_uris
+from mockcc.services.admin import admin_session
 from mockcc.state.models import Account, Installation
 from mockcc.webhooks.model import EVENT_KEYS
 
 JSON = dict[str, Any]
 
-ADMIN_USER = "admin"
-ADMIN_PASSWORD = "mockcc-admin"  # the mock's own documented test login
-
-
-async def login(ctx: Ctx) -> Response:
-    account = ctx.account()
-    body = ctx.json()
-    user = body.get("username") if isinstance(body, dict) else None
-    password = body.get("password") if isinstance(body, dict) else None
-    if not isinstance(user, str) or not isinstance(password, str):
-        raise RestError(
-            "username and password (strings) are required", path="$", rule="required", expected=["username", "password"]
-        )
-    if user != ADMIN_USER or not hmac.compare_digest(password.encode(), ADMIN_PASSWORD.encode()):
-        raise Unauthorized(
-            f"wrong username or password (this mock's admin login is {ADMIN_USER} / {ADMIN_PASSWORD})",
-            rule="login",
-        )
-    bearer = secrets.token_hex(32)
-    ctx.mock.bearers.add(account.account_id, bearer)
-    return JSONResponse({"bearer": bearer, "csdsCollectionResponse": {"baseURIs": base_uris(ctx, account.account_id)}})
-
 
 def _admin(ctx: Ctx) -> Account:
     ctx.require_version("v", "1.0")
-    account = ctx.account()
-    header = ctx.header("authorization") or ""
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    if not token or not ctx.mock.bearers.valid(account.account_id, token):
-        raise Unauthorized(
-            "Authorization: Bearer <token> from POST /api/account/{accountId}/login is required",
-            path="$headers.authorization",
-            rule="bearer",
-        )
-    return account
+    admin_session(ctx)
+    return ctx.account()
 
 
 def _installation(ctx: Ctx, account: Account) -> Installation:
@@ -152,6 +121,18 @@ def _revision(ctx: Ctx, installation: Installation) -> None:
         )
 
 
+def _override(ctx: Ctx, method: str) -> None:
+    """An ``X-HTTP-Method-Override`` that names another method than the one being run is refused."""
+    wanted = ctx.header("x-http-method-override")
+    if wanted is not None and wanted.strip().upper() != method:
+        raise RestError(
+            f"X-HTTP-Method-Override {wanted[:20]!r} contradicts the {ctx.request.method} it came with",
+            path="$headers.x-http-method-override",
+            rule="const",
+            expected=method,
+        )
+
+
 def _one(installation: Installation, status: int = 200) -> JSONResponse:
     return JSONResponse(installation.app, status_code=status, headers={"ac-revision": str(installation.revision)})
 
@@ -176,6 +157,7 @@ async def create_installation(ctx: Ctx) -> Response:
 
 async def update_installation(ctx: Ctx) -> Response:
     account = _admin(ctx)
+    _override(ctx, "PUT")
     installation = _installation(ctx, account)
     _revision(ctx, installation)
     manifest = _manifest(ctx, account, keep=installation)
@@ -187,18 +169,36 @@ async def update_installation(ctx: Ctx) -> Response:
 
 async def delete_installation(ctx: Ctx) -> Response:
     account = _admin(ctx)
+    _override(ctx, "DELETE")
     installation = _installation(ctx, account)
     _revision(ctx, installation)
     del account.installations[installation.client_id]
     return Response(status_code=204)
 
 
+async def overridden(ctx: Ctx) -> Response:
+    """POST with ``X-HTTP-Method-Override: PUT`` (or ``DELETE``): the tunnelled method."""
+    handler = {"PUT": update_installation, "DELETE": delete_installation}.get(
+        (ctx.header("x-http-method-override") or "").strip().upper()
+    )
+    if handler is None:
+        raise RestError(
+            "POST on one installation needs X-HTTP-Method-Override: PUT (update) or DELETE (uninstall)",
+            status=405,
+            msg="Method Not Allowed",
+            path="$headers.x-http-method-override",
+            rule="enum",
+            expected=["PUT", "DELETE"],
+        )
+    return await handler(ctx)
+
+
 _BASE = "/api/account/{accountId}/configuration/app-install/installations"
 ROUTES = [
-    route("/api/account/{accountId}/login", login, service="agentvep", methods=["POST"]),
     route(_BASE, list_installations, service="appinstall", methods=["GET"]),
     route(_BASE, create_installation, service="appinstall", methods=["POST"]),
     route(_BASE + "/{appId}", get_installation, service="appinstall", methods=["GET"]),
     route(_BASE + "/{appId}", update_installation, service="appinstall", methods=["PUT"]),
     route(_BASE + "/{appId}", delete_installation, service="appinstall", methods=["DELETE"]),
+    route(_BASE + "/{appId}", overridden, service="appinstall", methods=["POST"]),
 ]

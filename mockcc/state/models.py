@@ -18,6 +18,10 @@ EVENTS_PER_DIALOG = 10_000
 CONSUMERS_PER_ACCOUNT = 100_000
 #: Conversations kept per account: past this, the oldest closed ones are forgotten.
 CONVERSATIONS_PER_ACCOUNT = 10_000
+#: Account Configuration feature LivePerson requires for the Connector API (Asynchronous Messaging).
+ASYNC_MESSAGING = "Common.Async_Messaging"
+#: Feature grants an account holds at most (a seed or POST past this is refused, nothing applied).
+GRANTS_PER_ACCOUNT = 500
 
 
 @dataclass(slots=True)
@@ -156,6 +160,13 @@ class Account:
     agent: JSON = field(default_factory=lambda: {"type": "none"})  # the scripted agent for this account
     skill_agents: dict[str, JSON] = field(default_factory=dict)  # skillId -> scripted agent
     signature_algorithm: str = "sha1"
+    #: Account Configuration feature grants, compoundFeatureID -> on/off; Async Messaging on unless seeded off.
+    feature_grants: dict[str, bool] = field(default_factory=lambda: {ASYNC_MESSAGING: True})
+
+    @property
+    def async_messaging(self) -> bool:
+        """Whether the Connector API (Send API) may be used on this account at all."""
+        return self.feature_grants.get(ASYNC_MESSAGING, False)
 
     def remember(self, consumer: Consumer) -> Consumer:
         """Add a consumer; past the cap the oldest without an open conversation is forgotten."""

@@ -54,12 +54,14 @@ def credentials() -> dict[str, dict[str, str]]:
 def test_mock_answers_every_request_as_documented(case, credentials):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT
-    kind = "admin" if "/app-install/" in case.operation.path else "send"
+    kind = "admin" if "/configuration/" in case.operation.path else "send"
     headers = {**(case.headers or {}), **credentials[kind]}  # real tokens win, so cases get past auth
     case.call_and_validate(
         headers=headers,
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
+    # A generated grants POST (overrideAll=true) can turn Async Messaging off; keep the Send API reachable.
+    app.state.mock.accounts[ACCOUNT].feature_grants = {"Common.Async_Messaging": True}
 
 
 @control.parametrize()
@@ -73,4 +75,4 @@ def test_the_control_plane_answers_every_request_as_documented(case):
 def test_the_fuzzer_reached_every_service():
     """Runs after the fuzz cases (same module): the journal proves they hit the mock, not a stub."""
     services = {call.service for call in app.state.mock.journal.query()}
-    assert {"csds", "sentinel", "idp", "conversation", "send", "appinstall"} <= services
+    assert {"csds", "sentinel", "idp", "conversation", "send", "appinstall", "agentvep", "accountconfig"} <= services

@@ -19,7 +19,20 @@ from mockcc.errors import (
 
 
 def refusals() -> list[type[Refused]]:
-    return [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Refused)]
+    """Every refusal LivePerson answers 400 (FeatureOff, a 403, is tested on its own)."""
+    return [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, Refused) and c is not errors.FeatureOff
+    ]
+
+
+def test_a_missing_feature_grant_is_a_403_forbidden() -> None:
+    error = as_api_error(errors.FeatureOff("Async Messaging is off"), req_id="r1")
+    assert error.status_code == 403
+    assert error.body()["code"] == "FORBIDDEN"
+    assert error.body()["body"] == {"msg": "Forbidden"}
+    assert (error.mockcc()["rule"], error.mockcc()["path"]) == ("feature-grant", "$path.accountId")
 
 
 @pytest.mark.parametrize("cls", refusals(), ids=lambda c: c.__name__)

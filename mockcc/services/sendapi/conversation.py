@@ -17,6 +17,7 @@ from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
 from mockcc.services.sendapi.common import PROFILE_OK, client_features
+from mockcc.services.sendapi.entitlement import require_async_messaging
 
 JSON = dict[str, Any]
 
@@ -56,6 +57,7 @@ async def create_conversation(ctx: Ctx) -> Response:
     ctx.require_version("v", "3")
     account = ctx.account()
     caller = authenticate(ctx, account)
+    require_async_messaging(account)
     features = client_features(ctx)
     items = ctx.json()
     check_order(items)

@@ -13,6 +13,7 @@ from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
 from mockcc.services.sendapi.common import PROFILE_OK, client_features
+from mockcc.services.sendapi.entitlement import require_async_messaging
 from mockcc.state.files import MAX_FILE_BYTES
 from mockcc.state.models import Conversation
 
@@ -170,6 +171,7 @@ async def send(ctx: Ctx) -> Response:
     ctx.require_version("v", "3")
     account = ctx.account()
     caller = authenticate(ctx, account)
+    require_async_messaging(account)
     client_features(ctx)
     request = ctx.json()
     ctx.req_id = echoable_id(request)
