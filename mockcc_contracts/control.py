@@ -142,9 +142,14 @@ class ControlClient:
     # -- the agent's chair ------------------------------------------------------------------------
 
     def agent(self, conversation_id: str, action: str, body: JSON | None = None) -> JSON:
-        """An agent action: join, chat-state, receipt, text, note, rich-content, file, transfer, close, system-close."""
+        """An agent action: join, chat-state, receipt, text, note, rich-content, file, transfer, close, system-close,
+        resume, auto-message."""
         path = f"/_mockcc/accounts/{self.account_id}/conversations/{conversation_id}/agent/{action}"
         return dict(self.post(path, body or {}))
+
+    def agent_view(self, conversation_id: str) -> JSON:
+        """What the agent sees: each agent message with the consumer's receipts, and the consumer typing."""
+        return dict(self.get(f"/_mockcc/accounts/{self.account_id}/conversations/{conversation_id}/agent-view"))
 
 
 class Agent:
@@ -179,3 +184,15 @@ class Agent:
 
     def close(self) -> None:
         self.control.agent(self.conversation_id, "close")
+
+    def resume(self, text: str) -> str:
+        """Resume this (closed) conversation with ``text``: LivePerson opens a new one; its id."""
+        answer = self.control.agent(self.conversation_id, "resume", {"text": text})
+        return str(answer["conversation"]["convId"])
+
+    def manager_join(self, role: str = "MANAGER") -> str:
+        """A manager (or, with ``READER``, a reader) joins: not the consumer's agent."""
+        return str(self.control.agent(self.conversation_id, "join", {"role": role})["agentId"])
+
+    def view(self) -> JSON:
+        return self.control.agent_view(self.conversation_id)

@@ -81,3 +81,50 @@ def transfer(h: Harness) -> None:
     h.wait(lambda: h.received(consumer, "agent_left"), "the agent's leaving to reach the consumer")
     if h.received(consumer, "closed") or h.open_conversation(consumer) != conversation:
         raise Failed("the transfer closed the conversation")
+
+
+@contract(
+    "LP-AGENT-005",
+    "SHOULD",
+    "A resumed conversation reaches the consumer, and later texts go there",
+    operations=("agent resume", "webhook ExConversationChangeNotification", "webhook ContentEvent"),
+)
+def resume(h: Harness) -> None:
+    """When an agent resumes a closed conversation, LivePerson opens a new one for the same consumer with
+    the agent assigned, then the agent writes: the consumer hears it, and its next text goes to the new
+    conversation (not to the closed one, and without opening a third)."""
+    consumer = h.consumer("resume")
+    conversation, agent = h.joined(consumer)
+    agent.close()
+    h.wait(lambda: h.received(consumer, "closed"), "the close to reach the consumer")
+    words = h.text("Following up: your refund went through")
+    resumed = agent.resume(words)
+    h.wait(lambda: words in h.texts(consumer), f"the resuming agent's {words!r} to reach the consumer")
+    reply = h.text("thank you")
+    h.say(consumer, reply)
+    h.wait(lambda: reply in h.published_texts(dialog_id=resumed), f"{reply!r} to reach the resumed conversation")
+    if reply in h.published_texts(dialog_id=conversation):
+        raise Failed("the consumer's text went to the closed conversation as well")
+    if len(h.conversations_of(consumer)) != 2:
+        raise Failed(f"the consumer has {len(h.conversations_of(consumer))} conversations; expected the two")
+
+
+@contract(
+    "LP-AGENT-006",
+    "SHOULD",
+    "A manager joining is not shown to the consumer as an agent",
+    operations=("webhook ExConversationChangeNotification",),
+)
+def manager(h: Harness) -> None:
+    """MANAGER and READER participants (a manager joining or reading along) are not the consumer's agent:
+    the consumer hears no second ``agent_joined`` and no ``agent_left``, and the agent's next text arrives."""
+    consumer = h.consumer("manager")
+    _, agent = h.joined(consumer)
+    h.wait(lambda: h.received(consumer, "agent_joined"), "the agent's join to reach the consumer")
+    agent.manager_join("MANAGER")
+    agent.manager_join("READER")
+    words = h.text("My manager is reading along")
+    agent.say(words)
+    h.wait(lambda: words in h.texts(consumer), f"{words!r} to reach the consumer")
+    if len(h.received(consumer, "agent_joined")) != 1 or h.received(consumer, "agent_left"):
+        raise Failed("the manager or reader was shown to the consumer as an agent")
