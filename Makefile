@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit fuzz fuzz-cli bench serve clean
+.PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 ## run: the mock, the reference connector and one scripted conversation, printed as a transcript
 run: $(STAMP)
 	$(BIN)/python -m mockcc_contracts.demo $(ARGS)
+
+## contract: the contract suite against the reference connector (ARGS: e.g. --only LP-AUTH --junit out.xml)
+contract: $(STAMP)
+	$(BIN)/mockcc contract --connector-cmd "$(abspath $(BIN))/python -m connector_ref" $(ARGS)
 
 ## serve: just the mock, on 127.0.0.1:8080
 serve: $(STAMP)

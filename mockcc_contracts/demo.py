@@ -17,7 +17,6 @@ import contextlib
 import json
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -28,9 +27,9 @@ from typing import Any
 
 import httpx
 
-from mockcc_contracts.channel.app import create_channel_app
-from mockcc_contracts.channel.runner import Launched, ServerThread
 from mockcc_contracts.channel.sim import render
+from mockcc_contracts.driver import HttpChannelDriver
+from mockcc_contracts.launch import ConnectorProcess, MockServer, connector_env, free_port, python_command
 
 JSON = dict[str, Any]
 CONSUMER = "+15550100"
@@ -51,12 +50,6 @@ def out(text: str = "") -> None:
     sys.stdout.flush()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait(check: Callable[[], Any], timeout: float) -> Any:
     """Poll ``check`` until truthy; its last value (falsy on timeout)."""
     deadline = time.monotonic() + timeout
@@ -71,65 +64,37 @@ class Demo:
     def __init__(self, logs: Path, timeout: float) -> None:
         self.logs = logs
         self.timeout = timeout
-        self.launched: list[Launched] = []
-        self.threads: list[ServerThread] = []
-        self.sinks: list[Any] = []
-
-    def _sink(self, name: str) -> Any:
-        sink = (self.logs / name).open("w", encoding="utf-8")
-        self.sinks.append(sink)
-        return sink
+        self.stops: list[Callable[[], None]] = []
 
     def start(self) -> None:
-        channel = ServerThread(create_channel_app(), name="channel")
-        self.threads.append(channel)
-        self.channel_url = channel.start()
+        """The suite's own launchers: the channel driver, ``mockcc serve``, then the connector by command."""
+        driver = HttpChannelDriver()
+        self.stops.append(driver.stop)
+        self.channel_url = driver.url
         port = free_port()
         self.connector_url = f"http://127.0.0.1:{port}"
-        mock = Launched.start(
-            [
-                "-m",
-                "mockcc",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--webhook-url",
-                f"{self.connector_url}/webhooks",
-            ],
-            "mockcc",
-            stderr=self._sink("mockcc.log"),
-        )
-        self.launched.append(mock)
-        self.mock_url = mock.fields["base_url"]
-        env = {
-            "CONNECTOR_CSDS_HOST": self.mock_url.removeprefix("http://"),
-            "CONNECTOR_ACCOUNT_ID": mock.fields["account_id"],
-            "CONNECTOR_CLIENT_ID": mock.fields["client_id"],
-            "CONNECTOR_CLIENT_SECRET": mock.fields["client_secret"],
-            "CONNECTOR_CHANNEL_URL": f"{self.channel_url}/outbound",
-            "CONNECTOR_LP_SCHEME": "http",
-        }
-        self.launched.append(
-            Launched.start(
-                ["-m", "connector_ref", "--host", "127.0.0.1", "--port", str(port)],
-                "connector_ref",
-                env=env,
-                stderr=self._sink("connector.log"),
-            )
-        )
+        sink = (self.logs / "mockcc.log").open("w", encoding="utf-8")
+        self.stops.append(sink.close)
+        mock = MockServer.start("--webhook-url", f"{self.connector_url}/webhooks", stderr=sink)
+        self.stops.append(mock.stop)
+        self.mock_url = mock.url
+        env = connector_env(mock.credentials, driver.outbound_url, port)
+        connector = ConnectorProcess.start(python_command("connector_ref"), env, port, ready_log="connector_ref ready")
+        self.stops.append(lambda: self._keep_log(connector))
+        driver.connect(f"{self.connector_url}/channel/messages")
         self.channel = httpx.Client(base_url=self.channel_url, timeout=30)
         self.mock = httpx.Client(base_url=self.mock_url, timeout=30)
-        self.channel.put("/config", json={"connector_url": f"{self.connector_url}/channel/messages"})
+        self.stops += [self.channel.close, self.mock.close]
+
+    def _keep_log(self, connector: ConnectorProcess) -> None:
+        connector.stop()
+        (self.logs / "connector.log").write_text("\n".join(connector.output) + "\n", encoding="utf-8")
 
     def stop(self) -> None:
-        for launched in reversed(self.launched):
-            launched.stop()
-        for thread in self.threads:
-            thread.stop()
-        for sink in self.sinks:
-            sink.close()
+        for stop in reversed(self.stops):
+            with contextlib.suppress(Exception):
+                stop()
+        self.stops.clear()
 
     def transcript(self) -> list[JSON]:
         return list(self.channel.get(f"/consumers/{CONSUMER}/transcript").json()["transcript"])
