@@ -19,8 +19,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module: while sync playwright runs, asyncio sees a running loop in this
+    thread, so it must be gone before another module's async tests run on the same xdist worker."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)", pytrace=False)
     with sync_playwright() as playwright:
