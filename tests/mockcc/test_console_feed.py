@@ -126,7 +126,7 @@ def test_a_failed_delivery_is_replayed_by_hand(client, lp, ext_id, hook) -> None
     hook.script(503)
     conv = lp.open(ext_id)
     lp.text(ext_id, conv, "first try fails")
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     failed = [d for d in client.get("/_mockcc/webhooks/deliveries").json()["deliveries"] if d["outcome"] == "failed"]
     assert [d["status"] for d in failed] == [503]
     assert failed[0]["retries_left"] == 0
@@ -145,7 +145,7 @@ def test_replay_refusals_explain_themselves(client, lp, ext_id, hook) -> None:
     assert missing.status_code == 404
     assert missing.json()["mockcc"]["rule"] == "known-delivery"
     lp.open(ext_id)  # the conversation change has no endpoint here: logged as unrouted, nothing was sent
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     unrouted = client.get("/_mockcc/webhooks/deliveries").json()["deliveries"][0]
     assert unrouted["outcome"] == "unrouted"
     refused = client.post(f"/_mockcc/webhooks/deliveries/{unrouted['id']}/replay", json={})

@@ -191,7 +191,8 @@ export class Conversations {
         h("span", { text: `skill ${d.skillId}` }),
         h("span", { title: agent ? agent.id : "", text: agent ? `agent ${short(agent.id, 8)}` : "no agent" }),
         h("span", { text: ttr }),
-        h("span", { text: `started ${time(d.startTs)}` })));
+        h("span", { text: `started ${time(d.startTs)}` }),
+        conv.resumedFrom ? h("span", { title: "resumed from", text: `resumed from ${short(conv.resumedFrom)}` }) : null));
     const dialogs = (d.dialogs || []).map((dl) => h("li", {}, `${dl.dialogType} `, h("code", { text: short(dl.dialogId, 10) }), ` ${dl.state}${dl.closedBy ? ` · closed by ${dl.closedBy}` : ""}`));
     const block = (title, value) => h("details", { open: true }, h("summary", { text: title }), h("pre", { text: JSON.stringify(value, null, 2) }));
     fill($("#conv-info"),
@@ -279,7 +280,8 @@ export class Conversations {
         h("span", { class: "group" }, skill, h("button", { id: "act-transfer", onclick: () => act("transfer", { skillId: skill.value || "-1" }), text: "Transfer" })),
         h("button", { id: "act-close", onclick: () => act("close", { survey: false }), text: "Close" }),
         h("button", { id: "act-close-survey", onclick: () => act("close", { survey: true }), text: "Close + survey" }),
-        h("button", { id: "act-system-close", class: "quiet", onclick: () => act("system-close", {}), text: "System close" })),
+        h("button", { id: "act-system-close", class: "quiet", onclick: () => act("system-close", {}), text: "System close" }),
+        h("button", { id: "act-resume", onclick: () => this.resume(), title: "a closed conversation: open a new one for this consumer with the reply text as the agent's first message", text: "Resume" })),
       h("div", { class: "reply" }, text,
         h("div", { class: "stack" },
           h("button", { id: "act-send", class: "primary", onclick: () => this.sendText("text"), text: "Send" }),
@@ -312,6 +314,21 @@ export class Conversations {
     const dialogId = unread[unread.length - 1].dialogId;
     const sequenceList = unread.filter((c) => c.dialogId === dialogId).map((c) => c.sequence);
     if (await this.act("receipt", { status: "ACCEPT", sequenceList, dialogId })) await this.act("receipt", { status: "READ", sequenceList, dialogId });
+  }
+
+  /** Resume a closed conversation with the reply text; the new conversation opens. */
+  async resume() {
+    const box = $("#reply-text");
+    const conv = this.selected.conv;
+    $("#act-error").replaceChildren();
+    try {
+      const answer = await post(`${this.base()}/${encodeURIComponent(conv.convId)}/agent/resume`, { text: box.value.trim() });
+      box.value = "";
+      toast("resumed: a new conversation");
+      await this.open(answer.conversation.convId);
+    } catch (error) {
+      this.showError(error);
+    }
   }
 
   showError(error) {

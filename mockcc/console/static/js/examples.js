@@ -48,4 +48,6 @@ export const EXAMPLES = [
   { name: "Typing (COMPOSING)", action: "chat-state", body: { chatState: "COMPOSING" } },
   { name: "Transfer to skill 12", action: "transfer", body: { skillId: "12" } },
   { name: "Close with a survey", action: "close", body: { survey: true } },
+  { name: "Automatic message (needs AUTO_MESSAGES)", action: "auto-message", body: { text: "Thanks for reaching out, an agent will be with you shortly." } },
+  { name: "Resume a closed conversation", action: "resume", body: { text: "Hi again, following up on your order." } },
 ];
