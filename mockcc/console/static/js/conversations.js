@@ -146,8 +146,10 @@ export class Conversations {
 
   async open(convId, { keepScroll = false } = {}) {
     let conv;
+    let view = null;
     try {
-      conv = await get(`${this.base()}/${encodeURIComponent(convId)}`);
+      const path = `${this.base()}/${encodeURIComponent(convId)}`;
+      [conv, view] = await Promise.all([get(path), get(`${path}/agent-view`).catch(() => null)]);
     } catch (error) {
       $("#conversation").replaceChildren(explain(error));
       this.selected = null;
@@ -156,6 +158,7 @@ export class Conversations {
     const previous = this.selected && this.selected.conv.convId === convId ? this.selected : null;
     const sel = { conv, events: [], receipts: new Map(), typing: previous ? previous.typing : {}, seen: new Set(), hidden: 0 };
     for (const change of conv.events) this.absorb(sel, change);
+    if (view && view.consumer && view.consumer.typing) sel.typing.consumer = Date.now();  // typing before we looked
     this.selected = sel;
     if (!previous) this.build();
     this.renderHeader();
