@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
+from mockcc_contracts.receiver import Receiver, Reply
 from tests.connector_ref.stack import Stack
-from tests.support.receiver import Receiver, Reply
 
 GUARDED = importlib.util.find_spec("mockcc.guard") is not None
 pytestmark = [

@@ -12,8 +12,8 @@ from mockcc.console.hub import Hub, Subscriber
 from mockcc.console.routes import _stream
 from mockcc.mock import Mock
 from mockcc.settings import Settings
+from mockcc_contracts.receiver import Receiver
 from tests.conftest import ACCOUNT, quiet_seed
-from tests.support.receiver import Receiver
 
 KEY = "ms.MessagingEventNotification.ContentEvent"
 
