@@ -36,6 +36,7 @@ def all_routes() -> list[BaseRoute]:
         *featuregrants.ROUTES,
         *swift.ROUTES,
         *control.ROUTES,
+        *console.ROUTES,
     ]
 
 
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await mock.dispatcher.aclose()
 
     app = Starlette(
-        routes=[*all_routes(), *console.ROUTES], lifespan=lifespan, exception_handlers={HTTPException: _http_error}
+        routes=[*all_routes(), *console.PAGES], lifespan=lifespan, exception_handlers={HTTPException: _http_error}
     )
     app.state.mock = mock
     app.state.console = Feed(mock)

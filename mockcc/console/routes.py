@@ -87,7 +87,6 @@ async def events(request: Request) -> Response:
     return StreamingResponse(_stream(feed), media_type="text/event-stream", headers=headers)
 
 
-ROUTES: list[BaseRoute] = [
-    Route("/_mockcc/events", events, methods=["GET"]),
-    Mount("/ui", app=_Pages(directory=STATIC, html=True), name="console"),
-]
+#: The API route (documented in schemas/openapi.yaml like every other) and the pages (static files).
+ROUTES: list[BaseRoute] = [Route("/_mockcc/events", events, methods=["GET"])]
+PAGES: list[BaseRoute] = [Mount("/ui", app=_Pages(directory=STATIC, html=True), name="console")]
