@@ -36,7 +36,7 @@ function setClock(clock) {
 function renderClock() {
   const now = new Date(mockNowMs());
   const text = now.toLocaleTimeString([], { hour12: false });
-  $("#clock").textContent = `${text}${state.clock.frozen ? " ❄" : ""}`;
+  $("#clock").textContent = `${text}${state.clock.frozen ? " frozen" : ""}`;
   $("#clock").title = `the mock's clock: ${now.toISOString()}${state.clock.frozen ? " (frozen)" : ""}, ` +
     `moved ${state.clock.offset}s ahead`;
   panels.faults.renderClock(now);

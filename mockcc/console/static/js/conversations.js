@@ -74,8 +74,9 @@ export class Conversations {
     const type = change.event.type;
     if (row) {
       row.lastActivityTs = Math.max(row.lastActivityTs || 0, change.serverTimestamp || at);
-      if (type === "ChatStateEvent") row.typing = change.event.chatState === "COMPOSING" ? Date.now() : 0;
-      else if (type !== "AcceptStatusEvent" && change.originatorMetadata.role === "CONSUMER") row.typing = 0;
+      const consumer = change.originatorMetadata && change.originatorMetadata.role === "CONSUMER";
+      if (consumer && type === "ChatStateEvent") row.typing = change.event.chatState === "COMPOSING" ? Date.now() : 0;
+      else if (consumer && type !== "AcceptStatusEvent") row.typing = 0;  // the list shows the consumer typing
       this.redrawList();
     }
     const sel = this.selected;

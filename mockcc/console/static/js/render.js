@@ -16,7 +16,7 @@ function actionText(click) {
 function image(url, tooltip) {
   if (typeof url === "string" && url.startsWith("data:image/")) return h("img", { class: "sc-img", src: url, alt: tooltip || "image" });
   return h("div", { class: "sc-img placeholder", title: url || "" },
-    h("span", { class: "icon", text: "🖼" }), h("span", { text: tooltip || "image" }), h("small", { text: url || "" }));
+    h("span", { class: "icon", text: "IMAGE" }), h("span", { text: tooltip || "image" }), h("small", { text: url || "" }));
 }
 
 /** One structured-content element, recursively. */
@@ -42,7 +42,7 @@ export function structured(el) {
     case "link":
       return h("span", { class: "sc-link", title: el.url || "", text: el.title || el.url || "link" });
     case "map":
-      return h("div", { class: "sc-map", text: `📍 ${el.la ?? el.lat ?? "?"}, ${el.lo ?? "?"}` });
+      return h("div", { class: "sc-map", text: `map ${el.la ?? el.lat ?? "?"}, ${el.lo ?? "?"}` });
     case "quickReplies":
       return quickReplies(el);
     default:
@@ -61,7 +61,7 @@ function file(message) {
   const preview = typeof m.preview === "string" && m.preview.startsWith("data:image/") ? m.preview :
     (typeof m.preview === "string" && m.preview.length > 0 ? `data:image/${(m.fileType || "png").toLowerCase()};base64,${m.preview}` : null);
   return h("div", { class: "file" },
-    preview ? h("img", { class: "thumb", src: preview, alt: m.caption || "file preview" }) : h("span", { class: "icon", text: "📎" }),
+    preview ? h("img", { class: "thumb", src: preview, alt: m.caption || "file preview" }) : h("span", { class: "icon", text: "FILE" }),
     h("div", {},
       h("div", { text: m.caption || "(no caption)" }),
       h("small", { text: `${m.fileType || "file"} · ${m.relativePath || ""}` })));
