@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench serve clean
 
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: browser
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -25,7 +29,14 @@ serve: $(STAMP)
 	$(BIN)/python -m mockcc serve
 
 ## test: lint, types and every test (in parallel)
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck browser unit
+
+## browser: Debian's chromium for the console's browser tests; installed when missing, else a loud failure
+browser:
+	@test -x $(CHROMIUM) || { echo "installing chromium (the console's browser tests need $(CHROMIUM))"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; } \
+	  || { echo "ERROR: could not install chromium; the console tests cannot run without $(CHROMIUM)" >&2; exit 1; }
+	@test -x $(CHROMIUM) || { echo "ERROR: $(CHROMIUM) is still missing after apt-get install chromium" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,7 +46,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The schemathesis pass runs on its own: under xdist its generated cases collapse into one item.
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
 	$(BIN)/pytest -q -p no:xdist tests/fuzz
 

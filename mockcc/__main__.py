@@ -12,8 +12,10 @@ import copy
 import logging
 import socket
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -76,6 +78,18 @@ def ready_line(mock: Mock, base_url: str) -> str:
     return "mockcc ready " + " ".join(f"{k}={v}" for k, v in pairs.items())
 
 
+class _Server(uvicorn.Server):
+    """uvicorn waits for open responses before it stops; end the consoles' event streams first."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
+
+
 async def serve(args: argparse.Namespace) -> None:
     seed = read_seed_file(args.config) if args.config else DEFAULT_SEED
     if args.webhook_url:
@@ -111,7 +125,7 @@ async def serve(args: argparse.Namespace) -> None:
         ssl_certfile=str(tls[0]) if tls else None,
         ssl_keyfile=str(tls[1]) if tls else None,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, on_exit=app.state.console.close)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.01)

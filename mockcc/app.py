@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from mockcc.clock import Clock
+from mockcc.console import routes as console
+from mockcc.console.feed import Feed
 from mockcc.control import routes as control
 from mockcc.errors import ApiError, NotFound, RestError
 from mockcc.http import read_body
@@ -34,6 +36,7 @@ def all_routes() -> list[BaseRoute]:
         *featuregrants.ROUTES,
         *swift.ROUTES,
         *control.ROUTES,
+        *console.ROUTES,
     ]
 
 
@@ -75,6 +78,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     else:
         error = RestError(str(exc.detail), status=exc.status_code, msg=str(exc.detail), rule="http")
     call.status, call.outcome, call.explanation = error.status_code, "unmatched", error.mockcc()
+    mock.journal.announce(call)
     return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
 
 
@@ -100,9 +104,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         try:
             yield
         finally:
+            app.state.console.close()
             await mock.bots.cancel_all()
             await mock.dispatcher.aclose()
 
-    app = Starlette(routes=all_routes(), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
+    app = Starlette(
+        routes=[*all_routes(), *console.PAGES], lifespan=lifespan, exception_handlers={HTTPException: _http_error}
+    )
     app.state.mock = mock
+    app.state.console = Feed(mock)
     return app

@@ -184,6 +184,8 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
         call.status = response.status_code
         call.response_body = preview(bytes(response.body))
         call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        if service != "control":
+            mock.journal.announce(call)
         return response
 
     return Route(path, run, methods=methods, name=f"{service}:{endpoint.__name__}")

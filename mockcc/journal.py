@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -83,6 +84,7 @@ class Journal:
         self._calls: deque[Call] = deque(maxlen=limit)
         self._ids = itertools.count(1)
         self.dropped = 0
+        self.listeners: list[Callable[[Call], None]] = []  # told of each recorded call once it is answered
 
     def open(
         self,
@@ -115,6 +117,11 @@ class Journal:
             self.dropped += 1
         self._calls.append(call)
         return call
+
+    def announce(self, call: Call) -> None:
+        """Tell the listeners (the console) that a recorded call has its answer."""
+        for listener in list(self.listeners):
+            listener(call)
 
     def clear(self) -> None:
         self._calls.clear()

@@ -7,6 +7,7 @@ scripted agents reach the same instance. ``reset`` returns it to its seed withou
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from mockcc.agent.bots import Bots
@@ -70,6 +71,7 @@ class Mock:
         self.messaging.listeners.append(self.bots.on_change)
         self.controller = Controller(self.messaging)  # after _notify: the consumer's echo goes out first
         self.messaging.listeners.append(self.controller.on_change)
+        self.reset_listeners: list[Callable[[], None]] = []  # told after every reset (the console resyncs)
         if settings.seed_doc is not None:
             self.seed_doc: JSON = settings.seed_doc
         elif settings.config is not None:
@@ -94,6 +96,8 @@ class Mock:
         self.files.clear()
         self.dispatcher.reset()
         self._arm(faults, webhook_faults)
+        for listener in list(self.reset_listeners):
+            listener()
 
     def _arm(self, faults: list[Fault], webhook_faults: list[tuple[str, WebhookFault]]) -> None:
         for fault in faults:

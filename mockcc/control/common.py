@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockcc.errors import NotFound, RestError
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Conversation
 from mockcc.webhooks.notifications import conversation_details, messaging_event
+
+if TYPE_CHECKING:
+    from mockcc.mock import Mock
 
 JSON = dict[str, Any]
 
@@ -35,17 +38,32 @@ def conversation(ctx: Ctx) -> tuple[Account, Conversation]:
     return account, found
 
 
-def conversation_view(ctx: Ctx, conv: Conversation, *, events: bool = True) -> JSON:
-    """A conversation as LivePerson would describe it, plus its events as notification changes."""
+def last_activity(conv: Conversation) -> int:
+    """Epoch ms of the latest change or sequenced event (what a console sorts and shows by)."""
+    latest = [d.events[-1].server_timestamp for d in conv.dialogs if d.events]
+    return max([conv.meta_data_last_update_ts, conv.start_ts, *latest])
+
+
+def conversation_view(mock: Mock, account: Account, conv: Conversation, *, events: bool = True) -> JSON:
+    """A conversation as LivePerson would describe it, plus its events as notification changes.
+
+    Beside LivePerson's keys: ``extConsumerId`` and ``lastActivityTs``; with ``events``, also the
+    consumer's ``profile`` (SDEs) and the ``request`` that opened the conversation (its metadata).
+    """
+    consumer = account.consumers.get(conv.consumer_id)
     view: JSON = {
         "convId": conv.conversation_id,
         "consumerId": conv.consumer_id,
+        "extConsumerId": consumer.ext_consumer_id if consumer else None,
         "clientId": conv.client_id,
-        "effectiveTTR": ctx.mock.messaging.effective_ttr(conv),
+        "effectiveTTR": mock.messaging.effective_ttr(conv),
+        "lastActivityTs": last_activity(conv),
         "conversationDetails": conversation_details(conv),
     }
     if conv.resumed_from is not None:
         view["resumedFrom"] = conv.resumed_from
     if events:
+        view["profile"] = consumer.profile if consumer else None
+        view["request"] = conv.request
         view["events"] = [messaging_event(conv, e)[1]["body"]["changes"][0] for d in conv.dialogs for e in d.events]
     return view

@@ -47,20 +47,48 @@ async def state(ctx: Ctx) -> Response:
                     {"lp_consumer_id": c.lp_consumer_id, "ext_consumer_id": c.ext_consumer_id, "profile": c.profile}
                     for c in account.consumers.values()
                 ],
-                "conversations": [conversation_view(ctx, c, events=False) for c in account.conversations.values()],
+                "conversations": [
+                    conversation_view(ctx.mock, account, c, events=False) for c in account.conversations.values()
+                ],
             }
         )
     return JSONResponse({"accounts": accounts, "clock": _clock(ctx)})
 
 
+def _number(ctx: Ctx, name: str) -> int | None:
+    raw = ctx.query(name)
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise RestError(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
+    return int(raw)
+
+
+def _choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
+    value = ctx.query(name)
+    if value is not None and value not in choices:
+        raise RestError(f"{name} must be one of {list(choices)}", path=f"$query.{name}", rule="enum", expected=choices)
+    return value
+
+
 async def list_conversations(ctx: Ctx) -> Response:
+    """Oldest first; ``state``, ``order=newest``, ``offset`` and ``limit`` page it (``X-Total-Count``)."""
     account = ctx.account()
-    return JSONResponse([conversation_view(ctx, c, events=False) for c in account.conversations.values()])
+    state, order = _choice(ctx, "state", ("OPEN", "CLOSE")), _choice(ctx, "order", ("oldest", "newest"))
+    offset, limit = _number(ctx, "offset") or 0, _number(ctx, "limit")
+    picked = [c for c in account.conversations.values() if state is None or c.state == state]
+    if order == "newest":
+        picked.reverse()
+    page = picked[offset : None if limit is None else offset + limit]
+    return JSONResponse(
+        [conversation_view(ctx.mock, account, c, events=False) for c in page],
+        headers={"X-Total-Count": str(len(picked))},
+    )
 
 
 async def get_conversation(ctx: Ctx) -> Response:
-    _, conv = conversation(ctx)
-    return JSONResponse(conversation_view(ctx, conv))
+    account, conv = conversation(ctx)
+    return JSONResponse(conversation_view(ctx.mock, account, conv))
 
 
 async def journal(ctx: Ctx) -> Response:

@@ -22,6 +22,20 @@ async def deliveries(ctx: Ctx) -> Response:
     return JSONResponse({"deliveries": log})
 
 
+async def replay(ctx: Ctx) -> Response:
+    """Send a logged delivery's body again, by hand; answers with the new log entry."""
+    raw = str(ctx.request.path_params["deliveryId"])
+    if not raw.isdigit():
+        raise RestError("the delivery id must be a positive integer", path="$path.deliveryId", rule="type")
+    try:
+        entry = await ctx.mock.dispatcher.replay(int(raw))
+    except LookupError as exc:
+        raise RestError(str(exc), status=404, msg="Not Found", path="$path.deliveryId", rule="known-delivery") from None
+    except ValueError as exc:
+        raise RestError(str(exc), status=409, msg="Conflict", path="$path.deliveryId", rule="replayable") from None
+    return JSONResponse({"delivery": entry})
+
+
 async def status(ctx: Ctx) -> Response:
     return JSONResponse(ctx.mock.dispatcher.status())
 
@@ -52,6 +66,7 @@ async def clear_faults(ctx: Ctx) -> Response:
 
 ROUTES = [
     route("/_mockcc/webhooks/deliveries", deliveries, service="control", methods=["GET"]),
+    route("/_mockcc/webhooks/deliveries/{deliveryId}/replay", replay, service="control", methods=["POST"]),
     route("/_mockcc/webhooks/status", status, service="control", methods=["GET"]),
     route("/_mockcc/webhooks/faults", list_faults, service="control", methods=["GET"]),
     route("/_mockcc/webhooks/faults", add_fault, service="control", methods=["POST"]),

@@ -11,13 +11,14 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
 from mockcc.webhooks.activity import Activity, Gate
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
 from mockcc.webhooks.log import DeliveryLog
-from mockcc.webhooks.model import Notification, Route, Subscription
+from mockcc.webhooks.model import Notification, Route, Subscription, retention_time
 from mockcc.webhooks.signing import sign
 
 SUCCESS_STATUSES = frozenset({200, 201})
@@ -185,6 +186,12 @@ class Deliverer:
         if pending.hold is not None:
             pending.hold.open()
 
+    async def replay(self, pending: Pending, of: int) -> dict[str, Any]:
+        """One POST of ``pending`` by hand (no fault, no retry); the new log entry."""
+        pending.attempts = 1
+        async with self._slots:
+            return await self._send(pending, corrupt=False, label=None, reason=f"replay of delivery {of}")
+
     def _headers(self, pending: Pending, *, corrupt: bool) -> list[tuple[str, str]]:
         sub = pending.subscription
         secret = sub.client_secret + ("\x00corrupt" if corrupt else "")
@@ -202,6 +209,14 @@ class Deliverer:
             return await self._post_now(pending, corrupt=corrupt, label=label)
 
     async def _post_now(self, pending: Pending, *, corrupt: bool, label: str | None) -> Outcome:
+        entry = await self._send(pending, corrupt=corrupt, label=label)
+        await self._release(pending.route.url, pending)
+        return Outcome.DELIVERED if entry["status"] in SUCCESS_STATUSES else Outcome.FAILED
+
+    async def _send(
+        self, pending: Pending, *, corrupt: bool, label: str | None, reason: str | None = None
+    ) -> dict[str, Any]:
+        """POST once and log it; the log entry."""
         headers = self._headers(pending, corrupt=corrupt)
         url = pending.route.url
         at = self._activity.clock.now()
@@ -219,7 +234,8 @@ class Deliverer:
         if label is None and corrupt:
             label = "fault:corrupt_signature"
         secret = pending.subscription.client_secret
-        self._log.record(
+        retention = retention_time(pending.subscription) is not None
+        return self._log.record(
             pending.subscription,
             pending.notification,
             label or ("delivered" if ok else "failed"),
@@ -232,8 +248,7 @@ class Deliverer:
             status=status,
             latency_ms=latency,
             error=error,
-            fault=label.removeprefix("fault:") if label else None,
+            fault=label.removeprefix("fault:") if label and label.startswith("fault:") else None,
+            reason=reason,
+            retries_left=None if retention or reason else max(0, pending.route.max_retries + 1 - pending.attempts),
         )
-        outcome = Outcome.DELIVERED if ok else Outcome.FAILED
-        await self._release(url, pending)
-        return outcome

@@ -7,6 +7,7 @@ Timers sleep on the mock ``Clock``; tests move it with ``advance`` and then ``aw
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,9 +43,10 @@ class _Engine:
         store_limit: int,
         client: Callable[[], aiohttp.ClientSession],
         concurrency: int,
+        listeners: list[Callable[[dict[str, Any]], None]],
     ) -> None:
         self.activity = Activity(clock)
-        self.log = DeliveryLog(log_limit)
+        self.log = DeliveryLog(log_limit, listeners)
         self.faults = FaultBook()
         self.deliverer = Deliverer(self.activity, self.log, self.faults, client, concurrency)
         self.installations: dict[tuple[str, str], _Installation] = {}
@@ -92,10 +94,13 @@ class WebhookDispatcher:
         self._max_connections = max_connections
         self._http: aiohttp.ClientSession | None = None
         self._closed = False
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every delivery log entry
         self._engine = self._new_engine()
 
     def _new_engine(self) -> _Engine:
-        return _Engine(self._clock, self._log_limit, self._store_limit, self._client, self._max_connections)
+        return _Engine(
+            self._clock, self._log_limit, self._store_limit, self._client, self._max_connections, self.listeners
+        )
 
     def _client(self) -> aiohttp.ClientSession:
         """The one shared session, created on first use; it sends only the headers we set.
@@ -175,6 +180,28 @@ class WebhookDispatcher:
             engine.retention(inst).publish(pending)
         else:
             engine.fixed(inst).publish(pending)
+
+    async def replay(self, entry_id: int) -> dict[str, Any]:
+        """POST a logged attempt's exact body again, signed with the installation's current secret.
+
+        A hand replay is one extra attempt: no fault applies, no retry follows, and the retry state of
+        the installation is untouched. It goes to the endpoint now registered for the event key.
+        Raises ``LookupError`` (not in the log) or ``ValueError`` (nothing to replay, or no endpoint).
+        """
+        engine = self._engine
+        entry = engine.log.get(entry_id)
+        if entry is None:
+            raise LookupError(f"delivery {entry_id} is not in the log (it holds the last {engine.log.limit})")
+        if not isinstance(entry.get("body"), str):
+            raise ValueError(f"delivery {entry_id} ({entry['outcome']}) sent nothing; replay an HTTP attempt")
+        inst = engine.installations.get((entry["account_id"], entry["client_id"]))
+        target = route(inst.subscription, entry["event_key"]) if inst else None
+        if inst is None or target is None:
+            raise ValueError(f"the installation has no endpoint for {entry['event_key']} any more")
+        body = entry["body"].encode("ascii")
+        notification = Notification(entry["event_key"], entry["conversation_id"], json.loads(body))
+        pending = Pending(0, inst.subscription, notification, target, body, self._clock.now())
+        return await engine.deliverer.replay(pending, entry_id)
 
     # -- faults --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ Outcomes: ``delivered`` / ``failed`` (an HTTP attempt), ``stored`` (kept by the 
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 from mockcc.webhooks.model import Notification, Subscription
@@ -16,8 +17,9 @@ from mockcc.webhooks.model import Notification, Subscription
 class DeliveryLog:
     """Bounded, newest-last history of what the dispatcher did; oldest entries fall off."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, listeners: list[Callable[[dict[str, Any]], None]] | None = None) -> None:
         self.limit = max(1, limit)
+        self._listeners = listeners if listeners is not None else []  # told of every new entry (the console)
         self._entries: deque[dict[str, Any]] = deque(maxlen=self.limit)
         self._next_id = 1
         self.evicted = 0
@@ -40,6 +42,7 @@ class DeliveryLog:
         error: str | None = None,
         reason: str | None = None,
         fault: str | None = None,
+        retries_left: int | None = None,
     ) -> dict[str, Any]:
         """Append one entry and return it."""
         entry: dict[str, Any] = {
@@ -61,13 +64,20 @@ class DeliveryLog:
             "outcome": outcome,
             "reason": reason,
             "fault": fault,
+            "retries_left": retries_left,
         }
         self._next_id += 1
         if len(self._entries) == self.limit:
             self.evicted += 1
         self._entries.append(entry)
         self.outcomes[outcome] += 1
+        for listener in list(self._listeners):
+            listener(entry)
         return entry
+
+    def get(self, entry_id: int) -> dict[str, Any] | None:
+        """The entry with this id, if it is still in the log."""
+        return next((entry for entry in self._entries if entry["id"] == entry_id), None)
 
     def entries(
         self, *, account_id: str | None = None, client_id: str | None = None, limit: int | None = None

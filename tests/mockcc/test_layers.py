@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
 LAYERS: list[tuple[str, ...]] = [
     ("__main__",),  # the CLI (it may import mockcc_contracts lazily; that is outside this graph)
     ("app",),  # create_app: routes + the composition root
+    ("console",),  # the web console: its pages, and the event stream fed by the layers below
     ("control", "services"),  # the endpoints
     ("http",),  # the request pipeline every endpoint shares
     ("mock",),  # the composition root: one Mock wires everything below

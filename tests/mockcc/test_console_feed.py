@@ -1,0 +1,180 @@
+"""The console's server side in process: the bounded event hub, what the feed pushes, paging, replay, pages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from mockcc.console.feed import Feed
+from mockcc.console.hub import Hub, Subscriber
+from mockcc.console.routes import _stream
+from mockcc.mock import Mock
+from mockcc.settings import Settings
+from mockcc_contracts.receiver import Receiver
+from tests.conftest import ACCOUNT, quiet_seed
+
+KEY = "ms.MessagingEventNotification.ContentEvent"
+
+
+def frames(subscriber: Subscriber) -> list[tuple[str, object]]:
+    out = []
+    while not subscriber.queue.empty():
+        kind, data = subscriber.queue.get_nowait().decode().split("\n")[:2]
+        out.append((kind.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+    return out
+
+
+@pytest.mark.anyio
+async def test_a_console_that_falls_behind_is_told_to_resync() -> None:
+    hub = Hub(queue_limit=3)
+    slow = hub.subscribe()
+    assert slow is not None
+    for n in range(5):
+        hub.publish("journal", {"n": n})
+    # the queue was emptied when it overflowed: one resync marker, then what came after it
+    assert frames(slow) == [("resync", {"reason": "overflow", "dropped_over": 3}), ("journal", {"n": 4})]
+    assert slow.resyncs == 1
+
+
+@pytest.mark.anyio
+async def test_the_hub_refuses_streams_past_its_limit_and_idles_without_them() -> None:
+    hub = Hub(subscriber_limit=1)
+    first = hub.subscribe()
+    assert first is not None
+    assert hub.subscribe() is None
+    hub.unsubscribe(first)
+    assert not hub
+    hub.publish("journal", {"ignored": True})  # nobody listens: nothing is built or queued
+    assert first.queue.empty()
+    assert await first.next(0.01) is None
+
+
+def test_the_feed_pushes_conversations_events_calls_and_resets(client, lp, ext_id) -> None:
+    feed: Feed = client.app.state.console
+    subscriber = feed.hub.subscribe()
+    assert subscriber is not None
+    conv = lp.open(ext_id, skillId="12")
+    lp.text(ext_id, conv, "hello")
+    client.post(f"/_mockcc/accounts/{ACCOUNT}/conversations/{conv}/agent/join", json={})
+    client.post("/_mockcc/reset", json=quiet_seed())
+    kinds = [kind for kind, _ in frames(subscriber)]
+    assert kinds[-1] == "resync"  # a reset: every console reloads
+    assert {"conversation", "event", "journal"} <= set(kinds)
+    feed.hub.unsubscribe(subscriber)
+
+
+def test_pushed_conversation_and_event_shapes(client, lp, ext_id) -> None:
+    feed: Feed = client.app.state.console
+    subscriber = feed.hub.subscribe()
+    assert subscriber is not None
+    conv = lp.open(ext_id)
+    lp.text(ext_id, conv, "hello")
+    pushed = frames(subscriber)
+    conversation = next(data for kind, data in pushed if kind == "conversation")
+    assert conversation["accountId"] == ACCOUNT
+    assert conversation["conversation"]["convId"] == conv
+    assert conversation["conversation"]["extConsumerId"] == ext_id
+    event = next(data for kind, data in pushed if kind == "event")
+    assert event["change"]["event"]["message"] == "hello"
+    assert event["change"]["sequence"] == 0
+    calls = [data for kind, data in pushed if kind == "journal"]
+    assert any(c["service"] == "send" and c["status"] == 200 for c in calls)
+    assert all(c["service"] != "control" for c in calls)
+    feed.hub.unsubscribe(subscriber)
+
+
+def test_the_conversation_list_pages_newest_first(client, lp) -> None:
+    ids = [lp.open(f"consumer-{n}") for n in range(5)]
+    base = f"/_mockcc/accounts/{ACCOUNT}/conversations"
+    page = client.get(base, params={"order": "newest", "offset": 1, "limit": 2})
+    assert page.status_code == 200
+    assert [c["convId"] for c in page.json()] == [ids[3], ids[2]]
+    assert page.headers["x-total-count"] == "5"
+    assert [c["convId"] for c in client.get(base).json()] == ids  # no parameters: as before
+    assert client.get(base, params={"state": "CLOSE"}).json() == []
+    bad = client.get(base, params={"order": "sideways"})
+    assert bad.status_code == 400
+    assert bad.json()["mockcc"]["path"] == "$query.order"
+
+
+def test_the_conversation_view_has_the_profile_and_last_activity(client, lp, ext_id) -> None:
+    conv = lp.open(ext_id)
+    lp.text(ext_id, conv, "hi")
+    view = client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations/{conv}").json()
+    assert view["extConsumerId"] == ext_id
+    assert view["profile"] == {}
+    assert view["request"]["channelType"] == "MESSAGING"
+    assert view["lastActivityTs"] == view["events"][-1]["serverTimestamp"]
+
+
+@pytest.fixture
+def hook():
+    with Receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def seed(hook):
+    doc = quiet_seed()
+    doc["accounts"][0]["installations"][0]["capabilities"] = {"webhooks": {KEY: {"endpoint": hook.url("/hook")}}}
+    return doc
+
+
+def test_a_failed_delivery_is_replayed_by_hand(client, lp, ext_id, hook) -> None:
+    hook.script(503)
+    conv = lp.open(ext_id)
+    lp.text(ext_id, conv, "first try fails")
+    client.post("/_mockcc/settle", json={})
+    failed = [d for d in client.get("/_mockcc/webhooks/deliveries").json()["deliveries"] if d["outcome"] == "failed"]
+    assert [d["status"] for d in failed] == [503]
+    assert failed[0]["retries_left"] == 0
+    answer = client.post(f"/_mockcc/webhooks/deliveries/{failed[0]['id']}/replay", json={})
+    assert answer.status_code == 200, answer.text
+    replayed = answer.json()["delivery"]
+    assert (replayed["outcome"], replayed["status"]) == ("delivered", 200)
+    assert replayed["reason"] == f"replay of delivery {failed[0]['id']}"
+    first, second = hook.wait_for(2)
+    assert second.body == first.body  # the same bytes, signed again
+    assert second.header("x-liveperson-signature") == first.header("x-liveperson-signature")
+
+
+def test_replay_refusals_explain_themselves(client, lp, ext_id, hook) -> None:
+    missing = client.post("/_mockcc/webhooks/deliveries/999/replay", json={})
+    assert missing.status_code == 404
+    assert missing.json()["mockcc"]["rule"] == "known-delivery"
+    lp.open(ext_id)  # the conversation change has no endpoint here: logged as unrouted, nothing was sent
+    client.post("/_mockcc/settle", json={})
+    unrouted = client.get("/_mockcc/webhooks/deliveries").json()["deliveries"][0]
+    assert unrouted["outcome"] == "unrouted"
+    refused = client.post(f"/_mockcc/webhooks/deliveries/{unrouted['id']}/replay", json={})
+    assert refused.status_code == 409
+    assert refused.json()["mockcc"]["rule"] == "replayable"
+    assert client.post("/_mockcc/webhooks/deliveries/x1/replay", json={}).status_code == 400
+
+
+def test_the_pages_are_served_with_a_strict_policy(client) -> None:
+    page = client.get("/ui/")
+    assert page.status_code == 200
+    assert "<title>mockcc console</title>" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "access-control-allow-origin" not in page.headers
+    script = client.get("/ui/js/app.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert client.get("/ui/nope.js").status_code == 404
+
+
+@pytest.mark.anyio
+async def test_the_stream_ends_when_the_server_stops() -> None:
+    feed = Feed(Mock(Settings(seed_doc=quiet_seed())))
+    stream = _stream(feed)
+    hello = await anext(stream)
+    assert hello.startswith(b"event: hello\n")
+    assert len(feed.hub.subscribers) == 1
+    feed.close()
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(anext(stream), 3)
+    assert not feed.hub.subscribers
