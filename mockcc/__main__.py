@@ -25,6 +25,7 @@ from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
 from mockcc.settings import Settings
+from mockcc.state.models import CONVERSATIONS_PER_ACCOUNT
 from mockcc.tls import self_signed
 from mockcc.webhooks.model import EVENT_KEYS
 
@@ -47,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", type=Path, help="... and this private key (PEM)")
     serve.add_argument("--webhook-connect-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
     serve.add_argument("--webhook-read-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
+    serve.add_argument(
+        "--conversations-limit",
+        type=int,
+        default=CONVERSATIONS_PER_ACCOUNT,
+        help=f"conversations kept per account; the oldest closed go first (default {CONVERSATIONS_PER_ACCOUNT:,})",
+    )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -115,6 +122,7 @@ async def serve(args: argparse.Namespace) -> None:
         random_seed=args.seed,
         webhook_connect_timeout=args.webhook_connect_timeout,
         webhook_read_timeout=args.webhook_read_timeout,
+        conversations_limit=args.conversations_limit,
     )
     app = create_app(settings)
     config = uvicorn.Config(

@@ -56,7 +56,7 @@ class Mock:
         self.tokens = TokenService(self.clock)
         self.journal = Journal(settings.journal_limit)
         self.faults = Faults(settings.random_seed)
-        self.messaging = Messaging(self.clock, self.ids)
+        self.messaging = Messaging(self.clock, self.ids, settings.conversations_limit)
         self.files = FileStore(self.clock, self.ids)
         self.bearers = Bearers()
         self.dispatcher = WebhookDispatcher(
@@ -91,6 +91,7 @@ class Mock:
         faults, webhook_faults = seed_faults(doc)
         self.seed_doc = doc
         self.accounts = accounts
+        self.messaging.refused_at_limit = 0
         self.journal.clear()
         self.faults.clear()
         self.files.clear()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockcc.state.models import CONVERSATIONS_PER_ACCOUNT
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -21,6 +23,8 @@ class Settings:
     send_limit: int = 5000
     journal_limit: int = 5000
     delivery_log_limit: int = 10_000
+    #: Conversations kept per account: past it the oldest closed are forgotten; all open -> refused.
+    conversations_limit: int = CONVERSATIONS_PER_ACCOUNT
     webhook_connect_timeout: float = 5.0
     webhook_read_timeout: float = 5.0
     #: Freeze the clock (tests): time moves only through /_mockcc/clock/advance.
