@@ -24,8 +24,7 @@ from mockcc.app import create_app
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
-from mockcc.settings import Settings
-from mockcc.state.models import CONVERSATIONS_PER_ACCOUNT
+from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
 from mockcc.tls import self_signed
 from mockcc.webhooks.model import EVENT_KEYS
 

@@ -15,15 +15,8 @@ from typing import Any
 from mockcc.clock import Clock
 from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed
 from mockcc.ids import Ids
-from mockcc.state.models import (
-    CONVERSATIONS_PER_ACCOUNT,
-    Account,
-    ChatState,
-    Conversation,
-    Dialog,
-    Event,
-    Participant,
-)
+from mockcc.settings import CONVERSATIONS_PER_ACCOUNT
+from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Participant
 
 JSON = dict[str, Any]
 

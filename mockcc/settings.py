@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockcc.state.models import CONVERSATIONS_PER_ACCOUNT
+#: Conversations kept per account (``--conversations-limit``): past this, the oldest closed ones are
+#: forgotten; when every kept one is open, a new one is refused.
+CONVERSATIONS_PER_ACCOUNT = 200_000
 
 
 @dataclass(frozen=True, slots=True)

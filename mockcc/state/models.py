@@ -16,9 +16,6 @@ JSON = dict[str, Any]
 EVENTS_PER_DIALOG = 10_000
 #: Consumers remembered per account (a forgotten one is remade from its JWS, which never expires).
 CONSUMERS_PER_ACCOUNT = 100_000
-#: Conversations kept per account (``--conversations-limit``): past this, the oldest closed ones are
-#: forgotten; when every kept one is open, a new one is refused.
-CONVERSATIONS_PER_ACCOUNT = 200_000
 #: Account Configuration feature LivePerson requires for the Connector API (Asynchronous Messaging).
 ASYNC_MESSAGING = "Common.Async_Messaging"
 #: Feature grants an account holds at most (a seed or POST past this is refused, nothing applied).
