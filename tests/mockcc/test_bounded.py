@@ -79,11 +79,14 @@ def test_opening_past_the_conversations_limit_forgets_the_oldest_closed_else_ref
         first, second = lp.open("a"), lp.open("b")
         r = client.post(
             f"/api/account/{ACCOUNT}/messaging/consumer/conversation?v=3",
-            json=[{"kind": "req", "id": "1", "type": "cm.ConsumerRequestConversation", "body": {}}],
+            json=[
+                {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}},
+                {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {}},
+            ],
             headers=lp.headers("c"),
         )
         assert r.status_code == 400
-        assert r.json()[0]["code"] == "BAD_REQUEST"
+        assert r.json()[1]["code"] == "BAD_REQUEST"
         call = client.get("/_mockcc/journal?service=conversation&limit=1").json()["calls"][0]
         assert call["explanation"]["rule"] == "conversations-limit"
         assert client.get("/_mockcc/limits").json()["conversations_refused_at_limit"] == 1
