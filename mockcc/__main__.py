@@ -12,7 +12,7 @@ import copy
 import logging
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
@@ -149,6 +149,16 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop when it is installed: uvicorn picks it only when it owns the loop, and here we do."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["fuzz-webhooks"]:  # lazily, like contract: the CLI is the top of the house
@@ -162,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(args))
+        run(serve(args))
     except MockccError as exc:
         print(f"mockcc: {exc}", file=sys.stderr)  # noqa: T201
         return 2

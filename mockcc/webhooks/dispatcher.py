@@ -11,9 +11,7 @@ import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from mockcc.clock import Clock
 from mockcc.webhooks.activity import Activity
@@ -24,6 +22,9 @@ from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Subscription, retention_time, route
 from mockcc.webhooks.retention import Retention
 from mockcc.webhooks.signing import encode
+
+if TYPE_CHECKING:  # aiohttp is imported with the first delivery: a mock without webhooks never loads it
+    import aiohttp
 
 
 @dataclass(slots=True, eq=False)
@@ -109,6 +110,8 @@ class WebhookDispatcher:
         second (httpx's pool scans every waiting request on each change; see ARCHITECTURE.md).
         """
         if self._http is None or self._http.closed:
+            import aiohttp
+
             verify = self._verify
             ssl_option: bool | ssl.SSLContext = verify if isinstance(verify, ssl.SSLContext) else bool(verify)
             self._http = aiohttp.ClientSession(
@@ -125,9 +128,8 @@ class WebhookDispatcher:
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the HTTP client (Starlette lifespan startup)."""
+        """Accept deliveries (Starlette lifespan startup); the HTTP client opens with the first one."""
         self._closed = False
-        self._client()
 
     async def aclose(self) -> None:
         """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""
