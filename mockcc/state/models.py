@@ -167,16 +167,16 @@ class Account:
     signature_algorithm: str = "sha1"
     #: Account Configuration feature grants, compoundFeatureID -> on/off; Async Messaging on unless seeded off.
     feature_grants: dict[str, bool] = field(default_factory=lambda: {ASYNC_MESSAGING: True})
-
-    @property
-    def async_messaging(self) -> bool:
-        """Whether the Connector API (Send API) may be used on this account at all."""
-        return self.feature_grants.get(ASYNC_MESSAGING, False)
     closed: dict[str, None] = field(default_factory=dict)  # closed conversation ids, oldest first
     idle_consumers: dict[str, None] = field(default_factory=dict)  # lp ids without an open conversation
     survey_dialogs: dict[str, str] = field(default_factory=dict)  # POST_SURVEY dialog id -> conversation id
     forgotten_conversations: int = 0  # closed conversations dropped to respect the cap
     forgotten_consumers: int = 0  # idle consumers dropped to respect the cap
+
+    @property
+    def async_messaging(self) -> bool:
+        """Whether the Connector API (Send API) may be used on this account at all."""
+        return self.feature_grants.get(ASYNC_MESSAGING, False)
 
     def remember(self, consumer: Consumer) -> Consumer:
         """Add a consumer; past the cap the oldest without an open conversation (not this one) is forgotten."""
