@@ -117,6 +117,10 @@ class Mock:
             await asyncio.sleep(0.005)
         return False
 
+    def routes_webhooks(self) -> bool:
+        """True when some installation of the seed has a webhook endpoint (then aiohttp is preloaded)."""
+        return any(inst.webhooks for account in self.accounts.values() for inst in account.installations.values())
+
     def installation(self, account: Account, client_id: str) -> Installation | None:
         return account.installations.get(client_id)
 
