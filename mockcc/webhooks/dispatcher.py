@@ -95,7 +95,6 @@ class WebhookDispatcher:
         self._verify = verify
         self._max_connections = max_connections
         self._http: aiohttp.ClientSession | None = None
-        self._preload: asyncio.Future[object] | None = None
         self._closed = False
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every delivery log entry
         self._engine = self._new_engine()
@@ -132,12 +131,12 @@ class WebhookDispatcher:
     async def start(self, *, preload: bool = False) -> None:
         """Accept deliveries (Starlette lifespan startup); the HTTP client opens with the first one.
 
-        With ``preload`` (the seed routes webhooks) aiohttp is imported on a worker thread now, so
-        the first delivery does not pay for the import and the first answered request does not wait.
+        With ``preload`` (the seed routes webhooks) aiohttp is imported now, before the mock answers,
+        so the first delivery does not pay for it; a seed without endpoints never loads it.
         """
         self._closed = False
         if preload:
-            self._preload = asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
+            importlib.import_module("aiohttp")
 
     async def aclose(self) -> None:
         """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""
