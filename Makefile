@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench serve clean
+.PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench soak serve clean
 
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -59,9 +59,21 @@ fuzz: $(STAMP)
 fuzz-cli: $(STAMP)
 	$(BIN)/python -m tests.fuzz.cli --max-examples $(or $(FUZZ_CLI_EXAMPLES),100)
 
-## bench: speed and memory of the hot paths
-bench: $(STAMP)
-	$(BIN)/python -m tests.bench
+# The bench's tools: wrk from Debian (as root, or through sudo), WireMock and Prism from npm into .bench/.
+BENCH := .bench
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(BENCH)/.tools:
+	command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	npm install --prefix $(BENCH) --no-audit --no-fund --loglevel=error wiremock@3.13.2 @stoplight/prism-cli@5.16.0
+	touch $@
+
+## bench: mockcc side by side with the stack's ceiling, WireMock and Prism; one table, JSON in .bench/
+bench: $(STAMP) $(BENCH)/.tools
+	$(BIN)/python -m tests.bench --json $(BENCH)/results.json
+
+## soak: the default seed at full SEND rate for 10 minutes; RSS and p99 per 30 s interval
+soak: $(STAMP) $(BENCH)/.tools
+	$(BIN)/python -m tests.bench --soak 600 --json $(BENCH)/soak.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH) .pytest_cache .mypy_cache .ruff_cache

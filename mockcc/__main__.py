@@ -12,7 +12,7 @@ import copy
 import logging
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
@@ -24,7 +24,7 @@ from mockcc.app import create_app
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
-from mockcc.settings import Settings
+from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
 from mockcc.tls import self_signed
 from mockcc.webhooks.model import EVENT_KEYS
 
@@ -47,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", type=Path, help="... and this private key (PEM)")
     serve.add_argument("--webhook-connect-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
     serve.add_argument("--webhook-read-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
+    serve.add_argument(
+        "--conversations-limit",
+        type=int,
+        default=CONVERSATIONS_PER_ACCOUNT,
+        help=f"conversations kept per account; the oldest closed go first (default {CONVERSATIONS_PER_ACCOUNT:,})",
+    )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -115,6 +121,7 @@ async def serve(args: argparse.Namespace) -> None:
         random_seed=args.seed,
         webhook_connect_timeout=args.webhook_connect_timeout,
         webhook_read_timeout=args.webhook_read_timeout,
+        conversations_limit=args.conversations_limit,
     )
     app = create_app(settings)
     config = uvicorn.Config(
@@ -142,6 +149,16 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop when it is installed: uvicorn picks it only when it owns the loop, and here we do."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["fuzz-webhooks"]:  # lazily, like contract: the CLI is the top of the house
@@ -155,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(args))
+        run(serve(args))
     except MockccError as exc:
         print(f"mockcc: {exc}", file=sys.stderr)  # noqa: T201
         return 2

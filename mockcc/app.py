@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await mock.dispatcher.start()
+        await mock.dispatcher.start(preload=mock.routes_webhooks())
         try:
             yield
         finally:

@@ -123,6 +123,9 @@ class Journal:
         for listener in list(self.listeners):
             listener(call)
 
+    def __len__(self) -> int:
+        return len(self._calls)
+
     def clear(self) -> None:
         self._calls.clear()
         self.dropped = 0

@@ -15,15 +15,8 @@ from typing import Any
 from mockcc.clock import Clock
 from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed
 from mockcc.ids import Ids
-from mockcc.state.models import (
-    CONVERSATIONS_PER_ACCOUNT,
-    Account,
-    ChatState,
-    Conversation,
-    Dialog,
-    Event,
-    Participant,
-)
+from mockcc.settings import CONVERSATIONS_PER_ACCOUNT
+from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Participant
 
 JSON = dict[str, Any]
 
@@ -45,16 +38,6 @@ class Change:
 Listener = Callable[[Change], None]
 
 
-def _forget_closed(account: Account) -> None:
-    """Keep the conversation store bounded: the oldest closed conversations go first."""
-    excess = len(account.conversations) - CONVERSATIONS_PER_ACCOUNT
-    if excess <= 0:
-        return
-    closed = [cid for cid, c in account.conversations.items() if not c.is_open][:excess]
-    for cid in closed:
-        del account.conversations[cid]
-
-
 def _require_open(conversation: Conversation) -> None:
     if not conversation.is_open or conversation.state != "OPEN":
         raise ConversationClosed(f"conversation {conversation.conversation_id} is closed")
@@ -63,9 +46,12 @@ def _require_open(conversation: Conversation) -> None:
 class Messaging:
     """Owns the conversation lifecycle for every account."""
 
-    def __init__(self, clock: Clock, ids: Ids) -> None:
+    def __init__(self, clock: Clock, ids: Ids, conversations_limit: int = CONVERSATIONS_PER_ACCOUNT) -> None:
         self._clock = clock
         self._ids = ids
+        #: Conversations kept per account; the oldest closed go first, and when all are open a new one is refused.
+        self.conversations_limit = max(1, conversations_limit)
+        self.refused_at_limit = 0
         self.listeners: list[Listener] = []
 
     def _announce(self, change: Change) -> None:
@@ -89,6 +75,13 @@ class Messaging:
                 "Can't open another one."
             )
         return None
+
+    def at_limit(self, account: Account) -> bool:
+        """True when a new conversation cannot be kept: the account holds its limit, none of them closed."""
+        full = len(account.conversations) >= self.conversations_limit and not account.closed
+        if full:
+            self.refused_at_limit += 1
+        return full
 
     def request_conversation(
         self, account: Account, consumer_id: str, client_id: str, body: JSON, features: list[str]
@@ -147,9 +140,8 @@ class Messaging:
             routed_ts=now,
             features=features,
         )
-        account.conversations[conversation_id] = conversation
-        account.open_by_consumer[consumer_id] = conversation_id
-        _forget_closed(account)
+        account.opened(conversation)
+        account.forget_closed(self.conversations_limit)
         return conversation
 
     def resume(self, account: Account, closed: Conversation, agent_id: str) -> Conversation:
@@ -238,16 +230,16 @@ class Messaging:
         conversation.close_reason = by
         if survey:
             bot = Participant(id=self._ids.uuid(), role="AGENT")
-            conversation.dialogs.append(
-                Dialog(
-                    dialog_id=self._ids.short(),
-                    dialog_type="POST_SURVEY",
-                    creation_ts=now,
-                    participants=[Participant(id=conversation.consumer_id, role="CONSUMER"), bot],
-                    meta_data_last_update_ts=now,
-                    meta_data={"appInstallId": self._ids.uuid()},
-                )
+            dialog = Dialog(
+                dialog_id=self._ids.short(),
+                dialog_type="POST_SURVEY",
+                creation_ts=now,
+                participants=[Participant(id=conversation.consumer_id, role="CONSUMER"), bot],
+                meta_data_last_update_ts=now,
+                meta_data={"appInstallId": self._ids.uuid()},
             )
+            conversation.dialogs.append(dialog)
+            account.survey_dialogs[dialog.dialog_id] = conversation.conversation_id
         else:
             self._finish(account, conversation, now)
         self._announce(Change(account, conversation))
@@ -287,8 +279,7 @@ class Messaging:
     def _finish(self, account: Account, conversation: Conversation, now: int) -> None:
         conversation.stage = "CLOSE"
         conversation.end_ts = now
-        if account.open_by_consumer.get(conversation.consumer_id) == conversation.conversation_id:
-            del account.open_by_consumer[conversation.consumer_id]
+        account.finished(conversation)
 
     def set_ttr(self, account: Account, conversation: Conversation, ttr_type: str, value: int) -> None:
         self._touch(conversation)

@@ -56,7 +56,7 @@ class Mock:
         self.tokens = TokenService(self.clock)
         self.journal = Journal(settings.journal_limit)
         self.faults = Faults(settings.random_seed)
-        self.messaging = Messaging(self.clock, self.ids)
+        self.messaging = Messaging(self.clock, self.ids, settings.conversations_limit)
         self.files = FileStore(self.clock, self.ids)
         self.bearers = Bearers()
         self.dispatcher = WebhookDispatcher(
@@ -91,6 +91,7 @@ class Mock:
         faults, webhook_faults = seed_faults(doc)
         self.seed_doc = doc
         self.accounts = accounts
+        self.messaging.refused_at_limit = 0
         self.journal.clear()
         self.faults.clear()
         self.files.clear()
@@ -115,6 +116,10 @@ class Mock:
                 return True
             await asyncio.sleep(0.005)
         return False
+
+    def routes_webhooks(self) -> bool:
+        """True when some installation of the seed has a webhook endpoint (then aiohttp is preloaded)."""
+        return any(inst.webhooks for account in self.accounts.values() for inst in account.installations.values())
 
     def installation(self, account: Account, client_id: str) -> Installation | None:
         return account.installations.get(client_id)

@@ -14,14 +14,14 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema.exceptions  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
-import jsonschema.protocols  # type: ignore[import-untyped, unused-ignore]
-import jsonschema.validators  # type: ignore[import-untyped, unused-ignore]
 import jsonschema_rs
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+
+if TYPE_CHECKING:  # jsonschema is imported on the first invalid instance: start-up does not pay for it
+    import jsonschema.exceptions  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
+    import jsonschema.protocols  # type: ignore[import-untyped, unused-ignore]
+    from referencing import Registry
 
 __all__ = ["Violation", "schema_names", "schema_root", "validate", "validator"]
 
@@ -75,6 +75,8 @@ def validate(name: str, instance: object) -> Violation | None:
     payload: Any = instance  # any JSON value; the stubs' JSON alias is narrower than ``object``
     if _fast_validator(name).is_valid(payload):
         return None
+    import jsonschema.exceptions  # type: ignore[import-untyped, unused-ignore]
+
     error = jsonschema.exceptions.best_match(validator(name).iter_errors(payload), key=_relevance)
     return None if error is None else _violation(error)
 
@@ -96,6 +98,9 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     # Every file is registered under its $id, so relative refs between files resolve offline.
     resources_ = [
         (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
@@ -118,6 +123,8 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     schemas = _schemas()
     if name not in schemas:
         raise KeyError(f"no schema named {name!r}; known: {', '.join(sorted(schemas))}")
+    import jsonschema.validators  # type: ignore[import-untyped, unused-ignore]
+
     cls = jsonschema.validators.validator_for(schemas[name])
     return cls(schemas[name], registry=_registry())
 
@@ -142,6 +149,8 @@ def _matches_type(error: jsonschema.exceptions.ValidationError) -> bool:
         return False
     expected = schema["type"]
     types = [expected] if isinstance(expected, str) else list(expected)
+    import jsonschema.validators  # type: ignore[import-untyped, unused-ignore]
+
     checker = jsonschema.validators.Draft202012Validator.TYPE_CHECKER
     return any(checker.is_type(error.instance, t) for t in types)
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: Conversations kept per account (``--conversations-limit``): past this, the oldest closed ones are
+#: forgotten; when every kept one is open, a new one is refused.
+CONVERSATIONS_PER_ACCOUNT = 200_000
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -21,6 +25,8 @@ class Settings:
     send_limit: int = 5000
     journal_limit: int = 5000
     delivery_log_limit: int = 10_000
+    #: Conversations kept per account: past it the oldest closed are forgotten; all open -> refused.
+    conversations_limit: int = CONVERSATIONS_PER_ACCOUNT
     webhook_connect_timeout: float = 5.0
     webhook_read_timeout: float = 5.0
     #: Freeze the clock (tests): time moves only through /_mockcc/clock/advance.

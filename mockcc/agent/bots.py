@@ -2,6 +2,14 @@
 
 Bots act through ``AgentDesk`` like a person at the console would, on asyncio tasks that sleep on
 the mock's clock. Each conversation's bot work runs under one lock, so replies keep their order.
+
+Bounded under load: the echo agent keeps one worker per conversation and at most ``ECHO_BACKLOG``
+texts waiting for it. The worker answers what waits as one batch (one ACCEPT and one READ receipt
+for the batch, one COMPOSING pause, then each text echoed in order); past the cap the oldest
+waiting text is dropped unanswered (the latest ones are always echoed) and counted in
+``overload["echo_dropped"]``. A script's inbox holds ``SCRIPT_INBOX`` texts; past it new texts are
+not queued and counted in ``overload["script_inbox_dropped"]``. Both counters are on
+``GET /_mockcc/limits``.
 A step script (YAML or JSON) is a list of one-key steps::
 
     - join: true            # accept the ring
@@ -21,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import Counter, deque
 from collections.abc import Coroutine
 from typing import Any
 
@@ -35,6 +44,10 @@ log = logging.getLogger("mockcc.bots")
 
 TYPING_SECONDS = 0.25
 EXPECT_TIMEOUT = 3600.0
+#: Texts waiting for one conversation's echo worker; past it the oldest waiting text is dropped.
+ECHO_BACKLOG = 100
+#: Texts queued for one script's ``expect`` steps; past it new texts are not queued.
+SCRIPT_INBOX = 100
 
 
 class _Run:
@@ -55,6 +68,10 @@ class Bots:
         # Weak: a conversation's lock lives while a bot task holds or waits for it, then goes.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._inbox: dict[str, asyncio.Queue[str]] = {}
+        # conversation id -> (sequence, text) waiting for that conversation's one echo worker
+        self._echoes: dict[str, deque[tuple[int | None, str]]] = {}
+        #: What overload cost: texts never echoed, texts never seen by a script.
+        self.overload: Counter[str] = Counter({"echo_dropped": 0, "script_inbox_dropped": 0})
 
     def agent_for(self, account: Account, conversation: Conversation) -> JSON:
         return account.skill_agents.get(conversation.skill_id, account.agent)
@@ -73,7 +90,7 @@ class Bots:
                 and not conv.main.events
                 and conv.resumed_from is None  # a resumed conversation continues the script that resumed it
             ):
-                self._inbox[conv.conversation_id] = asyncio.Queue(maxsize=100)
+                self._inbox[conv.conversation_id] = asyncio.Queue(maxsize=SCRIPT_INBOX)
                 self._spawn(self._script(change.account, conv, list(spec["steps"])), conv)
             return
         if event.role != "CONSUMER" or event.event.get("type") != "ContentEvent":
@@ -82,9 +99,27 @@ class Bots:
         if not isinstance(text, str) or event.dialog_id != conv.main.dialog_id:
             return
         if kind == "echo":
-            self._spawn(self._echo(change.account, conv, text, float(spec.get("typing_seconds", TYPING_SECONDS))), conv)
-        elif (inbox := self._inbox.get(conv.conversation_id)) is not None and not inbox.full():
-            inbox.put_nowait(text)
+            typing = float(spec.get("typing_seconds", TYPING_SECONDS))
+            self._queue_echo(change.account, conv, event.sequence, text, typing)
+        elif (inbox := self._inbox.get(conv.conversation_id)) is not None:
+            if inbox.full():
+                self.overload["script_inbox_dropped"] += 1
+            else:
+                inbox.put_nowait(text)
+
+    def _queue_echo(self, account: Account, conv: Conversation, sequence: int | None, text: str, typing: float) -> None:
+        """Queue ``text`` for the conversation's echo worker, starting one if none runs."""
+        backlog = self._echoes.get(conv.conversation_id)
+        if backlog is None:
+            backlog = self._echoes[conv.conversation_id] = deque(maxlen=ECHO_BACKLOG)
+            self._spawn(self._echo(account, conv, backlog, typing), conv)
+        elif len(backlog) == ECHO_BACKLOG:
+            self.overload["echo_dropped"] += 1
+        backlog.append((sequence, text))
+
+    def backlog(self) -> int:
+        """Texts waiting for echo workers, over every conversation."""
+        return sum(len(b) for b in self._echoes.values())
 
     def _spawn(self, work: Coroutine[Any, Any, None], conv: Conversation) -> None:
         run = _Run()
@@ -117,14 +152,28 @@ class Bots:
         await self._sleep(seconds)
         self._desk.chat_state(account, conv, "ACTIVE")
 
-    async def _echo(self, account: Account, conv: Conversation, text: str, typing: float) -> None:
-        if conv.agent() is None:
-            self._desk.join(account, conv)
-        self._desk.read_all(account, conv, "ACCEPT", "READ")
-        self._desk.chat_state(account, conv, "COMPOSING")
-        await self._sleep(typing)
-        self._desk.text(account, conv, text)
-        self._desk.chat_state(account, conv, "ACTIVE")
+    async def _echo(
+        self, account: Account, conv: Conversation, backlog: deque[tuple[int | None, str]], typing: float
+    ) -> None:
+        """Answer the backlog a batch at a time until it is empty, then end (the backlog goes with it)."""
+        try:
+            while backlog:
+                batch = list(backlog)
+                backlog.clear()
+                if conv.agent() is None:
+                    self._desk.join(account, conv)
+                sequences = [seq for seq, _ in batch if seq is not None]
+                if sequences:
+                    for status in ("ACCEPT", "READ"):
+                        self._desk.receipt(account, conv, status, sequences, conv.main.dialog_id)
+                self._desk.chat_state(account, conv, "COMPOSING")
+                await self._sleep(typing)
+                for _, text in batch:
+                    self._desk.text(account, conv, text)
+                self._desk.chat_state(account, conv, "ACTIVE")
+        finally:
+            if self._echoes.get(conv.conversation_id) is backlog:
+                del self._echoes[conv.conversation_id]
 
     async def _expect(self, conv: Conversation, wanted: str) -> None:
         inbox = self._inbox[conv.conversation_id]
@@ -192,3 +241,5 @@ class Bots:
         self._tasks.clear()
         self._locks.clear()
         self._inbox.clear()
+        self._echoes.clear()
+        self.overload = Counter({"echo_dropped": 0, "script_inbox_dropped": 0})

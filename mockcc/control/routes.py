@@ -6,7 +6,7 @@ from starlette.responses import JSONResponse, Response
 
 from mockcc import openapi
 from mockcc.clock import MAX_ADVANCE
-from mockcc.control import agent, webhooks
+from mockcc.control import agent, limits, webhooks
 from mockcc.control.common import body_object, conversation, conversation_view
 from mockcc.errors import RestError
 from mockcc.faults import Fault
@@ -181,5 +181,6 @@ ROUTES = [
     route("/_mockcc/faults", add_fault, service="control", methods=["POST"]),
     route("/_mockcc/faults", clear_faults, service="control", methods=["DELETE"]),
     *webhooks.ROUTES,
+    *limits.ROUTES,
     *agent.ROUTES,
 ]

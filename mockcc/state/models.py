@@ -16,8 +16,6 @@ JSON = dict[str, Any]
 EVENTS_PER_DIALOG = 10_000
 #: Consumers remembered per account (a forgotten one is remade from its JWS, which never expires).
 CONSUMERS_PER_ACCOUNT = 100_000
-#: Conversations kept per account: past this, the oldest closed ones are forgotten.
-CONVERSATIONS_PER_ACCOUNT = 10_000
 #: Account Configuration feature LivePerson requires for the Connector API (Asynchronous Messaging).
 ASYNC_MESSAGING = "Common.Async_Messaging"
 #: Feature grants an account holds at most (a seed or POST past this is refused, nothing applied).
@@ -150,7 +148,14 @@ class Conversation:
 
 @dataclass(slots=True)
 class Account:
-    """Everything one brand (account) has in the mock."""
+    """Everything one brand (account) has in the mock.
+
+    Beside the stores, three indexes keep every per-request lookup O(1) at any size: ``closed``
+    (closed conversations, oldest first: what the cap forgets), ``idle_consumers`` (consumers
+    without an open conversation, oldest first: what the consumer cap forgets) and
+    ``survey_dialogs`` (a POST_SURVEY dialog id -> its conversation; a MAIN dialog's id is its
+    conversation's).
+    """
 
     account_id: str
     installations: dict[str, Installation] = field(default_factory=dict)  # client_id -> installation
@@ -162,6 +167,11 @@ class Account:
     signature_algorithm: str = "sha1"
     #: Account Configuration feature grants, compoundFeatureID -> on/off; Async Messaging on unless seeded off.
     feature_grants: dict[str, bool] = field(default_factory=lambda: {ASYNC_MESSAGING: True})
+    closed: dict[str, None] = field(default_factory=dict)  # closed conversation ids, oldest first
+    idle_consumers: dict[str, None] = field(default_factory=dict)  # lp ids without an open conversation
+    survey_dialogs: dict[str, str] = field(default_factory=dict)  # POST_SURVEY dialog id -> conversation id
+    forgotten_conversations: int = 0  # closed conversations dropped to respect the cap
+    forgotten_consumers: int = 0  # idle consumers dropped to respect the cap
 
     @property
     def async_messaging(self) -> bool:
@@ -169,10 +179,50 @@ class Account:
         return self.feature_grants.get(ASYNC_MESSAGING, False)
 
     def remember(self, consumer: Consumer) -> Consumer:
-        """Add a consumer; past the cap the oldest without an open conversation is forgotten."""
-        self.consumers[consumer.lp_consumer_id] = consumer
+        """Add a consumer; past the cap the oldest without an open conversation (not this one) is forgotten."""
+        lp_id = consumer.lp_consumer_id
+        if lp_id not in self.consumers and lp_id not in self.open_by_consumer:
+            self.idle_consumers[lp_id] = None
+        self.consumers[lp_id] = consumer
         if len(self.consumers) > CONSUMERS_PER_ACCOUNT:
-            oldest = next((c for c in self.consumers if c not in self.open_by_consumer), None)
-            if oldest is not None:
+            oldest = next(iter(self.idle_consumers), None)
+            if oldest == lp_id and len(self.idle_consumers) > 1:  # never the one being remembered
+                self.idle_consumers[lp_id] = self.idle_consumers.pop(lp_id)  # to the back
+                oldest = next(iter(self.idle_consumers))
+            if oldest is not None and oldest != lp_id:
+                del self.idle_consumers[oldest]
                 del self.consumers[oldest]
+                self.forgotten_consumers += 1
         return consumer
+
+    def dialog_owner(self, dialog_id: str) -> Conversation | None:
+        """The conversation a dialog (MAIN or POST_SURVEY) belongs to, without a scan."""
+        found = self.conversations.get(dialog_id)
+        if found is None and (owner := self.survey_dialogs.get(dialog_id)) is not None:
+            found = self.conversations.get(owner)
+        return found
+
+    def opened(self, conversation: Conversation) -> None:
+        """Index a new open conversation."""
+        self.conversations[conversation.conversation_id] = conversation
+        self.open_by_consumer[conversation.consumer_id] = conversation.conversation_id
+        self.idle_consumers.pop(conversation.consumer_id, None)
+
+    def finished(self, conversation: Conversation) -> None:
+        """Index a conversation that just closed (its consumer may open another)."""
+        self.closed[conversation.conversation_id] = None
+        if self.open_by_consumer.get(conversation.consumer_id) == conversation.conversation_id:
+            del self.open_by_consumer[conversation.consumer_id]
+            if conversation.consumer_id in self.consumers:
+                self.idle_consumers[conversation.consumer_id] = None
+
+    def forget_closed(self, limit: int) -> None:
+        """Keep at most ``limit`` conversations: the oldest closed ones go first."""
+        while len(self.conversations) > limit and self.closed:
+            oldest = next(iter(self.closed))
+            del self.closed[oldest]
+            gone = self.conversations.pop(oldest, None)
+            if gone is not None:
+                self.forgotten_conversations += 1
+                for dialog in gone.dialogs[1:]:
+                    self.survey_dialogs.pop(dialog.dialog_id, None)

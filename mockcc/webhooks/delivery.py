@@ -11,15 +11,16 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from mockcc.webhooks.activity import Activity, Gate
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
 from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Route, Subscription, retention_time
 from mockcc.webhooks.signing import sign
+
+if TYPE_CHECKING:  # aiohttp is imported with the first delivery: a mock without webhooks never loads it
+    import aiohttp
 
 SUCCESS_STATUSES = frozenset({200, 201})
 _RESERVED = frozenset(
@@ -82,6 +83,8 @@ class _Hold:
 
 def describe(exc: BaseException) -> str:
     """A failed POST in words that do not depend on the HTTP client: ConnectError, ConnectTimeout, ReadTimeout..."""
+    import aiohttp
+
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         kind = "ConnectTimeout"
     elif isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):

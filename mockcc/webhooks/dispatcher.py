@@ -7,13 +7,12 @@ Timers sleep on the mock ``Clock``; tests move it with ``advance`` and then ``aw
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from mockcc.clock import Clock
 from mockcc.webhooks.activity import Activity
@@ -24,6 +23,9 @@ from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Subscription, retention_time, route
 from mockcc.webhooks.retention import Retention
 from mockcc.webhooks.signing import encode
+
+if TYPE_CHECKING:  # aiohttp is imported with the first delivery: a mock without webhooks never loads it
+    import aiohttp
 
 
 @dataclass(slots=True, eq=False)
@@ -109,6 +111,8 @@ class WebhookDispatcher:
         second (httpx's pool scans every waiting request on each change; see ARCHITECTURE.md).
         """
         if self._http is None or self._http.closed:
+            import aiohttp
+
             verify = self._verify
             ssl_option: bool | ssl.SSLContext = verify if isinstance(verify, ssl.SSLContext) else bool(verify)
             self._http = aiohttp.ClientSession(
@@ -124,10 +128,15 @@ class WebhookDispatcher:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Open the HTTP client (Starlette lifespan startup)."""
+    async def start(self, *, preload: bool = False) -> None:
+        """Accept deliveries (Starlette lifespan startup); the HTTP client opens with the first one.
+
+        With ``preload`` (the seed routes webhooks) aiohttp is imported now, before the mock answers,
+        so the first delivery does not pay for it; a seed without endpoints never loads it.
+        """
         self._closed = False
-        self._client()
+        if preload:
+            importlib.import_module("aiohttp")
 
     async def aclose(self) -> None:
         """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""

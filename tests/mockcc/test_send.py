@@ -174,10 +174,9 @@ def test_hosted_file_round_trip(client, lp, ext_id):
 
 
 def test_stored_state_is_bounded(client, lp, monkeypatch):
-    from mockcc import messaging
     from mockcc.state import models
 
-    monkeypatch.setattr(messaging, "CONVERSATIONS_PER_ACCOUNT", 2)
+    client.app.state.mock.messaging.conversations_limit = 2
     first = lp.open("a")
     lp.close("a", first)
     lp.open("b")
@@ -197,6 +196,7 @@ def test_consumers_are_bounded_but_never_one_with_an_open_conversation(monkeypat
     account = models.Account(account_id="1")
     account.remember(models.Consumer(lp_consumer_id="a", ext_consumer_id="a"))
     account.open_by_consumer["a"] = "conv"
+    del account.idle_consumers["a"]  # what Account.opened does for a consumer who opens a conversation
     account.remember(models.Consumer(lp_consumer_id="b", ext_consumer_id="b"))
     account.remember(models.Consumer(lp_consumer_id="c", ext_consumer_id="c"))
     assert list(account.consumers) == ["a", "c"]

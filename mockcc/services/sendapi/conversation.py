@@ -88,6 +88,20 @@ async def create_conversation(ctx: Ctx) -> Response:
                 }
                 results.append({"code": "BAD_REQUEST", "body": {"msg": conflict}, "reqId": req_id})
                 continue
+            if ctx.mock.messaging.at_limit(account):
+                failed = True
+                limit = ctx.mock.messaging.conversations_limit
+                ctx.call.explanation = {
+                    "explanation": f"account {account.account_id} holds {limit} conversations, all open "
+                    "(mockcc serve --conversations-limit); close some or raise the limit",
+                    "path": "$",
+                    "rule": "conversations-limit",
+                    "expected": limit,
+                }
+                results.append(
+                    {"code": "BAD_REQUEST", "body": {"msg": "Consumer request conversation failed"}, "reqId": req_id}
+                )
+                continue
             conversation = ctx.mock.messaging.request_conversation(
                 account, caller.consumer.lp_consumer_id, caller.installation.client_id, item["body"], features
             )

@@ -45,15 +45,9 @@ def _own_conversation(caller: Caller, conversation_id: str, path: str) -> Conver
     return conversation
 
 
-def _find_dialog(caller: Caller, dialog_id: str) -> Conversation | None:
-    if dialog_id in caller.account.conversations:
-        return caller.account.conversations[dialog_id]
-    return next((c for c in caller.account.conversations.values() if c.dialog(dialog_id)), None)
-
-
 def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     req_id, body = request.get("id"), request["body"]
-    conversation = _find_dialog(caller, str(body["dialogId"]))
+    conversation = caller.account.dialog_owner(str(body["dialogId"]))
     if conversation is None:
         raise UnknownDialog(
             f"dialog {body['dialogId']!r} does not exist in account {caller.account.account_id}",

@@ -1,0 +1,72 @@
+"""``GET /_mockcc/limits``: every cap the mock keeps, how full it is, and what overload has cost.
+
+One place to look when a load test sees something missing: each store is bounded, and what it
+dropped or refused at its cap is counted here (see ARCHITECTURE.md, "Bounded under load").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import JSONResponse, Response
+
+from mockcc.agent.bots import ECHO_BACKLOG, SCRIPT_INBOX
+from mockcc.http import Ctx, route
+from mockcc.state.models import CONSUMERS_PER_ACCOUNT, EVENTS_PER_DIALOG
+
+if TYPE_CHECKING:
+    from mockcc.mock import Mock
+
+JSON = dict[str, Any]
+
+
+def limits(mock: Mock) -> JSON:
+    """The caps, their fill and their overload counters, JSON-able."""
+    journal, bots, messaging = mock.journal, mock.bots, mock.messaging
+    hooks = mock.dispatcher.status()
+    return {
+        "journal": {
+            "limit": journal.limit,
+            "kept": len(journal),
+            "dropped": journal.dropped,
+            "overload": "the oldest call is dropped",
+        },
+        "agents": {
+            "echo_backlog_limit": ECHO_BACKLOG,
+            "echo_waiting": bots.backlog(),
+            "echo_dropped": bots.overload["echo_dropped"],
+            "script_inbox_limit": SCRIPT_INBOX,
+            "script_inbox_dropped": bots.overload["script_inbox_dropped"],
+            "overload": "echo: the oldest waiting text goes unanswered; script: new texts are not queued",
+        },
+        "webhooks": {
+            "log_limit": hooks["log"]["limit"],
+            "log_evicted": hooks["log"]["evicted"],
+            "store_limit_per_installation": hooks["limits"]["store_limit"],
+            "dropped": hooks["totals"]["outcomes"].get("dropped", 0),
+            "in_flight": hooks["totals"]["in_flight"],
+            "overload": "log: oldest entry; store: oldest waiting event, logged as dropped (store full)",
+        },
+        "events_per_dialog": EVENTS_PER_DIALOG,
+        "accounts": [
+            {
+                "account_id": account.account_id,
+                "conversations": len(account.conversations),
+                "open_conversations": len(account.open_by_consumer),
+                "conversations_limit": messaging.conversations_limit,
+                "forgotten_conversations": account.forgotten_conversations,
+                "consumers": len(account.consumers),
+                "consumers_limit": CONSUMERS_PER_ACCOUNT,
+                "forgotten_consumers": account.forgotten_consumers,
+            }
+            for account in mock.accounts.values()
+        ],
+        "conversations_refused_at_limit": messaging.refused_at_limit,
+    }
+
+
+async def get_limits(ctx: Ctx) -> Response:
+    return JSONResponse(limits(ctx.mock))
+
+
+ROUTES = [route("/_mockcc/limits", get_limits, service="control", methods=["GET"])]

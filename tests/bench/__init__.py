@@ -1,0 +1,1 @@
+"""`make bench` and `make soak`: mockcc side by side with the ceiling, WireMock and Prism."""

@@ -1,0 +1,99 @@
+"""The bench's one table, its notes and its JSON: figures from one run, read as ratios."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+def machine() -> JSON:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    load = os.getloadavg()
+    try:
+        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    except OSError:
+        wrk = "not installed"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in load],
+        "python": platform.python_version(),
+        "wrk": wrk.strip(),
+    }
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    if not value or not base:
+        return "-"
+    return f"{value / base:.2f}x"
+
+
+def table(rows: list[JSON]) -> str:
+    """Markdown: one row per server, with its ratios to the ceiling, WireMock and Prism."""
+    by = {row["key"]: row.get("rps") for row in rows}
+    lines = [
+        "| server | req/s | p50 ms | p99 ms | vs ceiling | vs WireMock | vs Prism |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row.get("rps") is None:
+            lines.append(f"| {row['label']} | {row.get('skipped', 'not run')} | | | | | |")
+            continue
+        lines.append(
+            f"| {row['label']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+            f"{_ratio(row['rps'], by.get('ceiling'))} | {_ratio(row['rps'], by.get('wiremock'))} | "
+            f"{_ratio(row['rps'], by.get('prism'))} |"
+        )
+    return "\n".join(lines)
+
+
+def facts(result: JSON) -> str:
+    """The other figures, one per line."""
+    out: list[str] = []
+    hooks = result.get("webhooks")
+    if hooks:
+        out.append(
+            f"- webhooks (default seed, every event POSTed signed to a receiver on loopback): "
+            f"{hooks['deliveries_per_s']:,.0f} deliveries/s while SEND ran at {hooks['send']['rps']:,.0f} req/s "
+            f"(p99 {hooks['send']['p99_ms']:.1f} ms); SEND-to-delivery delay p50 {hooks['delay_ms']['p50']} ms, "
+            f"p99 {hooks['delay_ms']['p99']} ms; {hooks['backlog_at_end']:,} still queued when the load stopped"
+        )
+    startup = result.get("startup_s")
+    if startup:
+        out.append(
+            "- start-up to the first answered request: "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in startup.items())
+        )
+    memory = result.get("memory")
+    if memory:
+        line = (
+            f"- mockcc RSS (default seed): idle {memory['idle_mb']:.1f} MiB, after load {memory['after_load_mb']:.1f} "
+            f"MiB ({memory['after_idle_mb']:.1f} MiB after 5 s idle)"
+        )
+        if "conversations" in memory:
+            line += (
+                f", at {memory['conversations']:,} open conversations {memory['at_scale_mb']:.1f} MiB: "
+                f"{memory['per_conversation_kb']:.1f} KiB per open conversation"
+            )
+        out.append(line)
+    scale = result.get("scale")
+    if scale:
+        out.append(
+            "- opening conversations (IdP + CONVERSATION per consumer): "
+            f"first chunk {scale['first_chunk_per_s']:,.0f}/s, "
+            f"last chunk {scale['last_chunk_per_s']:,.0f}/s; SEND at {scale['conversations']:,} open "
+            f"{scale['send']['rps']:,.0f} req/s, p99 {scale['send']['p99_ms']:.1f} ms"
+        )
+    return "\n".join(out)

@@ -1,0 +1,55 @@
+"""`make soak`: the default seed (echo agent) at full rate for a long time; RSS and p99 per interval.
+
+Pass: after the warm-up interval RSS stays within 10 % of its first value and p99 does not drift
+(the last third's median p99 within 1.5x the first third's). Printed and returned as JSON.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from tests.bench import load, servers
+from tests.bench.client import ACCOUNT, consumer, send_body
+from tests.bench.servers import rss_mb
+
+INTERVAL = 30.0
+
+
+def soak(seconds: float, interval: float = INTERVAL) -> dict[str, Any]:
+    intervals: list[dict[str, Any]] = []
+    with servers.mockcc() as server:
+        headers, dialog = consumer(server, "bench-soak")
+        url = server.base_url + servers.SEND_PATH.format(account=ACCOUNT) + "?v=3"
+        script = load.post_script(send_body(dialog), headers)
+        idle = rss_mb(server.pid)
+        print(
+            f"soak: default seed, wrk 1 thread {load.CONNECTIONS} connections, {seconds:g} s; idle RSS {idle:.1f} MiB"
+        )
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            run = load.wrk(url, script, min(interval, max(1.0, seconds - (time.monotonic() - started))))
+            sample = {
+                "at_s": round(time.monotonic() - started),
+                "rss_mb": round(rss_mb(server.pid), 1),
+                **run.as_dict(),
+            }
+            intervals.append(sample)
+            print(f"  {sample['at_s']:>5} s: {run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms, RSS {sample['rss_mb']} MiB",
+                  flush=True)  # fmt: skip
+    steady = intervals[1:] or intervals
+    rss = [s["rss_mb"] for s in steady]
+    third = max(1, len(steady) // 3)
+    p99_first = statistics.median(s["p99_ms"] for s in steady[:third])
+    p99_last = statistics.median(s["p99_ms"] for s in steady[-third:])
+    verdict = {
+        "rss_first_mb": rss[0],
+        "rss_max_mb": max(rss),
+        "rss_flat": max(rss) <= rss[0] * 1.10,
+        "p99_first_third_ms": p99_first,
+        "p99_last_third_ms": p99_last,
+        "p99_steady": p99_last <= p99_first * 1.5,
+    }
+    print(f"soak verdict: {verdict}")
+    return {"mode": "soak", "seconds": seconds, "idle_rss_mb": idle, "intervals": intervals, "verdict": verdict}
