@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one; default 8080)")
     serve.add_argument("--config", type=Path, help="seed file (YAML or JSON): accounts, installations, agents")
     serve.add_argument(
+        "--script-dir", type=Path, help="the only directory a seed posted over HTTP may name agent script files in"
+    )
+    serve.add_argument(
         "--public-host", help="host[:port] CSDS hands out (when behind a proxy); default: the Host header"
     )
     serve.add_argument("--webhook-url", help="point every installation's webhooks without an endpoint at this URL")
@@ -113,6 +116,7 @@ async def serve(args: argparse.Namespace) -> None:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     port = sock.getsockname()[1]
     settings = Settings(
+        script_dir=args.script_dir,
         host=args.host,
         port=port,
         public_host=args.public_host,

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
@@ -16,6 +17,7 @@ from mockcc.console import routes as console
 from mockcc.console.feed import Feed
 from mockcc.control import routes as control
 from mockcc.errors import ApiError, NotFound, RestError
+from mockcc.guard import Guard
 from mockcc.http import read_body
 from mockcc.journal import preview
 from mockcc.mock import Mock
@@ -96,7 +98,8 @@ def allowed_methods(request: Request) -> list[str]:
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     """Build the mock. ``clock`` lets a test own time; otherwise ``settings.frozen_clock`` decides."""
-    mock = Mock(settings or Settings(), clock=clock)
+    settings = settings or Settings()
+    mock = Mock(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -109,7 +112,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await mock.dispatcher.aclose()
 
     app = Starlette(
-        routes=[*all_routes(), *console.PAGES], lifespan=lifespan, exception_handlers={HTTPException: _http_error}
+        routes=[*all_routes(), *console.PAGES],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+        # The security rule (mockcc/guard.py) sits in front of every route, present and future.
+        middleware=[Middleware(Guard, bind_host=settings.host, public_host=settings.public_host)],
     )
     app.state.mock = mock
     app.state.console = Feed(mock)

@@ -78,7 +78,9 @@ class Mock:
             self.seed_doc = read_seed_file(settings.config)
         else:
             self.seed_doc = DEFAULT_SEED
-        self.accounts: dict[str, Account] = build_accounts(self.seed_doc, self.ids, int(self.clock.now()))
+        self.accounts: dict[str, Account] = build_accounts(
+            self.seed_doc, self.ids, int(self.clock.now()), script_dir=settings.script_dir
+        )
         self._arm(*seed_faults(self.seed_doc))
 
     def reset(self, seed_doc: JSON | None = None) -> None:
@@ -87,7 +89,7 @@ class Mock:
         The new seed is checked whole before anything is touched, so a bad one changes nothing.
         """
         doc = seed_doc or self.seed_doc
-        accounts = build_accounts(doc, self.ids, int(self.clock.now()))
+        accounts = build_accounts(doc, self.ids, int(self.clock.now()), script_dir=self.settings.script_dir)
         faults, webhook_faults = seed_faults(doc)
         self.seed_doc = doc
         self.accounts = accounts

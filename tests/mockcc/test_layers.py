@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("app",),  # create_app: routes + the composition root
     ("console",),  # the web console: its pages, and the event stream fed by the layers below
     ("control", "services"),  # the endpoints
-    ("http",),  # the request pipeline every endpoint shares
+    ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it
     ("mock",),  # the composition root: one Mock wires everything below
     ("agent",),  # what an agent, a bot or the system does to a conversation
     ("webhooks",),  # delivery of LivePerson's notifications
