@@ -53,7 +53,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         query=request.url.query,
         service="unmatched",
         account_id=None,
-        headers=dict(request.headers),
+        headers=request.headers.raw,
     )
     try:  # the body is what tells a user which call went astray: keep it, as for any other call
         call.request_body = preview(await read_body(request, mock.settings.body_limit))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.responses import JSONResponse, Response
 
-from mockcc import openapi
+from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, limits, webhooks
 from mockcc.control.common import body_object, conversation, conversation_view
@@ -20,7 +22,9 @@ async def openapi_document(ctx: Ctx) -> Response:
 
 
 async def health(ctx: Ctx) -> Response:
-    return JSONResponse({"status": "ok", "accounts": list(ctx.mock.accounts)})
+    """Alive, the accounts, and which event loop serves (``uvloop`` under ``mockcc serve``)."""
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    return JSONResponse({"status": "ok", "accounts": list(ctx.mock.accounts), "loop": loop})
 
 
 async def reset(ctx: Ctx) -> Response:
@@ -40,7 +44,7 @@ async def state(ctx: Ctx) -> Response:
                 "agent": account.agent,
                 "feature_grants": account.feature_grants,
                 "installations": [
-                    {**inst.app, "client_secret": "<redacted>", "ac-revision": str(inst.revision)}
+                    {**redact.installation(inst.app), "ac-revision": str(inst.revision)}
                     for inst in account.installations.values()
                 ],
                 "consumers": [

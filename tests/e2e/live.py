@@ -6,17 +6,20 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 
 @contextmanager
-def mockcc_serve(*args: str, timeout: float = 20.0) -> Iterator[dict[str, str]]:
+def mockcc_serve(
+    *args: str, timeout: float = 20.0, preexec_fn: Callable[[], None] | None = None
+) -> Iterator[dict[str, str]]:
     """Start ``python -m mockcc serve --port 0 ARGS``; yield the ready line's key=value pairs."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "mockcc", "serve", "--port", "0", *args],
+        preexec_fn=preexec_fn,  # tests use it to lower resource limits
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
 #: module or package it belongs to). A new top-level module or package must be given its floor here.
 LAYERS: list[tuple[str, ...]] = [
     ("__main__",),  # the CLI (it may import mockcc_contracts lazily; that is outside this graph)
+    ("server",),  # uvicorn on uvloop, with the limits no client gets past
     ("app",),  # create_app: routes + the composition root
     ("console",),  # the web console: its pages, and the event stream fed by the layers below
     ("control", "services"),  # the endpoints
@@ -24,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "__init__"),  # leaves
+    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "__init__"),  # leaves
 ]
 
 
