@@ -83,8 +83,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._reset_request()
 
     def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)  # uvicorn starts the next queued request now: still busy
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if not pipelined and not self.transport.is_closing():
             self.evictable[self] = None  # idle again, newest
 
     # The limits
