@@ -6,7 +6,7 @@ rebinding read the answers. The rule (README, "Security"):
 
 * every request's ``Host`` names the mock: 127.0.0.1, localhost, ::1, ``--host`` or ``--public-host``
   (any port), else 400 (defeats DNS rebinding: the attacker's name is never one of these);
-* every state-changing ``/_mockcc/`` call (any method but GET, HEAD, OPTIONS) carries
+* every state-changing ``/_mockcc/`` call (POST, PUT, PATCH, DELETE), with or without a body, carries
   ``Content-Type: application/json`` (a cross-origin page cannot send that without a preflight the
   mock never grants), else 415, and is refused with 403 when ``Origin`` is present and is not the
   mock's own, or when ``Sec-Fetch-Site: cross-site``;
@@ -19,12 +19,14 @@ import json
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockcc.errors import ApiError, RestError
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The methods that can change state; any other (GET, HEAD, OPTIONS, TRACE, ...) reads or is a 405.
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONTROL_PREFIX = "/_mockcc/"
 
 
@@ -59,7 +61,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         error = self.check(scope["method"], scope["path"], scope["headers"])
-        if error is not None:
+        if error is not None and (error.rule == "host" or _routed(scope)):
             await _answer(send, error)
             return
 
@@ -90,7 +92,7 @@ class Guard:
                 rule="host",
                 expected=sorted(self.names),
             )
-        if method in SAFE_METHODS or not path.startswith(CONTROL_PREFIX):
+        if method not in STATE_CHANGING or not path.startswith(CONTROL_PREFIX):
             return None
         media = (ctype or "").split(";", 1)[0].strip().lower()
         if media != "application/json":
@@ -116,6 +118,15 @@ class Guard:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return False
         return parts.netloc in (host.strip().lower(), self.public_host)
+
+
+def _routed(scope: Scope) -> bool:
+    """Whether a route takes this method on this path: if none does, the app's 404/405 answers (and
+    changes nothing), as it would for any other method it does not serve."""
+    router = getattr(scope.get("app"), "router", None)
+    if router is None:
+        return True
+    return any(route.matches(scope)[0] is Match.FULL for route in router.routes)
 
 
 def _forbidden(explanation: str, path: str) -> RestError:

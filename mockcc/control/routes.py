@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, limits, webhooks
-from mockcc.control.common import body_object, conversation, conversation_view
+from mockcc.control.common import body_object, conversation, conversation_view, no_fields
 from mockcc.errors import RestError
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
@@ -151,6 +151,7 @@ async def advance_clock(ctx: Ctx) -> Response:
 
 async def settle(ctx: Ctx) -> Response:
     """Wait until webhook deliveries and bots due now have run (tests call this instead of sleeping)."""
+    no_fields(ctx)
     return JSONResponse({"settled": await ctx.mock.settle()})
 
 
@@ -164,6 +165,7 @@ async def add_fault(ctx: Ctx) -> Response:
 
 
 async def clear_faults(ctx: Ctx) -> Response:
+    no_fields(ctx)
     ctx.mock.faults.clear()
     return JSONResponse({"faults": []})
 

@@ -164,3 +164,18 @@ def test_the_command_lines_config_may_name_script_files(tmp_path):
     config.write_text(f"accounts:\n  - account_id: '1'\n    agent: {{type: script, file: {tmp_path / 'agent.yaml'}}}\n")
     doc = read_seed_file(config)
     assert doc["accounts"][0]["agent"]["steps"] == [{"say": "from the config"}]
+
+
+@pytest.mark.parametrize("method", ["PUT", "TRACE", "PATCH"])
+def test_a_method_no_route_takes_is_a_405_not_a_guard_refusal(client, method):
+    """Found by schemathesis: the guard answered 415 where the route would say 405 and change nothing."""
+    r = client.request(method, "/_mockcc/state")
+    assert r.status_code == 405
+    assert r.json()["mockcc"]["rule"] == "method"
+
+
+def test_calls_that_take_no_input_still_need_the_json_type_and_refuse_fields(client):
+    assert client.post("/_mockcc/settle").status_code == 415
+    assert client.post("/_mockcc/settle", json={}).status_code == 200
+    assert client.post("/_mockcc/settle", json={"x": 1}).status_code == 400
+    assert client.request("DELETE", "/_mockcc/faults", json=[]).status_code == 400
