@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,7 +25,6 @@ from mockcc.state.models import Account
 if TYPE_CHECKING:
     from mockcc.mock import Mock
 
-JSON = dict[str, Any]
 log = logging.getLogger("mockcc")
 
 

@@ -20,11 +20,11 @@ LAYERS: list[tuple[str, ...]] = [
     ("control", "services"),  # the endpoints
     ("http",),  # the request pipeline every endpoint shares
     ("mock",),  # the composition root: one Mock wires everything below
-    ("agent",),  # what an agent, a bot or the system does to a conversation
+    ("agent", "seeding"),  # what an agent, a bot or the system does to a conversation; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "__init__"),  # leaves
+    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "types", "__init__"),  # leaves
 ]
 
 
