@@ -11,9 +11,8 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 DEFAULT_LIMIT = 5000
 BODY_PREVIEW = 4096  # bytes of each request and response body kept
