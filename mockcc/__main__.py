@@ -72,6 +72,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--request-log",
+        action="store_true",
+        help="one line per call on stderr (method, path, status, outcome, ms, rule)",
+    )
     sub.add_parser(
         "fuzz-webhooks",
         help="fuzz a connector's webhook receiver: mockcc fuzz-webhooks URL --secret S (see --help)",
@@ -139,6 +144,7 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_connect_timeout=args.webhook_connect_timeout,
         webhook_read_timeout=args.webhook_read_timeout,
         conversations_limit=args.conversations_limit,
+        request_log=args.request_log,
     )
     app = create_app(settings)
     limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))

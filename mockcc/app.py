@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 from mockcc.clock import Clock
@@ -18,7 +19,7 @@ from mockcc.console.feed import Feed
 from mockcc.control import routes as control
 from mockcc.errors import ApiError, NotFound, RestError
 from mockcc.guard import Guard
-from mockcc.http import read_body
+from mockcc.http import finish, read_body, refuse
 from mockcc.journal import preview
 from mockcc.mock import Mock
 from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
@@ -46,6 +47,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods still get LivePerson's envelope and are journaled."""
     assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
     mock: Mock = request.app.state.mock
+    started = time.perf_counter()
     call = mock.journal.open(
         at=mock.clock.now(),
         method=request.method,
@@ -66,7 +68,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             rule="route",
         )
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
+    if exc.status_code == 404:
+        pass  # the NotFound above
+    elif exc.status_code == 405:
         allowed = allowed_methods(request)
         headers["Allow"] = ", ".join(allowed)
         error = RestError(
@@ -79,9 +83,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         )
     else:
         error = RestError(str(exc.detail), status=exc.status_code, msg=str(exc.detail), rule="http")
-    call.status, call.outcome, call.explanation = error.status_code, "unmatched", error.mockcc()
+    response = finish(mock, call, refuse(call, error, outcome="unmatched", headers=headers), started)
     mock.journal.announce(call)
-    return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
+    return response
 
 
 def allowed_methods(request: Request) -> list[str]:

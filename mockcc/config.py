@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -34,8 +33,7 @@ from mockcc import strictjson
 from mockcc.errors import ConfigError
 from mockcc.ids import Ids
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 DEFAULT_ACCOUNT = "70000001"
 DEFAULT_CLIENT_ID = "5f1c8a6e-2d3b-4c7a-9e0f-1a2b3c4d5e6f"

@@ -35,8 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockcc.schemas import Violation
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 #: Send API auth failures: errorCode -> (HTTP status, title, details), verbatim from LivePerson's table.
 AUTH_ERRORS: dict[int, tuple[int, str, str]] = {

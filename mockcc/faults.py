@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from mockcc.errors import ConfigError
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 KINDS = ("429", "500", "503", "401", "400", "403", "delay")
 MAX_RULES = 100  # active rules; each call scans them

@@ -9,9 +9,10 @@ becomes a 500 envelope, never a traceback.
 from __future__ import annotations
 
 import logging
+import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -25,7 +26,6 @@ from mockcc.state.models import Account
 if TYPE_CHECKING:
     from mockcc.mock import Mock
 
-JSON = dict[str, Any]
 log = logging.getLogger("mockcc")
 
 
@@ -185,11 +185,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
             headers=request.headers.raw,
             record=service != "control",  # polling the control plane must not flood the journal
         )
-        response = await _handle(request, mock, call, endpoint, service)
-        call.status = response.status_code
-        if service != "control":  # control calls are not kept: no need to redact their answers
-            call.response_body = preview(bytes(response.body))
-        call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        response = finish(mock, call, await _handle(request, mock, call, endpoint, service), started)
         if service != "control":
             mock.journal.announce(call)
         return response
@@ -212,10 +208,7 @@ async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, 
         ctx = Ctx(request, mock, call, body)
         return await endpoint(ctx)
     except MockccError as refused:
-        error = as_api_error(refused, req_id=ctx.req_id if ctx else None)
-        call.outcome = "invalid" if error.status_code in (400, 413, 415) else "rejected"
-        call.explanation = error.mockcc()
-        return error_response(error)
+        return refuse(call, as_api_error(refused, req_id=ctx.req_id if ctx else None))
     except Exception as exc:  # the mock must never answer with a traceback
         log.exception("mockcc internal error on %s %s", request.method, request.url.path)
         call.outcome = "error"
@@ -225,5 +218,30 @@ async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, 
             msg="Internal Server Error",
             rule="internal",
         )
-        call.explanation = internal.mockcc()
-        return error_response(internal)
+        return refuse(call, internal, outcome="error")
+
+
+def refuse(
+    call: Call, error: ApiError, *, outcome: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one renderer of a refusal: the call records why, the client gets LivePerson's envelope."""
+    call.outcome = outcome or ("invalid" if error.status_code in (400, 413, 415) else "rejected")
+    call.explanation = error.mockcc()
+    return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
+
+
+def finish(mock: Mock, call: Call, response: Response, started: float) -> Response:
+    """Complete the call's journal entry (status, answer, latency) and, when asked, its request-log line."""
+    call.status = response.status_code
+    call.response_body = preview(bytes(response.body))
+    call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    if mock.settings.request_log:
+        sys.stderr.write(request_line(call) + "\n")
+    return response
+
+
+def request_line(call: Call) -> str:
+    """``mockcc POST /path 400 invalid 1.2ms rule=known-dialog``; never the query (it may carry secrets)."""
+    rule = (call.explanation or {}).get("rule")
+    line = f"mockcc {call.method} {call.path} {call.status} {call.outcome} {call.latency_ms:.1f}ms"
+    return f"{line} rule={rule}" if rule else line

@@ -10,11 +10,9 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from mockcc import redact
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 DEFAULT_LIMIT = 5000
 BODY_PREVIEW = 4096  # bytes of each request and response body kept

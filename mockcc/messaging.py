@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from mockcc.clock import Clock
 from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed
 from mockcc.ids import Ids
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT
 from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Participant
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 #: ttrDefName -> seconds to respond (LivePerson's defaults are per account; these are the mock's).
 TTR_SECONDS = {"URGENT": 300, "PRIORITIZED": 600, "NORMAL": 3600, "CUSTOM": 600}

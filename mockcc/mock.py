@@ -1,53 +1,36 @@
-"""The mock as one object: state, clock, tokens, journal, faults, webhooks and agents, wired.
+"""The composition root: one ``Mock`` wires state, clock, tokens, journal, faults, webhooks and agents.
 
 ``create_app`` puts one ``Mock`` on ``app.state.mock``; every endpoint, the control plane and the
-scripted agents reach the same instance. ``reset`` returns it to its seed without a restart.
+scripted agents reach the same instance. Follow a SEND to its webhook from here: ``Messaging``
+announces every change to the listeners wired below, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from mockcc.agent.bots import Bots
 from mockcc.agent.controller import Controller
 from mockcc.agent.desk import AgentDesk
 from mockcc.clock import Clock
-from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
-from mockcc.errors import ConfigError
-from mockcc.faults import Fault, Faults
+from mockcc.faults import Faults
 from mockcc.ids import Ids
 from mockcc.journal import Journal
-from mockcc.messaging import Change, Messaging
+from mockcc.messaging import Messaging
+from mockcc.seeding import Seed, first_seed
 from mockcc.settings import Settings
 from mockcc.state.bearers import Bearers
 from mockcc.state.files import FileStore
-from mockcc.state.models import Account, Installation
+from mockcc.state.models import Account
 from mockcc.tokens import TokenService
+from mockcc.types import JSON
 from mockcc.webhooks.dispatcher import WebhookDispatcher
-from mockcc.webhooks.faults import WebhookFault
-from mockcc.webhooks.model import Notification, Subscription
-from mockcc.webhooks.notifications import conversation_change, messaging_event
-
-JSON = dict[str, Any]
-
-
-def seed_faults(doc: JSON) -> tuple[list[Fault], list[tuple[str, WebhookFault]]]:
-    """The faults a seed arms at start and on every reset (``faults``, ``webhook_faults``), checked."""
-    try:
-        faults = [Fault.parse(item) for item in doc.get("faults") or []]
-        webhook_faults = [
-            (str(item["endpoint"]), WebhookFault.from_dict({k: v for k, v in item.items() if k != "endpoint"}))
-            for item in doc.get("webhook_faults") or []
-        ]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"the seed's webhook_faults are invalid: {exc}") from exc
-    return faults, webhook_faults
+from mockcc.webhooks.notifier import Notifier
 
 
 class Mock:
-    """Everything one running mock knows."""
+    """Everything one running mock knows, wired."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         self.settings = settings
@@ -56,7 +39,6 @@ class Mock:
         self.tokens = TokenService(self.clock)
         self.journal = Journal(settings.journal_limit)
         self.faults = Faults(settings.random_seed)
-        self.messaging = Messaging(self.clock, self.ids, settings.conversations_limit)
         self.files = FileStore(self.clock, self.ids)
         self.bearers = Bearers()
         self.dispatcher = WebhookDispatcher(
@@ -65,48 +47,39 @@ class Mock:
             read_timeout=settings.webhook_read_timeout,
             log_limit=settings.delivery_log_limit,
         )
+        self.messaging = Messaging(self.clock, self.ids, settings.conversations_limit)
         self.agents = AgentDesk(self.messaging, self.ids)
         self.bots = Bots(self.agents, self.clock)
-        self.messaging.listeners.append(self._notify)
-        self.messaging.listeners.append(self.bots.on_change)
-        self.controller = Controller(self.messaging)  # after _notify: the consumer's echo goes out first
-        self.messaging.listeners.append(self.controller.on_change)
+        self.controller = Controller(self.messaging)
+        # Every change, in this order: the connector's webhook, the scripted agent, the controller bot
+        # (after the webhook, so the consumer's echo goes out before the bot's automatic message).
+        self.messaging.listeners += [
+            Notifier(self.dispatcher, self.messaging.effective_ttr).on_change,
+            self.bots.on_change,
+            self.controller.on_change,
+        ]
         self.reset_listeners: list[Callable[[], None]] = []  # told after every reset (the console resyncs)
-        if settings.seed_doc is not None:
-            self.seed_doc: JSON = settings.seed_doc
-        elif settings.config is not None:
-            self.seed_doc = read_seed_file(settings.config)
-        else:
-            self.seed_doc = DEFAULT_SEED
-        self.accounts: dict[str, Account] = build_accounts(
-            self.seed_doc, self.ids, int(self.clock.now()), script_dir=settings.script_dir
-        )
-        self._arm(*seed_faults(self.seed_doc))
+        self.seed = Seed.read(first_seed(settings), self.ids, int(self.clock.now()), script_dir=settings.script_dir)
+        self.accounts: dict[str, Account] = self.seed.accounts
+        self.seed.arm(self.faults, self.dispatcher)
 
     def reset(self, seed_doc: JSON | None = None) -> None:
         """Back to the seed (or to a new one): state, journal, faults and webhook queues cleared.
 
         The new seed is checked whole before anything is touched, so a bad one changes nothing.
         """
-        doc = seed_doc or self.seed_doc
-        accounts = build_accounts(doc, self.ids, int(self.clock.now()), script_dir=self.settings.script_dir)
-        faults, webhook_faults = seed_faults(doc)
-        self.seed_doc = doc
-        self.accounts = accounts
+        seed = Seed.read(
+            seed_doc or self.seed.doc, self.ids, int(self.clock.now()), script_dir=self.settings.script_dir
+        )
+        self.seed, self.accounts = seed, seed.accounts
         self.messaging.refused_at_limit = 0
         self.journal.clear()
         self.faults.clear()
         self.files.clear()
         self.dispatcher.reset()
-        self._arm(faults, webhook_faults)
+        seed.arm(self.faults, self.dispatcher)
         for listener in list(self.reset_listeners):
             listener()
-
-    def _arm(self, faults: list[Fault], webhook_faults: list[tuple[str, WebhookFault]]) -> None:
-        for fault in faults:
-            self.faults.add(fault)
-        for endpoint, webhook_fault in webhook_faults:
-            self.dispatcher.set_fault(endpoint, webhook_fault)
 
     async def settle(self, within: float = 5.0) -> bool:
         """Wait until bots and webhook deliveries due at the current clock time have run."""
@@ -122,31 +95,3 @@ class Mock:
     def routes_webhooks(self) -> bool:
         """True when some installation of the seed has a webhook endpoint (then aiohttp is preloaded)."""
         return any(inst.webhooks for account in self.accounts.values() for inst in account.installations.values())
-
-    def installation(self, account: Account, client_id: str) -> Installation | None:
-        return account.installations.get(client_id)
-
-    def subscription(self, account: Account, installation: Installation) -> Subscription:
-        return Subscription(
-            account_id=account.account_id,
-            client_id=installation.client_id,
-            client_secret=installation.client_secret,
-            webhooks=installation.webhooks,
-            signature_algorithm="sha256" if account.signature_algorithm == "sha256" else "sha1",
-            enabled=installation.enabled,
-        )
-
-    def _notify(self, change: Change) -> None:
-        """Every state change becomes the notification LivePerson would POST to the installation."""
-        conversation = change.conversation
-        installation = change.account.installations.get(conversation.client_id)
-        if installation is None:
-            return
-        if change.event is None:
-            key, body = conversation_change(conversation, self.messaging.effective_ttr(conversation))
-        else:
-            key, body = messaging_event(conversation, change.event)
-        self.dispatcher.publish(
-            self.subscription(change.account, installation),
-            Notification(event_key=key, conversation_id=conversation.conversation_id, body=body),
-        )

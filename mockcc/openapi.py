@@ -18,8 +18,7 @@ from typing import Any
 import yaml
 
 from mockcc.schemas import schema_root
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 
 def component_name(file: str) -> str:

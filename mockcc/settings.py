@@ -35,3 +35,5 @@ class Settings:
     frozen_clock: bool = False
     #: Seed for every id and every random fault, so a run repeats exactly.
     random_seed: int | None = None
+    #: One line per call on stderr (method, path, status, outcome, ms, the rule on a refusal); off for speed.
+    request_log: bool = False

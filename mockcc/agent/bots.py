@@ -38,8 +38,8 @@ from mockcc.clock import Clock
 from mockcc.errors import Refused
 from mockcc.messaging import Change
 from mockcc.state.models import Account, Conversation
+from mockcc.types import JSON
 
-JSON = dict[str, Any]
 log = logging.getLogger("mockcc.bots")
 
 TYPING_SECONDS = 0.25

@@ -6,14 +6,11 @@ changes state through ``Messaging`` and so reaches the connector as LivePerson's
 
 from __future__ import annotations
 
-from typing import Any
-
 from mockcc.errors import NoAgent, UnknownDialog, UnknownSequence
 from mockcc.ids import Ids
 from mockcc.messaging import Messaging
 from mockcc.state.models import Account, Conversation, Dialog, Event, Participant
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 AGENT_CHAT_STATES = ("COMPOSING", "ACTIVE", "PAUSE", "INACTIVE", "GONE")
 RECEIPTS = ("ACCEPT", "READ", "ACCESS", "NACK", "ACTION")

@@ -9,11 +9,8 @@ reading raw events. Timestamps are the mock clock's epoch milliseconds.
 
 from __future__ import annotations
 
-from typing import Any
-
 from mockcc.state.models import Conversation, Dialog
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 MESSAGES = ("ContentEvent", "RichContentEvent")
 #: Receipt statuses the view reports, by the key it reports them under.

@@ -14,16 +14,14 @@ reset, or when this console fell too far behind).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from mockcc.console.hub import Hub
 from mockcc.control.common import conversation_view
 from mockcc.journal import Call
 from mockcc.messaging import Change
 from mockcc.mock import Mock
+from mockcc.types import JSON
 from mockcc.webhooks.notifications import messaging_event
-
-JSON = dict[str, Any]
 
 DELIVERY_BODY_LIMIT = 16_384  # characters of a delivery body pushed; the log keeps it whole
 

@@ -18,8 +18,7 @@ from mockcc.control.common import body_object, conversation, conversation_view
 from mockcc.errors import NotFound, RestError
 from mockcc.http import Ctx, route
 from mockcc.state.models import Account, Conversation, Event
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 
 def _field(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mockcc.errors import NotFound, RestError
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Conversation
+from mockcc.types import JSON
 from mockcc.webhooks.notifications import conversation_details, messaging_event
 
 if TYPE_CHECKING:
     from mockcc.mock import Mock
-
-JSON = dict[str, Any]
 
 
 def body_object(ctx: Ctx, *, optional: bool = False) -> JSON:

@@ -10,7 +10,6 @@ LivePerson requires ``https://`` endpoints; plain ``http://`` is refused except 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse, Response
@@ -21,9 +20,8 @@ from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.admin import admin_session
 from mockcc.state.models import Account, Installation
+from mockcc.types import JSON
 from mockcc.webhooks.model import EVENT_KEYS
-
-JSON = dict[str, Any]
 
 
 def _admin(ctx: Ctx) -> Account:

@@ -8,8 +8,6 @@ value: {value}}``; tools read ``Common.Async_Messaging`` there, and POST the doc
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse, Response
 
 from mockcc.errors import RestError
@@ -17,8 +15,7 @@ from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.admin import admin_session
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 
 def document(account: Account) -> JSON:

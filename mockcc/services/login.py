@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
@@ -20,8 +19,7 @@ from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.directory import base_uris
 from mockcc.state.bearers import Session
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "mockcc-admin"  # the mock's own documented test login

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 #: Sequenced events kept per dialog (oldest forgotten first; the sequence counter is unaffected).
 EVENTS_PER_DIALOG = 10_000

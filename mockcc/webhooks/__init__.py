@@ -19,7 +19,6 @@ from __future__ import annotations
 from mockcc.webhooks.dispatcher import WebhookDispatcher
 from mockcc.webhooks.faults import FAULT_KINDS, WebhookFault
 from mockcc.webhooks.model import EVENT_KEYS, Notification, Route, Subscription, retention_time, route
-from mockcc.webhooks.retention import State
 from mockcc.webhooks.signing import encode, sign, verify
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "FAULT_KINDS",
     "Notification",
     "Route",
-    "State",
     "Subscription",
     "WebhookDispatcher",
     "WebhookFault",

@@ -7,11 +7,9 @@ Each builder returns the notification and the ``capabilities.webhooks`` key it i
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from mockcc.state.models import Conversation, Dialog, Event, Participant
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 CONVERSATION_KEY = "cqm.ExConversationChangeNotification"
 MESSAGING_TYPE = "ms.MessagingEventNotification"

@@ -14,14 +14,21 @@ from typing import Any
 
 @contextmanager
 def mockcc_serve(
-    *args: str, timeout: float = 20.0, preexec_fn: Callable[[], None] | None = None
+    *args: str,
+    timeout: float = 20.0,
+    stderr: Path | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[dict[str, str]]:
-    """Start ``python -m mockcc serve --port 0 ARGS``; yield the ready line's key=value pairs."""
+    """Start ``python -m mockcc serve --port 0 ARGS``; yield the ready line's key=value pairs.
+
+    ``stderr``: a file that gets the server's stderr as it is written (else it is kept for the error message).
+    """
+    sink = stderr.open("w", encoding="utf-8") if stderr else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "mockcc", "serve", "--port", "0", *args],
         preexec_fn=preexec_fn,  # tests use it to lower resource limits
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=sink or subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -42,7 +49,7 @@ def mockcc_serve(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        for stream in (proc.stdout, proc.stderr):
+        for stream in (proc.stdout, proc.stderr, sink):
             if stream:
                 stream.close()
 

@@ -8,8 +8,6 @@ an open conversation gets LivePerson's HTTP 400 with the per-item array (the pro
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse, Response
 
 from mockcc.errors import Refused, RestError, as_api_error
@@ -18,9 +16,7 @@ from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
 from mockcc.services.sendapi.common import PROFILE_OK, client_features
 from mockcc.services.sendapi.entitlement import require_async_messaging
-
-JSON = dict[str, Any]
-
+from mockcc.types import JSON
 
 ORDER = ["userprofile.SetUserProfile", "cm.ConsumerRequestConversation", "ms.PublishEvent"]
 

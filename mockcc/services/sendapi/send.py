@@ -4,8 +4,6 @@ profile, or ask for a file-sharing URL. Every refusal happens before any state c
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse, Response
 
 from mockcc.errors import AuthError, ConversationClosed, RestError, UnknownConversation, UnknownDialog
@@ -16,8 +14,7 @@ from mockcc.services.sendapi.common import PROFILE_OK, client_features
 from mockcc.services.sendapi.entitlement import require_async_messaging
 from mockcc.state.files import MAX_FILE_BYTES
 from mockcc.state.models import Conversation
-
-JSON = dict[str, Any]
+from mockcc.types import JSON
 
 CLOSED_MSG = "OK Conversation resolved successfully"
 FIELD_MSG = "OK Conversation field updated successfully"
