@@ -24,6 +24,7 @@ from mockcc.app import create_app
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
+from mockcc.server import Limits, connection_cap, protocol_class
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
 from mockcc.tls import self_signed
 from mockcc.webhooks.model import EVENT_KEYS
@@ -39,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one; default 8080)")
     serve.add_argument("--config", type=Path, help="seed file (YAML or JSON): accounts, installations, agents")
     serve.add_argument(
+        "--script-dir", type=Path, help="the only directory a seed posted over HTTP may name agent script files in"
+    )
+    serve.add_argument(
         "--public-host", help="host[:port] CSDS hands out (when behind a proxy); default: the Host header"
     )
     serve.add_argument("--webhook-url", help="point every installation's webhooks without an endpoint at this URL")
@@ -52,6 +56,18 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=CONVERSATIONS_PER_ACCOUNT,
         help=f"conversations kept per account; the oldest closed go first (default {CONVERSATIONS_PER_ACCOUNT:,})",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=float,
+        default=Limits.request_timeout,
+        help="seconds a client has to send a whole request (headers and body) once it starts; default 10",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=Limits.max_connections,
+        help="open connections at most (also kept under the file-descriptor limit); default 1000",
     )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
@@ -118,6 +134,7 @@ async def serve(args: argparse.Namespace) -> None:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     port = sock.getsockname()[1]
     settings = Settings(
+        script_dir=args.script_dir,
         host=args.host,
         port=port,
         public_host=args.public_host,
@@ -130,8 +147,10 @@ async def serve(args: argparse.Namespace) -> None:
         request_log=args.request_log,
     )
     app = create_app(settings)
+    limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))
     config = uvicorn.Config(
         app,
+        http=protocol_class(limits),
         log_level=args.log_level,
         access_log=False,
         lifespan="on",

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -17,6 +18,7 @@ from mockcc.console import routes as console
 from mockcc.console.feed import Feed
 from mockcc.control import routes as control
 from mockcc.errors import ApiError, NotFound, RestError
+from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
 from mockcc.journal import preview
 from mockcc.mock import Mock
@@ -53,7 +55,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         query=request.url.query,
         service="unmatched",
         account_id=None,
-        headers=dict(request.headers),
+        headers=request.headers.raw,
     )
     try:  # the body is what tells a user which call went astray: keep it, as for any other call
         call.request_body = preview(await read_body(request, mock.settings.body_limit))
@@ -100,7 +102,8 @@ def allowed_methods(request: Request) -> list[str]:
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     """Build the mock. ``clock`` lets a test own time; otherwise ``settings.frozen_clock`` decides."""
-    mock = Mock(settings or Settings(), clock=clock)
+    settings = settings or Settings()
+    mock = Mock(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -113,7 +116,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await mock.dispatcher.aclose()
 
     app = Starlette(
-        routes=[*all_routes(), *console.PAGES], lifespan=lifespan, exception_handlers={HTTPException: _http_error}
+        routes=[*all_routes(), *console.PAGES],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+        # The security rule (mockcc/guard.py) sits in front of every route, present and future.
+        middleware=[Middleware(Guard, bind_host=settings.host, public_host=settings.public_host)],
     )
     app.state.mock = mock
     app.state.console = Feed(mock)

@@ -73,6 +73,12 @@ def read_seed_file(path: Path) -> JSON:
         raise ConfigError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     if not isinstance(doc, dict):
         raise ConfigError(f"config {path} must be a mapping with an 'accounts' list")
+    for entry in doc.get("accounts") or []:  # the command line's config may name script files: read them now
+        if isinstance(entry, dict):
+            specs = [entry.get("agent"), *dict(entry.get("skill_agents") or {}).values()]
+            for spec in specs:
+                if isinstance(spec, dict) and isinstance(spec.get("file"), str) and "steps" not in spec:
+                    spec["steps"] = _read_steps(Path(spec["file"]))
     return doc
 
 
@@ -85,14 +91,18 @@ def json_compatible(doc: object) -> object:
     return strictjson.loads(text)
 
 
-def normalise_agent(spec: object, where: str) -> JSON:
-    """``"echo"`` or ``{"type": "echo", ...}`` -> ``{"type": "echo", ...}``; checked, not trusted."""
+def normalise_agent(spec: object, where: str, script_dir: Path | None = None) -> JSON:
+    """``"echo"`` or ``{"type": "echo", ...}`` -> ``{"type": "echo", ...}``; checked, not trusted.
+
+    A script ``file`` not already read from the command line's config is read only from inside
+    ``script_dir`` (``--script-dir``): a seed posted over HTTP must not make the mock read any file.
+    """
     agent: JSON = {"type": spec} if isinstance(spec, str) else dict(spec) if isinstance(spec, dict) else {}
     if agent.get("type") not in AGENT_TYPES:
         raise ConfigError(f"{where}: agent must be one of {', '.join(AGENT_TYPES)} (got {spec!r})")
     if agent["type"] == "script":
-        if isinstance(agent.get("file"), str):
-            agent["steps"] = _read_steps(agent["file"])
+        if isinstance(agent.get("file"), str) and "steps" not in agent:
+            agent["steps"] = _read_steps(_script_path(agent["file"], where, script_dir))
         if not isinstance(agent.get("steps"), list):
             raise ConfigError(f"{where}: a script agent needs a 'steps' list (or a 'file' holding one)")
         for i, step in enumerate(agent["steps"]):
@@ -102,9 +112,22 @@ def normalise_agent(spec: object, where: str) -> JSON:
     return agent
 
 
-def _read_steps(path: str) -> object:
+def _script_path(name: str, where: str, script_dir: Path | None) -> Path:
+    if script_dir is None:
+        raise ConfigError(
+            f"{where}: script files are read only from the --config file or from --script-dir; "
+            "give the script's 'steps' inline"
+        )
+    root = script_dir.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        raise ConfigError(f"{where}: the script file {name!r} is outside --script-dir")
+    return path
+
+
+def _read_steps(path: Path) -> object:
     try:
-        return json_compatible(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        return json_compatible(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read agent script {path}: {exc}") from exc
 
@@ -157,7 +180,7 @@ def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str,
     return merged
 
 
-def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
+def build_accounts(seed: JSON, ids: Ids, now: int, *, script_dir: Path | None = None) -> dict[str, Account]:
     """Turn a seed document into accounts, or raise ConfigError naming the bad entry."""
     _unknown(seed, SEED_KEYS, "the seed")
     entries = seed.get("accounts")
@@ -170,9 +193,9 @@ def build_accounts(seed: JSON, ids: Ids, now: int) -> dict[str, Account]:
             raise ConfigError(f"{where}: needs an 'account_id' (string)")
         _unknown(entry, ACCOUNT_KEYS, where)
         account = Account(account_id=str(entry["account_id"]))
-        account.agent = normalise_agent(entry.get("agent", "none"), where)
+        account.agent = normalise_agent(entry.get("agent", "none"), where, script_dir)
         for skill, spec in dict(entry.get("skill_agents") or {}).items():
-            account.skill_agents[str(skill)] = normalise_agent(spec, f"{where}.skill_agents.{skill}")
+            account.skill_agents[str(skill)] = normalise_agent(spec, f"{where}.skill_agents.{skill}", script_dir)
         algorithm = entry.get("webhook_signature", "sha1")
         if algorithm not in ("sha1", "sha256"):
             raise ConfigError(f"{where}: webhook_signature must be sha1 or sha256")

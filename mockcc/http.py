@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -128,17 +128,22 @@ async def read_body(request: Request, limit: int) -> bytes:
         )
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RestError(
-                f"the body exceeds {limit} bytes",
-                status=413,
-                msg="Request Entity Too Large",
-                rule="body-limit",
-                expected=limit,
-            )
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RestError(
+                    f"the body exceeds {limit} bytes",
+                    status=413,
+                    msg="Request Entity Too Large",
+                    rule="body-limit",
+                    expected=limit,
+                )
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client left (or its request timed out) before the body arrived
+        raise RestError(
+            "the connection closed before the whole body arrived", rule="incomplete-body", expected=declared
+        ) from None
     return b"".join(chunks)
 
 
@@ -177,7 +182,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
             query=request.scope["query_string"].decode("latin-1"),
             service=service,
             account_id=request.path_params.get("accountId"),
-            headers=dict(request.headers),
+            headers=request.headers.raw,
             record=service != "control",  # polling the control plane must not flood the journal
         )
         response = finish(mock, call, await _handle(request, mock, call, endpoint, service), started)

@@ -7,16 +7,18 @@ to a recognisable tail and client secrets are replaced, whatever field they arri
 from __future__ import annotations
 
 import itertools
-import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
+from mockcc import redact
 from mockcc.types import JSON
 
 DEFAULT_LIMIT = 5000
 BODY_PREVIEW = 4096  # bytes of each request and response body kept
-_SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
+HEADER_BUDGET = 8192  # characters of request headers one entry keeps, names and values together
+HEADER_VALUE_KEPT = 1024  # characters of one header value kept
+TEXT_KEPT = 2048  # characters of the path and of the query string kept
 #: What a recorded call's ``service`` and ``outcome`` can be: the journal's filters accept only these.
 SERVICES = (
     "csds",
@@ -31,23 +33,38 @@ SERVICES = (
     "unmatched",
 )
 OUTCOMES = ("ok", "invalid", "rejected", "fault", "unmatched", "error")
-_SECRET_PARAM = re.compile(r"(client_secret=)[^&\s]*")
-_SECRET_JSON = re.compile(r'("(?:client_secret|password|bearer|csrf)"\s*:\s*")[^"]*(")')
-
-
-def redact_token(value: str) -> str:
-    """Keep enough of a token to tell two apart, never enough to use it."""
-    return f"<redacted …{value[-6:]}>" if len(value) > 12 else "<redacted>"
 
 
 def preview(body: bytes) -> str:
     """What the journal keeps of a body: its first BODY_PREVIEW bytes, as text, secrets hidden."""
-    return redact_text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
+    return redact.text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
 
 
-def redact_text(text: str) -> str:
-    """Hide client secrets, login passwords and bearers in a query string, form body or JSON body."""
-    return _SECRET_JSON.sub(r"\1<redacted>\2", _SECRET_PARAM.sub(r"\1<redacted>", text))
+def kept_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request headers an entry keeps: the first value of each name, credentials redacted, each
+    value cut to HEADER_VALUE_KEPT and all of them to HEADER_BUDGET characters; one linear pass."""
+    kept: dict[str, str] = {}
+    budget = HEADER_BUDGET
+    left_out = 0
+    for key, value in raw:
+        name = key.decode("latin-1").lower()
+        if name in kept:
+            continue
+        text = redact.header(name, value[: HEADER_VALUE_KEPT * 4].decode("latin-1"))
+        if len(text) > HEADER_VALUE_KEPT:
+            text = text[:HEADER_VALUE_KEPT] + "…"
+        if len(name) + len(text) > budget:
+            left_out += 1
+            continue
+        budget -= len(name) + len(text)
+        kept[name] = text
+    if left_out:
+        kept["…"] = f"{left_out} more header(s) not kept (an entry keeps {HEADER_BUDGET} characters of headers)"
+    return kept
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
 
 
 @dataclass(slots=True)
@@ -94,20 +111,23 @@ class Journal:
         query: str,
         service: str,
         account_id: str | None,
-        headers: dict[str, str],
+        headers: Iterable[tuple[bytes, bytes]],
         record: bool = True,
     ) -> Call:
-        """Start the entry for a call; with ``record`` False (control plane) it is not kept."""
-        clean = {k: redact_token(v) if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}
+        """Start the entry for a call; with ``record`` False (control plane) it is not kept.
+
+        ``headers`` are the raw ASGI pairs: copying them through starlette's ``Headers`` mapping
+        costs a scan per name, quadratic in the header count.
+        """
         call = Call(
             id=next(self._ids),
             at=at,
             method=method,
-            path=path,
-            query=redact_text(query),
+            path=_cut(path),
+            query=redact.text(_cut(query)),
             service=service,
             account_id=account_id,
-            request_headers=clean,
+            request_headers=kept_headers(headers) if record else {},
             request_body="",
         )
         if not record:

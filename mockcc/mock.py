@@ -59,7 +59,7 @@ class Mock:
             self.controller.on_change,
         ]
         self.reset_listeners: list[Callable[[], None]] = []  # told after every reset (the console resyncs)
-        self.seed = Seed.read(first_seed(settings), self.ids, int(self.clock.now()))
+        self.seed = Seed.read(first_seed(settings), self.ids, int(self.clock.now()), script_dir=settings.script_dir)
         self.accounts: dict[str, Account] = self.seed.accounts
         self.seed.arm(self.faults, self.dispatcher)
 
@@ -68,7 +68,9 @@ class Mock:
 
         The new seed is checked whole before anything is touched, so a bad one changes nothing.
         """
-        seed = Seed.read(seed_doc or self.seed.doc, self.ids, int(self.clock.now()))
+        seed = Seed.read(
+            seed_doc or self.seed.doc, self.ids, int(self.clock.now()), script_dir=self.settings.script_dir
+        )
         self.seed, self.accounts = seed, seed.accounts
         self.messaging.refused_at_limit = 0
         self.journal.clear()

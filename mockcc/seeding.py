@@ -7,6 +7,7 @@ before anything is touched, so a bad one is refused and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
 from mockcc.errors import ConfigError
@@ -38,9 +39,12 @@ class Seed:
     webhook_faults: list[tuple[str, WebhookFault]]
 
     @classmethod
-    def read(cls, doc: JSON, ids: Ids, now: int) -> Seed:
-        """Check the whole document; raises ``ConfigError`` naming the bad entry."""
-        accounts = build_accounts(doc, ids, now)
+    def read(cls, doc: JSON, ids: Ids, now: int, *, script_dir: Path | None = None) -> Seed:
+        """Check the whole document; raises ``ConfigError`` naming the bad entry.
+
+        A script ``file`` is read only inside ``script_dir`` unless the command line's config read it.
+        """
+        accounts = build_accounts(doc, ids, now, script_dir=script_dir)
         try:
             faults = [Fault.parse(item) for item in doc.get("faults") or []]
             webhook_faults = [

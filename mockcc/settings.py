@@ -18,6 +18,8 @@ class Settings:
     #: The host[:port] CSDS hands out as every baseURI; None = the Host the client used to reach us.
     public_host: str | None = None
     config: Path | None = None
+    #: The only directory a seed's script ``file`` is read from (besides the command line's config).
+    script_dir: Path | None = None
     seed_doc: dict[str, Any] | None = field(default=None, compare=False)
     #: Whole request bodies over this are refused with 413 before they are parsed.
     body_limit: int = 1 << 20

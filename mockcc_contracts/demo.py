@@ -137,7 +137,7 @@ class Demo:
         errors = self.events("error")
         if errors:
             missing.append(f"the connector reported errors: {errors}")
-        self.mock.post("/_mockcc/settle")
+        self.mock.post("/_mockcc/settle", json={})
         return missing
 
     def journal(self) -> list[JSON]:

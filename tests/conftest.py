@@ -45,7 +45,8 @@ def seed() -> dict[str, Any] | None:
 
 @pytest.fixture
 def client(clock: Clock, seed: dict[str, Any] | None) -> Iterator[TestClient]:
-    app = create_app(Settings(seed_doc=seed, random_seed=7), clock=clock)
+    # public_host: the Host the test client sends must be one the mock serves (mockcc/guard.py).
+    app = create_app(Settings(seed_doc=seed, random_seed=7, public_host="mock.test"), clock=clock)
     with TestClient(app, base_url="http://mock.test") as test_client:
         yield test_client
 

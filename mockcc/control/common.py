@@ -24,6 +24,12 @@ def body_object(ctx: Ctx, *, optional: bool = False) -> JSON:
     return doc
 
 
+def no_fields(ctx: Ctx) -> None:
+    """A control call that takes no input: its body, if any, is ``{}`` (the body carries the JSON type)."""
+    if body_object(ctx, optional=True):
+        raise RestError("this call takes no fields; send {}", rule="additionalProperties", expected={})
+
+
 def conversation(ctx: Ctx) -> tuple[Account, Conversation]:
     account = ctx.account()
     conversation_id = str(ctx.request.path_params["conversationId"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.responses import JSONResponse, Response
 
-from mockcc import openapi
+from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, limits, webhooks
-from mockcc.control.common import body_object, conversation, conversation_view
+from mockcc.control.common import body_object, conversation, conversation_view, no_fields
 from mockcc.errors import RestError
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
@@ -20,7 +22,9 @@ async def openapi_document(ctx: Ctx) -> Response:
 
 
 async def health(ctx: Ctx) -> Response:
-    return JSONResponse({"status": "ok", "accounts": list(ctx.mock.accounts)})
+    """Alive, the accounts, and which event loop serves (``uvloop`` under ``mockcc serve``)."""
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    return JSONResponse({"status": "ok", "accounts": list(ctx.mock.accounts), "loop": loop})
 
 
 async def reset(ctx: Ctx) -> Response:
@@ -40,7 +44,7 @@ async def state(ctx: Ctx) -> Response:
                 "agent": account.agent,
                 "feature_grants": account.feature_grants,
                 "installations": [
-                    {**inst.app, "client_secret": "<redacted>", "ac-revision": str(inst.revision)}
+                    {**redact.installation(inst.app), "ac-revision": str(inst.revision)}
                     for inst in account.installations.values()
                 ],
                 "consumers": [
@@ -147,6 +151,7 @@ async def advance_clock(ctx: Ctx) -> Response:
 
 async def settle(ctx: Ctx) -> Response:
     """Wait until webhook deliveries and bots due now have run (tests call this instead of sleeping)."""
+    no_fields(ctx)
     return JSONResponse({"settled": await ctx.mock.settle()})
 
 
@@ -160,6 +165,7 @@ async def add_fault(ctx: Ctx) -> Response:
 
 
 async def clear_faults(ctx: Ctx) -> Response:
+    no_fields(ctx)
     ctx.mock.faults.clear()
     return JSONResponse({"faults": []})
 

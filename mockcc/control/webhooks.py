@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.control.common import body_object
+from mockcc.control.common import body_object, no_fields
 from mockcc.errors import RestError
 from mockcc.http import Ctx, route
 from mockcc.webhooks.faults import WebhookFault
@@ -60,6 +60,7 @@ async def add_fault(ctx: Ctx) -> Response:
 
 
 async def clear_faults(ctx: Ctx) -> Response:
+    no_fields(ctx)
     ctx.mock.dispatcher.clear_faults()
     return JSONResponse({"faults": []})
 

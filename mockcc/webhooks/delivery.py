@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mockcc import redact
 from mockcc.webhooks.activity import Activity, Gate
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
 from mockcc.webhooks.log import DeliveryLog
@@ -246,7 +247,7 @@ class Deliverer:
             event_id=pending.event_id,
             attempt=pending.attempts,
             url=url,
-            headers={k: (REDACTED if secret and secret in v else v) for k, v in headers},
+            headers={k: (REDACTED if secret and secret in v else redact.header(k, v)) for k, v in headers},
             body=pending.body.decode("ascii", errors="replace"),
             status=status,
             latency_ms=latency,

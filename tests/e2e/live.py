@@ -6,14 +6,19 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 
 @contextmanager
-def mockcc_serve(*args: str, timeout: float = 20.0, stderr: Path | None = None) -> Iterator[dict[str, str]]:
+def mockcc_serve(
+    *args: str,
+    timeout: float = 20.0,
+    stderr: Path | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[dict[str, str]]:
     """Start ``python -m mockcc serve --port 0 ARGS``; yield the ready line's key=value pairs.
 
     ``stderr``: a file that gets the server's stderr as it is written (else it is kept for the error message).
@@ -21,6 +26,7 @@ def mockcc_serve(*args: str, timeout: float = 20.0, stderr: Path | None = None) 
     sink = stderr.open("w", encoding="utf-8") if stderr else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "mockcc", "serve", "--port", "0", *args],
+        preexec_fn=preexec_fn,  # tests use it to lower resource limits
         stdout=subprocess.PIPE,
         stderr=sink or subprocess.PIPE,
         text=True,

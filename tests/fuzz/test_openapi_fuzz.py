@@ -25,7 +25,8 @@ from tests.conftest import ACCOUNT, LP, quiet_seed
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 app = create_app(
-    Settings(seed_doc=quiet_seed(), random_seed=1, journal_limit=1_000_000),
+    # public_host: schemathesis sends Host: testserver, which must be a name the mock serves (mockcc/guard.py)
+    Settings(seed_doc=quiet_seed(), random_seed=1, journal_limit=1_000_000, public_host="testserver"),
     clock=Clock(start=1_700_000_000.0, frozen=True),
 )
 # The control plane can arm faults by design (a 500 on the next SEND); it is fuzzed against its own mock,

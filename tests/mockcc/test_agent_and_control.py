@@ -71,7 +71,7 @@ def test_probabilistic_faults_are_seeded(client, lp, ext_id):
     event = publish(conv, {"type": "ContentEvent", "contentType": "text/plain", "message": "x"})
     statuses = [client.post(SEND, json=event, headers=headers).status_code for _ in range(40)]
     assert 5 < statuses.count(503) < 35
-    client.delete("/_mockcc/faults")
+    client.delete("/_mockcc/faults", headers={"content-type": "application/json"})
     assert client.post(SEND, json=event, headers=headers).status_code == 200
 
 
@@ -95,7 +95,7 @@ def test_bad_fault_definitions_are_refused(client, doc):
 def test_reset_forgets_everything_but_the_seed(client, lp, ext_id):
     lp.open(ext_id)
     client.post("/_mockcc/faults", json={"kind": "429", "count": 5})
-    client.post("/_mockcc/reset")
+    client.post("/_mockcc/reset", json={})
     assert client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json() == []
     assert client.get("/_mockcc/faults").json() == {"faults": []}
     assert client.get("/_mockcc/journal").json()["calls"] == []
@@ -115,7 +115,7 @@ def test_journal_is_bounded(clock):
     from mockcc.app import create_app
     from mockcc.settings import Settings
 
-    with TestClient(create_app(Settings(journal_limit=3), clock=clock)) as c:
+    with TestClient(create_app(Settings(journal_limit=3), clock=clock), base_url="http://127.0.0.1") as c:
         for _ in range(5):
             c.get(f"/api/account/{ACCOUNT}/service/baseURI.json?version=1.0")
         journal = c.get("/_mockcc/journal").json()
@@ -229,7 +229,9 @@ def test_delay_fault_holds_the_answer_on_the_mock_clock(ext_id):
     from mockcc.settings import Settings
     from tests.conftest import quiet_seed
 
-    with TestClient(create_app(Settings(seed_doc=quiet_seed()))) as client:  # wall-time clock
+    with TestClient(
+        create_app(Settings(seed_doc=quiet_seed())), base_url="http://127.0.0.1"
+    ) as client:  # wall-time clock
         lp = LP(client)
         conv = lp.open(ext_id)
         client.post("/_mockcc/faults", json={"kind": "delay", "delay_seconds": 0.3, "scope": "send"})

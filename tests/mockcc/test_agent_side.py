@@ -57,7 +57,7 @@ def view(client, conv):
 
 def notifications(client, hook, count):
     """The next ``count`` notifications, each checked as a connector would, as (type, change)."""
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     out = []
     for request in hook.wait_for(count):
         assert verify(request.body, DEFAULT_CLIENT_SECRET, request.header("x-liveperson-signature"))
@@ -132,7 +132,7 @@ def test_resume_refusals_explain_and_change_nothing(client, lp, ext_id, hook):
     assert agent(client, conv, "resume", 400, text="hi", agentId=7)["mockcc"]["path"] == "$.agentId"
     assert agent(client, "no-such-conversation", "resume", 404, text="hi")["mockcc"]["rule"] == "known-conversation"
     assert client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json() == before
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     assert hook.requests == []
 
 
@@ -252,7 +252,7 @@ def test_no_auto_messages_unless_asked_for_in_time(client, lp, ext_id, hook, clo
         None,
         "CONSUMER",
     ]
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     assert hook.requests == []
     if case == "not-announced":
         refused = agent(client, conv, "auto-message", 400, text="hello")
@@ -271,7 +271,7 @@ def test_a_script_resumes_and_carries_on_in_the_new_conversation(client, lp, ext
     ]
     assert client.post("/_mockcc/seed", json=quiet_seed(agent={"type": "script", "steps": steps})).status_code == 200
     old = lp.open(ext_id)
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     assert view(client, old)["stage"] == "CLOSE"
     client.post("/_mockcc/clock/advance", json={"seconds": 60})
     conversations = client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json()
@@ -280,6 +280,6 @@ def test_a_script_resumes_and_carries_on_in_the_new_conversation(client, lp, ext
     assert seen["resumedFrom"] == old
     assert [m["event"]["message"] for m in seen["messages"]] == ["Found it: your parcel ships today"]
     lp.text(ext_id, new, "thanks!")
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     assert [m["event"]["message"] for m in view(client, new)["messages"]][-1] == "You're welcome"
     assert view(client, new)["agentId"] == view(client, old)["agentId"]

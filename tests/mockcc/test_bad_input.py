@@ -152,7 +152,7 @@ def test_unknown_route_and_method(client):
 
 def test_a_refused_call_from_an_unknown_consumer_leaves_no_record(client, lp):
     jws = lp.jws("only-a-token")
-    client.post("/_mockcc/reset")  # the JWS stays valid; the IdP's record of it is gone
+    client.post("/_mockcc/reset", json={})  # the JWS stays valid; the IdP's record of it is gone
     before = _snapshot(client)
     r = client.post(SEND, json={"not": "a request"}, headers={"Authorization": lp.app_jwt(), "X-LP-ON-BEHALF": jws})
     assert r.status_code == 400

@@ -73,7 +73,9 @@ def test_echo_backlog_is_capped_the_oldest_waiting_text_dropped_and_counted(clie
 
 
 def test_opening_past_the_conversations_limit_forgets_the_oldest_closed_else_refuses(clock):
-    app = create_app(Settings(seed_doc=quiet_seed(), random_seed=7, conversations_limit=2), clock=clock)
+    app = create_app(
+        Settings(seed_doc=quiet_seed(), random_seed=7, conversations_limit=2, public_host="mock.test"), clock=clock
+    )
     with TestClient(app, base_url="http://mock.test") as client:
         lp = LP(client)
         first, second = lp.open("a"), lp.open("b")

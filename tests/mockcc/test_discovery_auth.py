@@ -40,7 +40,7 @@ def test_csds_public_host_is_configurable(clock):
     from mockcc.app import create_app
     from mockcc.settings import Settings
 
-    with TestClient(create_app(Settings(public_host="lp.example:8443"), clock=clock)) as c:
+    with TestClient(create_app(Settings(public_host="lp.example:8443"), clock=clock), base_url="http://127.0.0.1") as c:
         r = c.get(f"/api/account/{ACCOUNT}/service/idp/baseURI.json?version=1.0")
     assert r.json()["baseURI"] == "lp.example:8443"
 

@@ -15,16 +15,17 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
 #: module or package it belongs to). A new top-level module or package must be given its floor here.
 LAYERS: list[tuple[str, ...]] = [
     ("__main__", "__init__"),  # the CLI (reaches mockcc_contracts lazily) and the public surface
+    ("server",),  # uvicorn on uvloop, with the limits no client gets past
     ("app",),  # create_app: routes + the composition root
     ("console",),  # the web console: its pages, and the event stream fed by the layers below
     ("control", "services"),  # the endpoints
-    ("http",),  # the request pipeline every endpoint shares
+    ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it
     ("mock",),  # the composition root: one Mock wires everything below
     ("agent", "seeding"),  # what an agent, a bot or the system does to a conversation; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "types"),  # leaves
+    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types"),  # leaves
 ]
 
 

@@ -22,6 +22,6 @@ def test_the_package_is_typed_and_versioned() -> None:
 
 def test_the_public_names_run_a_mock() -> None:
     app = mockcc.create_app(mockcc.Settings(random_seed=1))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:  # a Host the mock serves (mockcc/guard.py)
         assert client.get("/_mockcc/health").json()["status"] == "ok"
     assert issubclass(mockcc.MockccError, Exception)

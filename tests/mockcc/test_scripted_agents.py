@@ -29,7 +29,7 @@ def _events(client, conv):
 
 def test_script_agent_follows_its_steps_on_the_mock_clock(client, lp, ext_id):
     conv = lp.open(ext_id)
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     assert _events(client, conv)["conversationDetails"]["participants"][1]["role"] == "ASSIGNED_AGENT"
     lp.text(ext_id, conv, "Hello there")
     client.post("/_mockcc/clock/advance", json={"seconds": 1})
@@ -73,7 +73,7 @@ def test_seeded_faults_fire_and_are_rearmed_by_reset(client, lp):
 
     assert client.get("/_mockcc/webhooks/faults").json()["faults"][0]["kind"] == "drop"
     assert [consumer(), consumer()] == [503, 201]
-    client.post("/_mockcc/reset")
+    client.post("/_mockcc/reset", json={})
     assert [consumer(), consumer()] == [503, 201]
 
 
@@ -97,19 +97,31 @@ def test_faults_in_the_config_are_armed_at_start(clock):
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
-def test_a_script_can_live_in_a_yaml_or_json_file(client, lp, ext_id, tmp_path, suffix):
+def test_a_script_can_live_in_a_yaml_or_json_file(clock, tmp_path, suffix):
     import json
+
+    from starlette.testclient import TestClient
+
+    from mockcc.app import create_app
+    from mockcc.settings import Settings
+    from tests.conftest import LP
 
     script = tmp_path / f"agent{suffix}"
     steps = [{"join": True}, {"say": "From a file"}, {"transfer": "-1"}]
     script.write_text(
         json.dumps(steps) if suffix == ".json" else "- join: true\n- say: From a file\n- transfer: '-1'\n"
     )
-    assert (
-        client.post("/_mockcc/seed", json=quiet_seed(agent={"type": "script", "file": str(script)})).status_code == 200
-    )
+    settings = Settings(seed_doc=quiet_seed(), script_dir=tmp_path)
+    with TestClient(create_app(settings, clock=clock), base_url="http://127.0.0.1") as client:
+        seed = quiet_seed(agent={"type": "script", "file": script.name})
+        assert client.post("/_mockcc/seed", json=seed).status_code == 200
+        lp, ext_id = LP(client), "ext-file"
+        _run_file_script(client, lp, ext_id)
+
+
+def _run_file_script(client, lp, ext_id):
     conv = lp.open(ext_id)
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     view = _events(client, conv)
     assert [e["event"].get("message") for e in view["events"]] == ["From a file"]
     assert all(p["role"] != "ASSIGNED_AGENT" for p in view["conversationDetails"]["participants"])  # transferred

@@ -41,7 +41,7 @@ def _assert_healthy(client, lp, ext_id):
     assert client.get("/_mockcc/webhooks/faults").status_code == 200
     assert client.get("/_mockcc/webhooks/status").status_code == 200
     lp.open(ext_id + "-after")  # Sentinel, IdP and CONVERSATION
-    assert client.post("/_mockcc/reset").status_code == 200
+    assert client.post("/_mockcc/reset", json={}).status_code == 200
 
 
 def _liveperson_bodies(conv: str, value: str) -> list[tuple[str, str]]:

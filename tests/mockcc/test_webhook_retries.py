@@ -37,7 +37,7 @@ def test_max_retries_every_30_seconds_then_dropped(client, lp, hook, clock):
     hook.set_default(500)
     t0 = clock.now()
     lp.open("c1")
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     for _ in range(3):
         client.post("/_mockcc/clock/advance", json={"seconds": 30})
     attempts = [d for d in _attempts(client) if d["status"] is not None]
@@ -50,10 +50,10 @@ def test_retention_mode_replays_in_order_after_an_outage(client, lp, hook, clock
     client.post("/_mockcc/reset", json=_seed(hook, retention_time=3600))
     hook.set_default(503)
     conv = lp.open("c1")
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     for text in ("one", "two", "three"):
         lp.text("c1", conv, text)
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     status = client.get("/_mockcc/webhooks/status").json()
     assert "FAILED" in str(status)
     for gap in (2, 4, 8):

@@ -46,7 +46,7 @@ def _agent(client, conv, action, **body):
 
 
 def _received(client, hook, count):
-    client.post("/_mockcc/settle")
+    client.post("/_mockcc/settle", json={})
     return hook.wait_for(count)
 
 

@@ -70,7 +70,7 @@ def walk_refs(node: Any) -> list[str]:
 
 
 def test_openapi_json_is_the_document_bundled_into_one_file():
-    with TestClient(create_app(Settings())) as client:
+    with TestClient(create_app(Settings()), base_url="http://127.0.0.1") as client:
         r = client.get("/openapi.json")
     assert r.status_code == 200
     served = r.json()

@@ -1,0 +1,144 @@
+"""The security rule, as one ASGI middleware in front of every route (present and future).
+
+A developer's browser can reach the mock on loopback, so a page from anywhere could otherwise
+reset it or close conversations (a "simple" cross-origin POST needs no preflight), and with DNS
+rebinding read the answers. The rule (README, "Security"):
+
+* every request's ``Host`` names the mock: 127.0.0.1, localhost, ::1, ``--host`` or ``--public-host``
+  (any port), else 400 (defeats DNS rebinding: the attacker's name is never one of these);
+* every state-changing ``/_mockcc/`` call (POST, PUT, PATCH, DELETE), with or without a body, carries
+  ``Content-Type: application/json`` (a cross-origin page cannot send that without a preflight the
+  mock never grants), else 415, and is refused with 403 when ``Origin`` is present and is not the
+  mock's own, or when ``Sec-Fetch-Site: cross-site``;
+* no response ever carries a CORS header (``Access-Control-*``), whoever added it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockcc.errors import ApiError, RestError
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+#: The methods that can change state; any other (GET, HEAD, OPTIONS, TRACE, ...) reads or is a 405.
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CONTROL_PREFIX = "/_mockcc/"
+
+
+def host_name(host: str) -> str:
+    """``Host`` or ``host[:port]`` -> the bare, lower-case name (``[::1]:8080`` -> ``::1``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        return host.split(":", 1)[0]
+    return host  # a bare IPv6 address, or a bare name
+
+
+def allowed_names(bind_host: str, public_host: str | None) -> frozenset[str]:
+    """The names the mock answers to: loopback, the bound interface and the public host."""
+    names = {*LOOPBACK_NAMES, host_name(bind_host)}
+    if public_host:
+        names.add(host_name(public_host))
+    return frozenset(names)
+
+
+class Guard:
+    """Refuses what the rule forbids before any route runs; strips CORS headers from every answer."""
+
+    def __init__(self, app: ASGIApp, *, bind_host: str, public_host: str | None) -> None:
+        self.app = app
+        self.names = allowed_names(bind_host, public_host)
+        self.public_host = public_host.lower() if public_host else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        error = self.check(scope["method"], scope["path"], scope["headers"])
+        if error is not None and (error.rule == "host" or _routed(scope)):
+            await _answer(send, error)
+            return
+
+        async def send_without_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [(k, v) for k, v in message.get("headers", ()) if not _is_cors(k)]
+            await send(message)
+
+        await self.app(scope, receive, send_without_cors)
+
+    def check(self, method: str, path: str, raw_headers: Iterable[tuple[bytes, bytes]]) -> ApiError | None:
+        """The refusal this request earns, or None when the rule lets it through."""
+        host = origin = fetch_site = ctype = None
+        for key, value in raw_headers:
+            if key == b"host":
+                host = value.decode("latin-1")
+            elif key == b"origin":
+                origin = value.decode("latin-1")
+            elif key == b"sec-fetch-site":
+                fetch_site = value.decode("latin-1")
+            elif key == b"content-type":
+                ctype = value.decode("latin-1")
+        if host is None or host_name(host) not in self.names:
+            return RestError(
+                f"Host {host!r} is not a name this mock serves (DNS-rebinding guard); "
+                "use one of them, or start the mock with --public-host",
+                path="$headers.host",
+                rule="host",
+                expected=sorted(self.names),
+            )
+        if method not in STATE_CHANGING or not path.startswith(CONTROL_PREFIX):
+            return None
+        media = (ctype or "").split(";", 1)[0].strip().lower()
+        if media != "application/json":
+            return RestError(
+                f"a state-changing control call needs Content-Type: application/json (got {ctype!r}), "
+                "so that no page from another origin can send it",
+                status=415,
+                msg="Unsupported Media Type",
+                path="$headers.content-type",
+                rule="content-type",
+                expected="application/json",
+            )
+        if fetch_site is not None and fetch_site.strip().lower() == "cross-site":
+            return _forbidden(
+                "Sec-Fetch-Site: cross-site: a page from another site may not drive the mock", "$headers.sec-fetch-site"
+            )
+        if origin is not None and not self._own_origin(origin, host):
+            return _forbidden(f"Origin {origin!r} is not this mock's own origin", "$headers.origin")
+        return None
+
+    def _own_origin(self, origin: str, host: str) -> bool:
+        parts = urlsplit(origin.strip().lower())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return False
+        return parts.netloc in (host.strip().lower(), self.public_host)
+
+
+def _routed(scope: Scope) -> bool:
+    """Whether a route takes this method on this path: if none does, the app's 404/405 answers (and
+    changes nothing), as it would for any other method it does not serve."""
+    router = getattr(scope.get("app"), "router", None)
+    if router is None:
+        return True
+    return any(route.matches(scope)[0] is Match.FULL for route in router.routes)
+
+
+def _forbidden(explanation: str, path: str) -> RestError:
+    return RestError(explanation, status=403, msg="Forbidden", path=path, rule="cross-origin")
+
+
+def _is_cors(key: bytes) -> bool:
+    return key.lower().startswith(b"access-control-")
+
+
+async def _answer(send: Send, error: ApiError) -> None:
+    body = json.dumps(error.body()).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

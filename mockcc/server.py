@@ -1,0 +1,220 @@
+"""Serving: uvicorn on uvloop with httptools, and the limits no client can get past.
+
+uvicorn's httptools protocol has no limit on header count or size and no deadline for a request
+that never finishes arriving: one request with 40,000 headers, or 20,000 connections trickling
+headers in, stalled or starved the whole mock. ``protocol_class`` adds, per connection:
+
+* at most ``max_headers`` header lines and ``max_header_bytes`` for the request line and headers,
+  checked on the raw bytes before the parser sees them: past either, 431 and the connection closes;
+* ``request_timeout`` seconds from the connection (or the first byte of a kept-alive request) until
+  the whole request, body included, has arrived: past it, 408 and the connection closes;
+* at most ``max_connections`` open connections (kept under the process's file-descriptor limit):
+  a new one past the cap closes the oldest connection that is not in the middle of being answered,
+  so slow or idle connections can never lock out a request that is ready to be served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import ClassVar, cast
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from mockcc.errors import RestError
+
+log = logging.getLogger("mockcc")
+
+#: File descriptors kept back from client connections: the webhook pool (100), TLS, logs, the loop's own.
+FD_HEADROOM = 160
+_END = b"\r\n\r\n"  # the blank line that ends the headers
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may send; README "Limits" documents the defaults."""
+
+    max_headers: int = 100
+    max_header_bytes: int = 32 * 1024
+    request_timeout: float = 10.0
+    max_connections: int = 1000
+
+
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with header caps, a request deadline and a connection cap."""
+
+    limits: ClassVar[Limits] = Limits()
+    #: Connections not busy with a request (arriving, or idle between requests), oldest first.
+    evictable: ClassVar[dict[GuardedHttpProtocol, None]] = {}
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._reset_request()
+        self._received = False
+        self._deadline: asyncio.TimerHandle | None = None
+        self._arm()
+        self.evictable[self] = None
+        if len(self.connections) > self.limits.max_connections:
+            self._make_room()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self.evictable.pop(self, None)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._received = True
+        if self._deadline is None and self._in_headers:
+            self._arm()  # the first byte of a kept-alive connection's next request
+        if self._in_headers and not self._within_header_limits(data):
+            return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        self.evictable.pop(self, None)  # busy: being answered
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+        self._reset_request()
+
+    def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)  # uvicorn starts the next queued request now: still busy
+        super().on_response_complete()
+        if not pipelined and not self.transport.is_closing():
+            self.evictable[self] = None  # idle again, newest
+
+    # The limits
+
+    def _reset_request(self) -> None:
+        self._in_headers = True
+        self._header_bytes = 0
+        self._header_lines = 0
+        self._tail = b""
+
+    def _within_header_limits(self, data: bytes) -> bool:
+        """Count this chunk's header bytes and lines; refuse with 431 past either limit."""
+        seam = (self._tail + data[:3]).find(_END)
+        if seam >= 0:
+            end = seam + 4 - len(self._tail)
+        else:
+            found = data.find(_END)
+            end = len(data) if found < 0 else found + 4
+        self._tail = (self._tail + data)[-3:]
+        self._header_bytes += end
+        self._header_lines += data.count(b"\n", 0, end)
+        if self._header_lines > self.limits.max_headers + 2:  # + the request line and the blank line
+            self._refuse(_too_large(f"more than {self.limits.max_headers} header lines", self.limits.max_headers))
+            return False
+        if self._header_bytes > self.limits.max_header_bytes:
+            limit = self.limits.max_header_bytes
+            self._refuse(_too_large(f"the request line and headers exceed {limit} bytes", limit))
+            return False
+        return True
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.limits.request_timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expired(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self.flow.read_paused:  # our own back-pressure holds the body back, not the client
+            self._arm()
+            return
+        if self._in_headers and self._received:
+            seconds = self.limits.request_timeout
+            self._refuse(
+                RestError(
+                    f"the request did not arrive within {seconds:g} s",
+                    status=408,
+                    msg="Request Timeout",
+                    path="$",
+                    rule="request-timeout",
+                    expected=seconds,
+                )
+            )
+        else:  # nothing sent at all, or the body stalled while the endpoint waits for it
+            self.transport.close()
+
+    def _make_room(self) -> None:
+        victim = next((c for c in self.evictable if c is not self), None)
+        if victim is None:  # every other connection is being answered: this one waits its turn elsewhere
+            self._refuse(
+                RestError(
+                    f"more than {self.limits.max_connections} connections are open",
+                    status=503,
+                    msg="Service Unavailable",
+                    rule="max-connections",
+                    expected=self.limits.max_connections,
+                )
+            )
+            return
+        self.evictable.pop(victim, None)
+        victim._disarm()
+        victim.transport.close()
+
+    def _refuse(self, error: RestError) -> None:
+        """Answer ``error`` in LivePerson's envelope and close; no endpoint has seen this request."""
+        self._disarm()
+        self.evictable.pop(self, None)
+        body = json.dumps(error.body()).encode()
+        head = [
+            STATUS_LINE[error.status_code],
+            b"content-type: application/json\r\n",
+            b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"connection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join([*head, body]))
+        self.transport.close()
+
+
+def _too_large(what: str, limit: int) -> RestError:
+    return RestError(
+        f"{what}; this mock refuses such requests",
+        status=431,
+        msg="Request Header Fields Too Large",
+        path="$headers",
+        rule="header-limit",
+        expected=limit,
+    )
+
+
+def protocol_class(limits: Limits) -> type[GuardedHttpProtocol]:
+    """A protocol class of its own per server: its limits and its connection book."""
+    return cast(
+        "type[GuardedHttpProtocol]",
+        type("MockccHttpProtocol", (GuardedHttpProtocol,), {"limits": limits, "evictable": {}}),
+    )
+
+
+def connection_cap(wanted: int) -> int:
+    """``wanted``, lowered to stay under the file-descriptor limit (first raised to its hard maximum).
+
+    Past the limit ``accept()`` fails, the server stops taking connections and asyncio logs every
+    retry; under it, the oldest idle or unfinished connection gives way to a new one instead.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft != resource.RLIM_INFINITY and hard > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - FD_HEADROOM))
