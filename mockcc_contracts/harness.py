@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from mockcc.webhooks.model import EVENT_KEYS
 from mockcc_contracts.contract import Failed
 from mockcc_contracts.control import Agent, ControlClient, Credentials
 from mockcc_contracts.driver import ChannelDriver, Received
@@ -22,13 +23,7 @@ from mockcc_contracts.evidence import describe_call, describe_delivery, describe
 
 T = TypeVar("T")
 JSON = dict[str, Any]
-WEBHOOK_KEYS = (
-    "ms.MessagingEventNotification.ContentEvent",
-    "ms.MessagingEventNotification.RichContentEvent",
-    "ms.MessagingEventNotification.AcceptStatusEvent",
-    "ms.MessagingEventNotification.ChatStateEvent",
-    "cqm.ExConversationChangeNotification",
-)
+WEBHOOK_KEYS = EVENT_KEYS  # the five webhook keys of an installation, as LivePerson names them
 
 
 def items(call: JSON) -> list[JSON]:

@@ -54,8 +54,9 @@ def assert_called(
     count: int | None = None,
 ) -> list[JSON]:
     """The matching calls; AssertionError explaining the near misses when none (or not ``count``) match."""
-    tests = _criteria(service, method, path_contains, status, body_contains)
-    found = [c for c in calls if all(test(c) for test in tests.values())]
+    found = find_calls(
+        calls, service=service, method=method, path_contains=path_contains, status=status, body_contains=body_contains
+    )
     if found and (count is None or len(found) == count):
         return found
     wanted = ", ".join(
@@ -74,6 +75,7 @@ def assert_called(
         lines += [f"  {describe_call(c)}" for c in found[:10]]
         raise AssertionError("\n".join(lines))
     lines = [f"no call with {wanted} among {len(calls)} journal entries"]
+    tests = _criteria(service, method, path_contains, status, body_contains)
     near = []
     for c in calls:
         missed = [name for name, test in tests.items() if not test(c)]

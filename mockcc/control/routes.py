@@ -96,14 +96,6 @@ async def get_conversation(ctx: Ctx) -> Response:
 
 
 async def journal(ctx: Ctx) -> Response:
-    def number(name: str) -> int | None:
-        raw = ctx.query(name)
-        if raw is None:
-            return None
-        if not raw.isdigit():
-            raise RestError(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
-        return int(raw)
-
     def choice(name: str, allowed: tuple[str, ...]) -> str | None:
         raw = ctx.query(name)
         if raw is not None and raw not in allowed:
@@ -119,8 +111,8 @@ async def journal(ctx: Ctx) -> Response:
         service=choice("service", SERVICES),
         account_id=ctx.query("account_id"),
         outcome=choice("outcome", OUTCOMES),
-        since_id=number("since_id") or 0,
-        limit=number("limit"),
+        since_id=_number(ctx, "since_id") or 0,
+        limit=_number(ctx, "limit"),
     )
     return JSONResponse(
         {"calls": [c.as_dict() for c in calls], "limit": ctx.mock.journal.limit, "dropped": ctx.mock.journal.dropped}

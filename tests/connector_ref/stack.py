@@ -23,17 +23,11 @@ from connector_ref.app import create_app
 from connector_ref.settings import load
 from mockcc_contracts.channel.app import create_channel_app
 from mockcc_contracts.channel.runner import ServerThread
+from mockcc_contracts.harness import WEBHOOK_KEYS
 from mockcc_contracts.launch import MockServer
 
 T = TypeVar("T")
 JSON = dict[str, Any]
-WEBHOOK_KEYS = (
-    "ms.MessagingEventNotification.ContentEvent",
-    "ms.MessagingEventNotification.RichContentEvent",
-    "ms.MessagingEventNotification.AcceptStatusEvent",
-    "ms.MessagingEventNotification.ChatStateEvent",
-    "cqm.ExConversationChangeNotification",
-)
 
 
 def wait_until(check: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
