@@ -23,6 +23,7 @@ Unknown keys are refused: a misspelt key silently ignored would change what a te
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -32,6 +33,7 @@ import yaml
 from mockcc import strictjson
 from mockcc.errors import ConfigError
 from mockcc.ids import Ids
+from mockcc.schemas import validate
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
 from mockcc.types import JSON
 
@@ -180,8 +182,41 @@ def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str,
     return merged
 
 
+def _inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
+    """A copy of ``seed`` whose script agents named by ``file`` carry their ``steps`` (read inside
+    ``script_dir`` only), so the schema (control/seed.json: a script needs its steps) judges what will run."""
+    if script_dir is None:
+        return seed
+    seed = copy.deepcopy(seed)
+    entries = seed.get("accounts")
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        skills = entry.get("skill_agents")
+        for spec in [entry.get("agent"), *(skills.values() if isinstance(skills, dict) else ())]:
+            if isinstance(spec, dict) and isinstance(spec.get("file"), str) and "steps" not in spec:
+                spec["steps"] = _read_steps(_script_path(spec["file"], f"accounts[{i}]", script_dir))
+    return seed
+
+
 def build_accounts(seed: JSON, ids: Ids, now: int, *, script_dir: Path | None = None) -> dict[str, Account]:
-    """Turn a seed document into accounts, or raise ConfigError naming the bad entry."""
+    """Turn a seed document into accounts, or raise ConfigError naming the bad entry.
+
+    The document is held to ``schemas/control/seed.json`` (the OpenAPI's seed body) and to the one rule
+    a schema cannot state, an account_id appears once; the checks below come first where they apply,
+    because they explain in the seed's own terms.
+    """
+    seed = _inline_scripts(seed, script_dir)
+    try:
+        accounts = _accounts(seed, ids, now, script_dir)
+    except (TypeError, ValueError, AttributeError):  # a shape the checks below do not expect: the schema says
+        accounts = None
+    if (violation := validate("control/seed", seed)) is not None or accounts is None:
+        raise ConfigError(f"the seed is refused: {violation.message if violation else 'not a seed document'}")
+    return accounts
+
+
+def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[str, Account]:
     _unknown(seed, SEED_KEYS, "the seed")
     entries = seed.get("accounts")
     if not isinstance(entries, list) or not entries:
