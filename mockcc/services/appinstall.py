@@ -175,17 +175,20 @@ async def delete_installation(ctx: Ctx) -> Response:
 
 
 async def overridden(ctx: Ctx) -> Response:
-    """POST with ``X-HTTP-Method-Override: PUT`` (or ``DELETE``): the tunnelled method."""
-    handler = {"PUT": update_installation, "DELETE": delete_installation}.get(
-        (ctx.header("x-http-method-override") or "").strip().upper()
-    )
+    """POST with ``X-HTTP-Method-Override: PUT`` (or ``DELETE``): the tunnelled method.
+
+    The header is what makes this POST a request at all, so without it (or with another method) the
+    request is incomplete: 400 naming the header, as for any missing required parameter (not 405: POST
+    is served here, and the 405's ``Allow`` would list it).
+    """
+    wanted = ctx.header("x-http-method-override")
+    handler = {"PUT": update_installation, "DELETE": delete_installation}.get((wanted or "").strip().upper())
     if handler is None:
         raise RestError(
-            "POST on one installation needs X-HTTP-Method-Override: PUT (update) or DELETE (uninstall)",
-            status=405,
-            msg="Method Not Allowed",
+            "POST on one installation needs X-HTTP-Method-Override: PUT (update) or DELETE (uninstall)"
+            + ("" if wanted is None else f"; got {wanted[:20]!r}"),
             path="$headers.x-http-method-override",
-            rule="enum",
+            rule="required" if wanted is None else "enum",
             expected=["PUT", "DELETE"],
         )
     return await handler(ctx)
