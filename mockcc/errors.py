@@ -11,8 +11,9 @@
      │    ├── AgentAssigned          another agent already holds the conversation
      │    ├── NotClosed              only a closed conversation can be resumed
      │    ├── AlreadyOpen            the consumer already has an open conversation (LivePerson's text names them)
+     │    ├── AutoMessagesOff        automatic messages where the connector did not announce AUTO_MESSAGES
      │    ├── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
- │    └── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
+     │    └── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
      └── ApiError                    an answer in one of LivePerson's envelopes, rendered by ``http.route``
           ├── RestError              {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}
           │    ├── Unauthorized      401 "Unauthorized"
@@ -66,7 +67,18 @@ REST_CODES: dict[int, str] = {
 
 
 class MockccError(Exception):
-    """The base of every error mockcc raises on purpose."""
+    """The base of every error mockcc raises on purpose.
+
+    ``explanation``, ``path``, ``rule`` and ``expected`` become the answer's ``mockcc`` object: which input
+    broke which of mockcc's rules, and what was expected.
+    """
+
+    def __init__(self, explanation: str, *, path: str = "$", rule: str = "", expected: object = None) -> None:
+        super().__init__(explanation)
+        self.explanation = explanation
+        self.path = path
+        self.rule = rule
+        self.expected = expected
 
 
 class ConfigError(MockccError):
@@ -76,17 +88,14 @@ class ConfigError(MockccError):
 class Refused(MockccError):
     """A LivePerson rule refused an action.
 
-    ``path`` names the refused input when the raiser knows it; ``msg`` is LivePerson's own text when it
-    names the case (otherwise the class's text in ``REFUSALS`` is used).
+    ``path`` names the refused input when the raiser knows it (otherwise ``REFUSALS`` names it); ``msg``
+    is LivePerson's own text when it names the case (otherwise the class's text in ``REFUSALS`` is used).
     """
 
     def __init__(
         self, explanation: str, *, path: str | None = None, expected: object = None, msg: str | None = None
     ) -> None:
-        super().__init__(explanation)
-        self.explanation = explanation
-        self.path = path
-        self.expected = expected
+        super().__init__(explanation, path=path or "", expected=expected)
         self.msg = msg
 
 
@@ -138,13 +147,6 @@ class ApiError(MockccError):
     """An error the mock answers over HTTP, in one of LivePerson's envelopes."""
 
     status_code: int = 400
-
-    def __init__(self, explanation: str, *, path: str = "$", rule: str = "", expected: object = None) -> None:
-        super().__init__(explanation)
-        self.explanation = explanation
-        self.path = path
-        self.rule = rule
-        self.expected = expected
 
     @classmethod
     def from_violation(cls, violation: Violation, **kwargs: Any) -> ApiError:
@@ -275,7 +277,7 @@ def as_api_error(error: MockccError, *, req_id: object = None) -> ApiError:
             expected=error.expected,
         )
     elif not isinstance(error, ApiError):  # ConfigError, or a bare MockccError
-        error = RestError(str(error), rule="control")
+        error = RestError(error.explanation, path=error.path, rule=error.rule or "control", expected=error.expected)
     if isinstance(error, RestError) and error.req_id is None:
         error.req_id = req_id
     return error

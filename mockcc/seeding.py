@@ -45,14 +45,8 @@ class Seed:
         A script ``file`` is read only inside ``script_dir`` unless the command line's config read it.
         """
         accounts = build_accounts(doc, ids, now, script_dir=script_dir)
-        try:
-            faults = [Fault.parse(item) for item in doc.get("faults") or []]
-            webhook_faults = [
-                (str(item["endpoint"]), WebhookFault.from_dict({k: v for k, v in item.items() if k != "endpoint"}))
-                for item in doc.get("webhook_faults") or []
-            ]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(f"the seed's webhook_faults are invalid: {exc}") from exc
+        faults = [Fault.parse(item) for item in _list(doc, "faults")]
+        webhook_faults = [_webhook_fault(item) for item in _list(doc, "webhook_faults")]
         return cls(doc, accounts, faults, webhook_faults)
 
     def arm(self, faults: Faults, dispatcher: WebhookDispatcher) -> None:
@@ -61,3 +55,18 @@ class Seed:
             faults.add(fault)
         for endpoint, webhook_fault in self.webhook_faults:
             dispatcher.set_fault(endpoint, webhook_fault)
+
+
+def _list(doc: JSON, key: str) -> list[object]:
+    items = doc.get(key) or []
+    if not isinstance(items, list):
+        raise ConfigError(f"the seed's {key} must be a list (got {type(items).__name__})", path=f"$.{key}")
+    return items
+
+
+def _webhook_fault(item: object) -> tuple[str, WebhookFault]:
+    """One ``webhook_faults`` entry; its ``ConfigError`` says it comes from the seed."""
+    try:
+        return WebhookFault.parse_armed(item)
+    except ConfigError as exc:
+        raise ConfigError(f"the seed's webhook_faults are invalid: {exc}") from exc

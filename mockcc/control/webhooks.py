@@ -45,16 +45,7 @@ async def list_faults(ctx: Ctx) -> Response:
 
 
 async def add_fault(ctx: Ctx) -> Response:
-    body = body_object(ctx)
-    endpoint = body.get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint:
-        raise RestError(
-            "endpoint (the webhook URL the fault applies to) is required", path="$.endpoint", rule="required"
-        )
-    try:
-        fault = WebhookFault.from_dict({k: v for k, v in body.items() if k != "endpoint"})
-    except (ValueError, TypeError) as exc:
-        raise RestError(str(exc), rule="webhook-fault") from None
+    endpoint, fault = WebhookFault.parse_armed(body_object(ctx))  # a bad fault is a ConfigError: 400
     ctx.mock.dispatcher.set_fault(endpoint, fault)
     return JSONResponse({"faults": ctx.mock.dispatcher.faults()}, status_code=201)
 

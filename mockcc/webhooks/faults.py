@@ -7,11 +7,12 @@ the same deliveries in every run.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast, get_args
 
+from mockcc.errors import ConfigError
 from mockcc.faults import whole
+from mockcc.types import JSON
 
 FaultKind = Literal["drop", "delay", "duplicate", "reorder", "corrupt_signature"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -19,6 +20,8 @@ ANY_ENDPOINT = "*"
 DEFAULT_REORDER_HOLD = 30.0
 #: The longest hold a delay or reorder fault may ask for, in mock-clock seconds (one day).
 MAX_DELAY = 86_400.0
+FIELDS = {"kind", "count", "probability", "delay_seconds", "seed"}
+RULE = "webhook-fault"  # the mockcc rule a refused webhook fault names
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,46 +40,58 @@ class WebhookFault:
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
+            raise ConfigError(f"kind must be one of {', '.join(FAULT_KINDS)}", rule=RULE)
         if self.count is not None and (isinstance(self.count, bool) or self.count < 1):
-            raise ValueError("count must be a positive integer or null")
+            raise ConfigError("count must be a positive integer or null", rule=RULE)
         if not 0.0 <= self.probability <= 1.0:  # also refuses NaN
-            raise ValueError("probability must be between 0 and 1")
+            raise ConfigError("probability must be between 0 and 1", rule=RULE)
         if not 0.0 <= self.delay_seconds <= MAX_DELAY:
-            raise ValueError(f"delay_seconds must be a finite number from 0 to {MAX_DELAY}")
+            raise ConfigError(f"delay_seconds must be a finite number from 0 to {MAX_DELAY}", rule=RULE)
 
-    def to_dict(self) -> dict[str, Any]:
+    @classmethod
+    def parse(cls, doc: object) -> WebhookFault:
+        """The control plane's JSON (without ``endpoint``); raises ``ConfigError`` on unknown keys or bad values."""
+        if not isinstance(doc, dict):
+            raise ConfigError('a webhook fault is an object like {"kind": "drop", "count": 1}', rule=RULE)
+        unknown = set(doc) - FIELDS
+        if unknown:
+            raise ConfigError(f"unknown fault fields: {', '.join(sorted(unknown))}", rule=RULE)
+        kind = doc.get("kind")
+        if kind not in FAULT_KINDS:
+            raise ConfigError(f"kind must be one of {', '.join(FAULT_KINDS)}", rule=RULE)
+        count = whole(doc.get("count"))
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise ConfigError("count must be an integer or null", rule=RULE)
+        probability = _number(doc, "probability", 1.0)
+        delay = _number(doc, "delay_seconds", 0.0)
+        seed = whole(doc.get("seed", 0))
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ConfigError("seed must be an integer", rule=RULE)
+        return cls(cast(FaultKind, kind), count, probability, delay, seed)
+
+    @classmethod
+    def parse_armed(cls, doc: object) -> tuple[str, WebhookFault]:
+        """``{"endpoint": URL, ...fault}`` (the control plane's POST and a seed's ``webhook_faults`` entry)."""
+        endpoint = doc.get("endpoint") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or not isinstance(endpoint, str) or not endpoint:
+            raise ConfigError(
+                "endpoint (the webhook URL the fault applies to) is required", path="$.endpoint", rule="required"
+            )
+        return endpoint, cls.parse({k: v for k, v in doc.items() if k != "endpoint"})
+
+    def as_dict(self) -> JSON:
         """JSON-able form (the control plane's representation)."""
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WebhookFault:
-        """Parse the control plane's JSON; raises ValueError on unknown keys or bad values."""
-        unknown = set(data) - {"kind", "count", "probability", "delay_seconds", "seed"}
-        if unknown:
-            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-        kind = data.get("kind")
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
-        count = whole(data.get("count"))
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
-            raise ValueError("count must be an integer or null")
-        probability = _number(data, "probability", 1.0)
-        delay = _number(data, "delay_seconds", 0.0)
-        seed = whole(data.get("seed", 0))
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError("seed must be an integer")
-        return cls(cast(FaultKind, kind), count, probability, delay, seed)
 
-
-def _number(data: Mapping[str, Any], name: str, default: float) -> float:
-    value = data.get(name, default)
+def _number(doc: JSON, name: str, default: float) -> float:
+    value = doc.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name} must be a number")
+        raise ConfigError(f"{name} must be a number", rule=RULE)
     try:
         return float(value)
     except OverflowError:
-        raise ValueError(f"{name} is out of range") from None
+        raise ConfigError(f"{name} is out of range", rule=RULE) from None
 
 
 @dataclass(slots=True)
@@ -120,6 +135,6 @@ class FaultBook:
     def list(self) -> list[dict[str, Any]]:
         """JSON-able view: endpoint, the fault's fields, how many firings remain and have happened."""
         return [
-            {"endpoint": endpoint, **armed.fault.to_dict(), "remaining": armed.remaining, "fired": armed.fired}
+            {"endpoint": endpoint, **armed.fault.as_dict(), "remaining": armed.remaining, "fired": armed.fired}
             for endpoint, armed in self._armed.items()
         ]

@@ -57,3 +57,29 @@ def test_no_garbage_body_makes_a_500(client, conversation, body):
 def test_no_garbage_query_makes_a_500(client, query):
     for path in ["/_mockcc/journal", "/_mockcc/webhooks/deliveries"]:
         assert client.get(f"{path}?{query}").status_code < 500
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "rule", "explanation"),
+    [
+        ("/_mockcc/faults", {"kind": "teleport"}, "control", "fault kind must be one of"),
+        ("/_mockcc/webhooks/faults", {"endpoint": "http://x/h", "kind": "teleport"}, "webhook-fault", "kind must be"),
+        ("/_mockcc/webhooks/faults", {"kind": "drop"}, "required", "endpoint (the webhook URL"),
+        ("/_mockcc/seed", {"accounts": [{"account_id": "1"}], "faults": 5}, "control", "the seed's faults must be"),
+        (
+            "/_mockcc/seed",
+            {"accounts": [{"account_id": "1"}], "webhook_faults": [{"endpoint": "http://x/h", "kind": "x"}]},
+            "control",
+            "the seed's webhook_faults are invalid: kind must be",
+        ),
+    ],
+)
+def test_both_fault_parsers_refuse_alike(client, path, body, rule, explanation):
+    """Send API and webhook faults are parsed by one convention: a ConfigError, a 400 that says why."""
+    r = client.post(path, json=body)
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "BAD_REQUEST"
+    assert r.json()["mockcc"]["rule"] == rule
+    assert r.json()["mockcc"]["explanation"].startswith(explanation)
+    assert client.get("/_mockcc/webhooks/faults").json()["faults"] == []
+    assert client.get("/_mockcc/faults").json()["faults"] == []

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mockcc.clock import Clock
+from mockcc.errors import ConfigError
 from mockcc.webhooks import WebhookDispatcher, WebhookFault, verify
 from mockcc_contracts.receiver import Receiver
 from tests.webhooks.helpers import (
@@ -173,9 +174,9 @@ async def test_wildcard_endpoint_and_count(dispatcher: WebhookDispatcher, receiv
 
 def test_fault_json_round_trip_and_validation() -> None:
     fault = WebhookFault("delay", count=3, probability=0.25, delay_seconds=1.5, seed=9)
-    data: dict[str, Any] = json.loads(json.dumps(fault.to_dict()))
-    assert WebhookFault.from_dict(data) == fault
-    assert WebhookFault.from_dict({"kind": "drop"}) == WebhookFault("drop")
+    data: dict[str, Any] = json.loads(json.dumps(fault.as_dict()))
+    assert WebhookFault.parse(data) == fault
+    assert WebhookFault.parse({"kind": "drop"}) == WebhookFault("drop")
     for bad in (
         {"kind": "explode"},
         {},
@@ -186,8 +187,8 @@ def test_fault_json_round_trip_and_validation() -> None:
         {"kind": "drop", "colour": "red"},
         {"kind": "drop", "probability": "lots"},
     ):
-        with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
-            WebhookFault.from_dict(bad)
+        with pytest.raises(ConfigError):
+            WebhookFault.parse(bad)
 
 
 async def test_faults_listing_is_json(dispatcher: WebhookDispatcher) -> None:
