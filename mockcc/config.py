@@ -182,7 +182,7 @@ def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str,
     return merged
 
 
-def _inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
+def inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
     """A copy of ``seed`` whose script agents named by ``file`` carry their ``steps`` (read inside
     ``script_dir`` only), so the schema (control/seed.json: a script needs its steps) judges what will run."""
     if script_dir is None:
@@ -199,21 +199,21 @@ def _inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
     return seed
 
 
-def build_accounts(seed: JSON, ids: Ids, now: int, *, script_dir: Path | None = None) -> dict[str, Account]:
-    """Turn a seed document into accounts, or raise ConfigError naming the bad entry.
+def check_against_schema(seed: JSON, *, built: bool) -> None:
+    """The seed against ``schemas/control/seed.json`` (the OpenAPI's seed body), after the checks that
+    explain in the seed's own terms have passed (``built``: they ran to the end without tripping on a
+    shape they do not expect). The one rule a schema cannot state, an account_id once, is theirs."""
+    violation = validate("control/seed", seed)
+    if violation is not None:
+        raise ConfigError(f"the seed is refused: {violation.message}", path=violation.path, expected=violation.expected)
+    if not built:
+        raise ConfigError("the seed is refused: not a seed document")
 
-    The document is held to ``schemas/control/seed.json`` (the OpenAPI's seed body) and to the one rule
-    a schema cannot state, an account_id appears once; the checks below come first where they apply,
-    because they explain in the seed's own terms.
-    """
-    seed = _inline_scripts(seed, script_dir)
-    try:
-        accounts = _accounts(seed, ids, now, script_dir)
-    except (TypeError, ValueError, AttributeError):  # a shape the checks below do not expect: the schema says
-        accounts = None
-    if (violation := validate("control/seed", seed)) is not None or accounts is None:
-        raise ConfigError(f"the seed is refused: {violation.message if violation else 'not a seed document'}")
-    return accounts
+
+def build_accounts(seed: JSON, ids: Ids, now: int, *, script_dir: Path | None = None) -> dict[str, Account]:
+    """Turn a seed document into accounts, or raise ConfigError naming the bad entry (the schema
+    check, ``check_against_schema``, is the caller's: it runs once every part has been read)."""
+    return _accounts(seed, ids, now, script_dir)
 
 
 def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[str, Account]:
