@@ -29,6 +29,22 @@ def test_a_new_conversation_appears_without_a_reload(page: Page, stack: Callable
     assert not loads  # it was pushed, not reloaded
 
 
+def test_the_list_follows_the_latest_activity(page: Page, stack: Callable[..., Stack]) -> None:
+    s = stack(agent="none")
+    open_console(page, s.mock)
+    rows = page.locator("#conv-rows li.conv")
+    s.say("fay", "first")
+    expect(rows.first).to_contain_text("fay")
+    s.say("gus", "second")
+    expect(rows.first).to_contain_text("gus")
+    s.say("fay", "fay again")  # no new conversation: a message in fay's moves it up
+    expect(rows.first).to_contain_text("fay")
+    expect(rows.nth(1)).to_contain_text("gus")
+    page.reload()  # the mock lists them in the same order
+    expect(rows.first).to_contain_text("fay")
+    expect(rows.nth(1)).to_contain_text("gus")
+
+
 def test_an_agent_reply_reaches_the_channel(page: Page, stack: Callable[..., Stack]) -> None:
     s = stack(agent="none")
     open_console(page, s.mock)

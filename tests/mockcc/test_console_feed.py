@@ -99,6 +99,23 @@ def test_the_conversation_list_pages_newest_first(client, lp) -> None:
     assert bad.json()["mockcc"]["path"] == "$query.order"
 
 
+def test_the_conversation_list_orders_by_last_activity(client, lp, clock) -> None:
+    ids = []
+    for n in range(3):
+        ids.append(lp.open(f"consumer-{n}"))
+        clock.advance(1)
+    lp.text("consumer-0", ids[0], "the oldest speaks again")  # the latest activity now
+    base = f"/_mockcc/accounts/{ACCOUNT}/conversations"
+    listed = client.get(base, params={"order": "activity"}).json()
+    assert [c["convId"] for c in listed] == [ids[0], ids[2], ids[1]]
+    assert listed[0]["lastActivityTs"] > listed[1]["lastActivityTs"] > listed[2]["lastActivityTs"]
+    clock.advance(1)
+    client.post(f"/_mockcc/accounts/{ACCOUNT}/conversations/{ids[1]}/agent/join", json={})  # a change counts too
+    page = client.get(base, params={"order": "activity", "offset": 0, "limit": 2})
+    assert [c["convId"] for c in page.json()] == [ids[1], ids[0]]
+    assert page.headers["x-total-count"] == "3"
+
+
 def test_the_conversation_view_has_the_profile_and_last_activity(client, lp, ext_id) -> None:
     conv = lp.open(ext_id)
     lp.text(ext_id, conv, "hi")
