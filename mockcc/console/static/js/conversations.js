@@ -4,6 +4,7 @@ import { content } from "./render.js";
 import { EXAMPLES } from "./examples.js";
 
 const PAGE = 50; // rows per page of the list
+const FETCH_BUFFER = 2000; // events kept while a conversation is fetched; past that it is fetched again
 const REFRESH_MS = 1000; // page 1 reloads at most this often when a conversation not on it becomes active
 const SHOWN = 300; // transcript events kept in the page (a busy transcript does not freeze it)
 const TYPING_MS = 30000; // a COMPOSING with nothing after it stops showing after this long
@@ -21,6 +22,7 @@ export class Conversations {
     this.newer = new Set(); // conversations active since this page (not page 1) was loaded
     this.refreshList = throttled(() => this.reloadList(), REFRESH_MS);
     this.selected = null; // {conv, events, receipts, typing}
+    this.fetching = null; // {convId, changes, overflow} while a conversation is fetched
     this.redrawList = batched(() => this.renderList());
     this.redrawTranscript = batched(() => this.renderTranscript());
     $("#conv-state").addEventListener("change", () => { this.offset = 0; this.reload(); });
@@ -101,6 +103,10 @@ export class Conversations {
       else if (consumer && type !== "AcceptStatusEvent") row.typing = 0;  // the list shows the consumer typing
       this.redrawList();
     } else if (type !== "ChatStateEvent") this.activeElsewhere(convId);
+    const fetching = this.fetching;
+    if (fetching && fetching.convId === convId) {
+      if (fetching.changes.length < FETCH_BUFFER) fetching.changes.push(change); else fetching.overflow = true;
+    }
     const sel = this.selected;
     if (!sel || sel.conv.convId !== convId) return;
     this.absorb(sel, change);
@@ -171,6 +177,9 @@ export class Conversations {
   async open(convId, { keepScroll = false } = {}) {
     let conv;
     let view = null;
+    // events pushed while the conversation is fetched may be newer than what it answers: kept, folded in after
+    const fetching = { convId, changes: [], overflow: false };
+    this.fetching = fetching;
     try {
       const path = `${this.base()}/${encodeURIComponent(convId)}`;
       [conv, view] = await Promise.all([get(path), get(`${path}/agent-view`).catch(() => null)]);
@@ -178,10 +187,15 @@ export class Conversations {
       $("#conversation").replaceChildren(explain(error));
       this.selected = null;
       return;
+    } finally {
+      if (this.fetching === fetching) this.fetching = null;
     }
     const previous = this.selected && this.selected.conv.convId === convId ? this.selected : null;
     const sel = { conv, events: [], receipts: new Map(), typing: previous ? previous.typing : {}, seen: new Set(), hidden: 0 };
-    for (const change of conv.events) this.absorb(sel, change);
+    for (const change of [...conv.events, ...fetching.changes]) this.absorb(sel, change);  // seen: no doubles
+    if (fetching.overflow) {  // too many to keep: fetch it once more, unless another one was opened meanwhile
+      setTimeout(() => { if (this.selected && this.selected.conv.convId === convId) this.open(convId, { keepScroll: true }); }, 0);
+    }
     if (view && view.consumer && view.consumer.typing) sel.typing.consumer = Date.now();  // typing before we looked
     this.selected = sel;
     if (!previous) this.build();
