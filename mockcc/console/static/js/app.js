@@ -105,6 +105,18 @@ export async function advance(seconds) {
 }
 ctx.advance = advance;
 
+/** Back to the seed, after a confirmation; the stream's ``resync`` then reloads every panel. */
+async function reset() {
+  if (!window.confirm("Reset the mock to its seed? Every conversation, webhook delivery, journal call and armed fault is dropped (the clock stays).")) return;
+  try {
+    const answer = await post("/_mockcc/reset", {});
+    toast(`reset: back to the seed (${answer.accounts.length} account${answer.accounts.length === 1 ? "" : "s"})`);
+  } catch (error) {
+    toast(explain(error).textContent, "bad");
+  }
+}
+$("#reset").addEventListener("click", reset);
+
 for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 $("#account").addEventListener("change", (e) => {
   state.account = e.target.value;
