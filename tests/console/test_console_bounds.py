@@ -47,7 +47,7 @@ def test_many_conversations_page_and_a_busy_transcript_keeps_its_tail(page: Page
             body = {"kind": "req", "id": str(n), "type": "ms.PublishEvent", "body": {"dialogId": busy, "event": event}}
             answer = http.post(send, json=body, headers=headers)
             assert answer.status_code == 200, answer.text
-    # 320 sends overflow the stream's queue on a loaded machine: the page resyncs (at most every 2 s), so wait longer
+    # on a loaded machine the page may still be folding in the pushed events: wait on what it shows, generously
     expect(page.locator("#transcript .msg").last).to_contain_text("message 319", timeout=20_000)
     expect(page.locator("#transcript .msg")).to_have_count(300, timeout=20_000)
     expect(page.locator("#transcript .system").first).to_contain_text("20 earlier events not shown")
