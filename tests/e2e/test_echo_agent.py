@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from mockcc.webhooks.signing import verify
+from mockcc_contracts.launch import MockServer
 from mockcc_contracts.receiver import Receiver
-from tests.e2e.live import mockcc_serve, open_conversation
+from tests.e2e.live import open_conversation
 
 pytestmark = pytest.mark.live
 
@@ -17,11 +18,11 @@ pytestmark = pytest.mark.live
 def test_echo_agent_answers_within_a_second_of_wall_time():
     with (
         Receiver() as hook,
-        mockcc_serve("--webhook-url", hook.url("/lp")) as ready,
-        httpx.Client(base_url=ready["base_url"], timeout=10) as http,
+        MockServer.start("--webhook-url", hook.url("/lp")) as mock,
+        httpx.Client(base_url=mock.url, timeout=10) as http,
     ):
-        account = ready["account_id"]
-        headers, conv = open_conversation(http, ready, "15551234567")
+        account = mock.fields["account_id"]
+        headers, conv = open_conversation(http, mock.fields, "15551234567")
         base = f"/api/account/{account}/messaging/consumer/conversation"
         started = time.monotonic()
         http.post(
@@ -54,7 +55,7 @@ def test_echo_agent_answers_within_a_second_of_wall_time():
         assert reply is not None
         assert time.monotonic() - started < 1.0
         assert reply.json()["body"]["changes"][0]["event"]["message"] == "Où est ma commande? 📦"
-        assert verify(reply.body, ready["client_secret"], reply.header("x-liveperson-signature"))
+        assert verify(reply.body, mock.fields["client_secret"], reply.header("x-liveperson-signature"))
         kinds = [(r.json()["type"], r.json()["body"]["changes"][0].get("event", {}).get("type")) for r in hook.requests]
         assert ("ms.MessagingEventNotification", "AcceptStatusEvent") in kinds
         assert ("ms.MessagingEventNotification", "ChatStateEvent") in kinds
