@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from mockcc.webhooks.signing import verify
-from mockcc_contracts.receiver import Receiver
 from mockcc_contracts.launch import MockServer
+from mockcc_contracts.receiver import Receiver
 from tests.e2e.live import open_conversation
 
 pytestmark = pytest.mark.live
