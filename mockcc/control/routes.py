@@ -9,7 +9,15 @@ from starlette.responses import JSONResponse, Response
 from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, limits, webhooks
-from mockcc.control.common import body_object, conversation, conversation_view, no_fields, query_choice, query_number
+from mockcc.control.common import (
+    body_object,
+    conversation,
+    conversation_view,
+    last_activity,
+    no_fields,
+    query_choice,
+    query_number,
+)
 from mockcc.errors import BadRequest
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
@@ -60,13 +68,17 @@ async def state(ctx: Ctx) -> Response:
 
 
 async def list_conversations(ctx: Ctx) -> Response:
-    """Oldest first; ``state``, ``order=newest``, ``offset`` and ``limit`` page it (``X-Total-Count``)."""
+    """Oldest first; ``state``, ``order`` (``newest``, or ``activity``: latest activity first, as the
+    console lists them), ``offset`` and ``limit`` page it (``X-Total-Count``)."""
     account = ctx.account()
-    state, order = query_choice(ctx, "state", ("OPEN", "CLOSE")), query_choice(ctx, "order", ("oldest", "newest"))
+    state = query_choice(ctx, "state", ("OPEN", "CLOSE"))
+    order = query_choice(ctx, "order", ("oldest", "newest", "activity"))
     offset, limit = query_number(ctx, "offset") or 0, query_number(ctx, "limit")
     picked = [c for c in account.conversations.values() if state is None or c.state == state]
-    if order == "newest":
+    if order in ("newest", "activity"):
         picked.reverse()
+    if order == "activity":  # stable: equal activity keeps the newer conversation first
+        picked.sort(key=last_activity, reverse=True)
     page = picked[offset : None if limit is None else offset + limit]
     return JSONResponse(
         [conversation_view(ctx.mock, account, c, events=False) for c in page],
