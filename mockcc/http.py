@@ -39,6 +39,7 @@ class Ctx:
         self.body = body
         #: The request's id once SEND has read it: echoed as ``reqId`` by every refusal after that.
         self.req_id: object = None
+        self._headers: dict[str, str] | None = None
 
     @property
     def account_id(self) -> str:
@@ -61,7 +62,12 @@ class Ctx:
         return self.request.query_params.get(name)
 
     def header(self, name: str) -> str | None:
-        return self.request.headers.get(name)
+        """The first value of header ``name``; the raw pairs are read once per call, not per lookup."""
+        if self._headers is None:
+            self._headers = {}
+            for key, value in self.request.scope["headers"]:
+                self._headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+        return self._headers.get(name.lower())
 
     def require_version(self, name: str, expected: str) -> None:
         """LivePerson requires ``v`` (``version`` on CSDS) everywhere, with one documented value per API.

@@ -27,6 +27,8 @@ _JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
 _NAME = r'"header_name"\s*:\s*"[^"]*(?:' + "|".join(_SECRET_WORDS) + r')[^"]*"'
 _HEADER_VALUE_AFTER = re.compile(r"(" + _NAME + r'\s*,\s*"header_value"\s*:\s*")(?:[^"\\]|\\.)*(")', re.IGNORECASE)
 _HEADER_VALUE_BEFORE = re.compile(r'("header_value"\s*:\s*")(?:[^"\\]|\\.)*("\s*,\s*' + _NAME + ")", re.IGNORECASE)
+#: Every pattern above needs one of these (lower-cased) words: text without any skips the five passes.
+_CLUES = ("secret", "password", "token", "bearer", "csrf", "header_value", "eyj")
 
 
 def token(value: str) -> str:
@@ -35,8 +37,19 @@ def token(value: str) -> str:
 
 
 def is_secret_header(name: str) -> bool:
-    lower = name.lower()
-    return lower in SECRET_HEADERS or any(word in lower for word in _SECRET_WORDS)
+    known = _SECRET_NAMES.get(name)
+    if known is None:
+        lower = name.lower()
+        known = lower in SECRET_HEADERS or any(word in lower for word in _SECRET_WORDS)
+        if len(_SECRET_NAMES) >= _NAMES_KEPT:  # a client inventing names cannot grow it
+            _SECRET_NAMES.clear()
+        _SECRET_NAMES[name] = known
+    return known
+
+
+#: Header name -> is it a credential: every request repeats the same few names.
+_SECRET_NAMES: dict[str, bool] = {}
+_NAMES_KEPT = 1024
 
 
 def header(name: str, value: str) -> str:
@@ -46,6 +59,9 @@ def header(name: str, value: str) -> str:
 
 def text(value: str) -> str:
     """Hide secrets in a query string, a form body or a JSON body (also a truncated one)."""
+    lower = value.lower()
+    if not any(clue in lower for clue in _CLUES):
+        return value
     value = _SECRET_PARAM.sub(rf"\1{REDACTED}", value)
     value = _SECRET_JSON.sub(rf"\1{REDACTED}\2", value)
     value = _HEADER_VALUE_AFTER.sub(rf"\1{REDACTED}\2", value)

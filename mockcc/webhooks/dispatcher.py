@@ -158,6 +158,10 @@ class WebhookDispatcher:
 
     # -- publishing ----------------------------------------------------------------------------
 
+    def routes(self, subscription: Subscription, event_key: str) -> bool:
+        """Whether ``publish`` would send an event with this key (else it only logs it ``unrouted``)."""
+        return not self._closed and subscription.enabled and route(subscription, event_key) is not None
+
     def publish(self, subscription: Subscription, notification: Notification) -> None:
         """Schedule delivery of one notification; never waits. Must run inside the event loop."""
         asyncio.get_running_loop()  # fail loudly, before any state changes, when called off the loop

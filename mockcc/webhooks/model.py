@@ -47,10 +47,14 @@ class Notification:
     event_key: str
     conversation_id: str
     body: Mapping[str, Any]
+    #: The sequence, when the body is not built (an unrouted event is logged, never sent: body ``{}``).
+    seq: int | None = None
 
     @property
     def sequence(self) -> int | None:
         """The change's ``sequence`` (absent on chat states and conversation changes)."""
+        if self.seq is not None:
+            return self.seq
         inner = self.body.get("body")
         changes = inner.get("changes") if isinstance(inner, Mapping) else None
         if isinstance(changes, list) and changes and isinstance(changes[0], Mapping):

@@ -84,6 +84,11 @@ def conversation_change(conversation: Conversation, effective_ttr: int) -> tuple
     return CONVERSATION_KEY, {"kind": "notification", "body": body, "type": CONVERSATION_KEY}
 
 
+def messaging_key(event: Event) -> str:
+    """The ``capabilities.webhooks`` key an event's notification is routed by."""
+    return f"{MESSAGING_TYPE}.{event.event['type']}"
+
+
 def messaging_event(conversation: Conversation, event: Event) -> tuple[str, JSON]:
     """A ``ms.MessagingEventNotification`` for one event; ChatStateEvents carry no sequence or timestamp."""
     change: JSON = {}
@@ -99,5 +104,4 @@ def messaging_event(conversation: Conversation, event: Event) -> tuple[str, JSON
     change["messageAudience"] = event.message_audience
     if event.metadata is not None:
         change["metadata"] = event.metadata
-    key = f"{MESSAGING_TYPE}.{event.event['type']}"
-    return key, {"kind": "notification", "body": {"changes": [change]}, "type": MESSAGING_TYPE}
+    return messaging_key(event), {"kind": "notification", "body": {"changes": [change]}, "type": MESSAGING_TYPE}
