@@ -7,17 +7,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from mockcc.console.feed import Feed
 from mockcc.console.hub import frame
-from mockcc.errors import RestError
+from mockcc.errors import Unavailable
+from mockcc.http import error_response
 
 STATIC = Path(__file__).parent / "static"
-TICK = 1.0  # seconds between checks of the clock/faults/installation snapshot while idle
+TICK = 1.0  # seconds between checks of the clock/faults/installation snapshot, busy or idle
 HEARTBEAT = 15.0  # seconds of silence before a comment line keeps proxies from closing the stream
 # The pages load nothing from elsewhere, and no other site may frame them (clickjacking).
 PAGE_HEADERS = {
@@ -51,14 +52,15 @@ async def _stream(feed: Feed) -> AsyncIterator[bytes]:
     try:
         yield frame("hello", {"accounts": list(feed.mock.accounts), "clock": feed.clock()})
         sent = feed.snapshot()
-        quiet_since = time.monotonic()
+        quiet_since = checked_at = time.monotonic()
         while not feed.closed:
             message = await subscriber.next(TICK)
             if message is not None:
                 yield message
                 quiet_since = time.monotonic()
+            if message is not None and time.monotonic() - checked_at < TICK:
                 continue
-            now = feed.snapshot()
+            now, checked_at = feed.snapshot(), time.monotonic()  # once a second, busy or idle
             for kind, text in now.items():
                 if sent.get(kind) != text:
                     yield frame(kind, feed.payload(kind, text))
@@ -75,14 +77,13 @@ async def events(request: Request) -> Response:
     """``GET /_mockcc/events``: the server-sent event stream the console listens to."""
     feed: Feed = request.app.state.console
     if len(feed.hub.subscribers) >= feed.hub.subscriber_limit:
-        error = RestError(
-            f"{feed.hub.subscriber_limit} consoles are already listening; close one",
-            status=503,
-            msg="Service Unavailable",
-            rule="subscriber-limit",
-            expected=feed.hub.subscriber_limit,
+        return error_response(
+            Unavailable(
+                f"{feed.hub.subscriber_limit} consoles are already listening; close one",
+                rule="subscriber-limit",
+                expected=feed.hub.subscriber_limit,
+            )
         )
-        return JSONResponse(error.body(), status_code=503)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(_stream(feed), media_type="text/event-stream", headers=headers)
 
