@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from mockcc.app import create_app
+from mockcc.app import create_app, journal_refusals
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
@@ -150,7 +150,7 @@ async def serve(args: argparse.Namespace) -> None:
     limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))
     config = uvicorn.Config(
         app,
-        http=protocol_class(limits),
+        http=protocol_class(limits, on_refusal=journal_refusals(app)),
         log_level=args.log_level,
         access_log=False,
         lifespan="on",

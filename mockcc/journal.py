@@ -30,6 +30,7 @@ SERVICES = (
     "agentvep",
     "accountconfig",
     "swift",
+    "control",  # only calls the security guard refused (other control calls are not recorded)
     "unmatched",
 )
 OUTCOMES = ("ok", "invalid", "rejected", "fault", "unmatched", "error")
@@ -76,7 +77,7 @@ class Call:
     method: str
     path: str
     query: str
-    service: str  # one of SERVICES, or control (never recorded)
+    service: str  # one of SERVICES (control: only when the guard refused it)
     account_id: str | None
     request_headers: dict[str, str]
     request_body: str
