@@ -19,6 +19,7 @@ export class Conversations {
     this.offset = 0;
     this.newer = 0; // conversations opened since this page (not on page 1) was loaded
     this.selected = null; // {conv, events, receipts, typing}
+    this.loading = null; // {convId, changes}: the conversation being fetched, and what arrived meanwhile
     this.redrawList = batched(() => this.renderList());
     this.redrawTranscript = batched(() => this.renderTranscript());
     $("#conv-state").addEventListener("change", () => { this.offset = 0; this.reload(); });
@@ -79,6 +80,7 @@ export class Conversations {
       else if (consumer && type !== "AcceptStatusEvent") row.typing = 0;  // the list shows the consumer typing
       this.redrawList();
     }
+    if (this.loading && this.loading.convId === convId) this.loading.changes.push(change);
     const sel = this.selected;
     if (!sel || sel.conv.convId !== convId) return;
     this.absorb(sel, change);
@@ -148,6 +150,9 @@ export class Conversations {
   async open(convId, { keepScroll = false } = {}) {
     let conv;
     let view = null;
+    // Events pushed while the snapshot is on its way may be newer than it: kept, folded in after it.
+    const loading = { convId, changes: [] };
+    this.loading = loading;
     try {
       const path = `${this.base()}/${encodeURIComponent(convId)}`;
       [conv, view] = await Promise.all([get(path), get(`${path}/agent-view`).catch(() => null)]);
@@ -155,10 +160,13 @@ export class Conversations {
       $("#conversation").replaceChildren(explain(error));
       this.selected = null;
       return;
+    } finally {
+      if (this.loading === loading) this.loading = null;
     }
     const previous = this.selected && this.selected.conv.convId === convId ? this.selected : null;
     const sel = { conv, events: [], receipts: new Map(), typing: previous ? previous.typing : {}, seen: new Set(), hidden: 0 };
     for (const change of conv.events) this.absorb(sel, change);
+    for (const change of loading.changes) this.absorb(sel, change);
     if (view && view.consumer && view.consumer.typing) sel.typing.consumer = Date.now();  // typing before we looked
     this.selected = sel;
     if (!previous) this.build();
