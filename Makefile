@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench soak serve clean
 
 CHROMIUM := /usr/bin/chromium
+FIREFOX := /usr/bin/firefox-esr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: browser
 
@@ -31,12 +32,14 @@ serve: $(STAMP)
 ## test: lint, types and every test (in parallel)
 test: $(STAMP) lint typecheck browser unit
 
-## browser: Debian's chromium for the console's browser tests; installed when missing, else a loud failure
+## browser: Debian's chromium and firefox-esr for the console's browser tests; installed when missing, else a loud failure
 browser:
-	@test -x $(CHROMIUM) || { echo "installing chromium (the console's browser tests need $(CHROMIUM))"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; } \
-	  || { echo "ERROR: could not install chromium; the console tests cannot run without $(CHROMIUM)" >&2; exit 1; }
+	@missing=""; test -x $(CHROMIUM) || missing="chromium"; test -x $(FIREFOX) || missing="$$missing firefox-esr"; \
+	  test -z "$$missing" || { echo "installing$$missing (the console's browser tests need $(CHROMIUM) and $(FIREFOX))"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; } \
+	  || { echo "ERROR: could not install$$missing; the console tests cannot run without it" >&2; exit 1; }
 	@test -x $(CHROMIUM) || { echo "ERROR: $(CHROMIUM) is still missing after apt-get install chromium" >&2; exit 1; }
+	@test -x $(FIREFOX) || { echo "ERROR: $(FIREFOX) is still missing after apt-get install firefox-esr" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 import mockcc
@@ -25,3 +28,13 @@ def test_the_public_names_run_a_mock() -> None:
     with TestClient(app, base_url="http://127.0.0.1") as client:  # a Host the mock serves (mockcc/guard.py)
         assert client.get("/_mockcc/health").json()["status"] == "ok"
     assert issubclass(mockcc.MockccError, Exception)
+
+
+def test_a_submodule_does_not_load_the_app() -> None:
+    """The public names load on first use: ``import mockcc.ids`` builds no app."""
+    probe = "import sys, mockcc.ids; print(sorted(m for m in ('mockcc.app', 'starlette') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert "create_app" in dir(mockcc)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        _ = mockcc.nothing_here  # type: ignore[attr-defined]

@@ -270,7 +270,7 @@ export class Conversations {
     text.addEventListener("input", () => this.typingPulse());
     const skill = h("input", { id: "transfer-skill", placeholder: "skill id", size: 6, value: "-1" });
     const select = h("select", { id: "example" }, h("option", { value: "", text: "Examples: rich content, quick replies, files…" }),
-      EXAMPLES.map((ex, i) => h("option", { value: String(i), text: `${ex.name}  (${ex.action})` })));
+      EXAMPLES.map((ex, i) => h("option", { value: String(i), text: `${ex.name} (${ex.action})` })));
     const action = h("input", { id: "example-action", placeholder: "action", size: 12 });
     const json = h("textarea", { id: "example-body", rows: 5, spellcheck: "false", placeholder: "JSON body of the action" });
     select.addEventListener("change", () => {
