@@ -15,6 +15,7 @@ longest-idle one (the deliverer never has more than ``limit`` POSTs in flight).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections import OrderedDict
 from collections.abc import Callable
@@ -202,6 +203,7 @@ class WebhookClient:
         self._idle.clear()
 
 
+@functools.lru_cache(maxsize=1024)  # an installation posts to a few URLs, again and again
 def _parse(url: str) -> tuple[_Origin, str, str]:
     try:
         parts = urlsplit(url)
