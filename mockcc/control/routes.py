@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, limits, webhooks
-from mockcc.control.common import body_object, conversation, conversation_view, no_fields
+from mockcc.control.common import body_object, conversation, conversation_view, last_activity, no_fields
 from mockcc.errors import RestError
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
@@ -76,13 +76,16 @@ def _choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
 
 
 async def list_conversations(ctx: Ctx) -> Response:
-    """Oldest first; ``state``, ``order=newest``, ``offset`` and ``limit`` page it (``X-Total-Count``)."""
+    """Oldest first; ``state``, ``order`` (``newest``, or ``activity``: latest activity first, as the
+    console lists them), ``offset`` and ``limit`` page it (``X-Total-Count``)."""
     account = ctx.account()
-    state, order = _choice(ctx, "state", ("OPEN", "CLOSE")), _choice(ctx, "order", ("oldest", "newest"))
+    state, order = _choice(ctx, "state", ("OPEN", "CLOSE")), _choice(ctx, "order", ("oldest", "newest", "activity"))
     offset, limit = _number(ctx, "offset") or 0, _number(ctx, "limit")
     picked = [c for c in account.conversations.values() if state is None or c.state == state]
-    if order == "newest":
+    if order in ("newest", "activity"):
         picked.reverse()
+    if order == "activity":  # stable: equal activity keeps the newer conversation first
+        picked.sort(key=last_activity, reverse=True)
     page = picked[offset : None if limit is None else offset + limit]
     return JSONResponse(
         [conversation_view(ctx.mock, account, c, events=False) for c in page],

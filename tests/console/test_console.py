@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
+from tests.conftest import LP, quiet_seed
 from tests.connector_ref.stack import MockProcess, Stack, wait_until
 from tests.console.conftest import open_console
 
@@ -27,6 +28,22 @@ def test_a_new_conversation_appears_without_a_reload(page: Page, stack: Callable
     expect(page.locator("#transcript .msg.consumer")).to_contain_text("hello from the channel")
     expect(page.locator("#conv-info")).to_contain_text("c-42")  # the SDEs the connector sent
     assert not loads  # it was pushed, not reloaded
+
+
+def test_the_list_follows_the_latest_activity(page: Page, stack: Callable[..., Stack]) -> None:
+    s = stack(agent="none")
+    open_console(page, s.mock)
+    rows = page.locator("#conv-rows li.conv")
+    s.say("fay", "first")
+    expect(rows.first).to_contain_text("fay")
+    s.say("gus", "second")
+    expect(rows.first).to_contain_text("gus")
+    s.say("fay", "fay again")  # no new conversation: a message in fay's moves it up
+    expect(rows.first).to_contain_text("fay")
+    expect(rows.nth(1)).to_contain_text("gus")
+    page.reload()  # the mock lists them in the same order
+    expect(rows.first).to_contain_text("fay")
+    expect(rows.nth(1)).to_contain_text("gus")
 
 
 def test_an_agent_reply_reaches_the_channel(page: Page, stack: Callable[..., Stack]) -> None:
@@ -103,3 +120,37 @@ def test_the_clock_and_faults_tab(page: Page, live_mock: MockProcess) -> None:
     expect(page.locator("#clock-info")).to_contain_text(f"moved {before + 30:g}s ahead")
     live_mock.post("/_mockcc/reset")  # another client's change is pushed too
     expect(page.locator("#fault-list")).to_contain_text("none armed")
+
+
+def test_the_reset_button_asks_first_then_resets(page: Page, live_mock: MockProcess) -> None:
+    seed = quiet_seed()
+    account, installation = seed["accounts"][0]["account_id"], seed["accounts"][0]["installations"][0]
+    live_mock.post("/_mockcc/reset", seed)
+    open_console(page, live_mock)
+    with httpx.Client(base_url=live_mock.url, timeout=10) as http:
+        LP(http, account, installation["client_id"], installation["client_secret"]).open("to-be-reset")  # type: ignore[arg-type]
+    expect(page.locator("#conv-rows li.conv", has_text="to-be-reset")).to_be_visible()
+    asked: list[str] = []
+    resets: list[str] = []
+    page.on("request", lambda r: resets.append(r.method) if r.url.endswith("/_mockcc/reset") else None)
+
+    def answer(accept: bool) -> Callable[[Dialog], None]:
+        def handle(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        return handle
+
+    page.once("dialog", answer(False))
+    page.click("#reset")  # cancelled: nothing is sent
+    page.once("dialog", answer(True))
+    page.click("#reset")
+    expect(page.locator("#conv-count")).to_have_text("0 conversations")  # the stream's resync reloaded the list
+    expect(page.locator("#toast")).to_contain_text("back to the seed")
+    assert live_mock.get(f"/_mockcc/accounts/{account}/conversations") == []
+    assert len(asked) == 2
+    assert "Reset the mock to its seed?" in asked[0]
+    assert resets == ["POST"]  # one reset, from the confirmed click

@@ -18,24 +18,78 @@ from tests.conftest import ACCOUNT, quiet_seed
 KEY = "ms.MessagingEventNotification.ContentEvent"
 
 
-def frames(subscriber: Subscriber) -> list[tuple[str, object]]:
+def parse(chunk: bytes) -> list[tuple[str, object]]:
     out = []
-    while not subscriber.queue.empty():
-        kind, data = subscriber.queue.get_nowait().decode().split("\n")[:2]
-        out.append((kind.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+    for message in chunk.decode().split("\n\n"):
+        if message:
+            kind, data = message.split("\n")[:2]
+            out.append((kind.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
     return out
 
 
+def frames(subscriber: Subscriber) -> list[tuple[str, object]]:
+    """What the stream would write next (one batch), decoded."""
+    return parse(subscriber.batch())
+
+
+LIMITS = {"conversations": 4, "journal": 3, "webhooks": 2}
+
+
 @pytest.mark.anyio
-async def test_a_console_that_falls_behind_is_told_to_resync() -> None:
-    hub = Hub(queue_limit=3)
+async def test_a_flood_on_one_lane_drops_its_oldest_and_resyncs_only_that_panel_once() -> None:
+    hub = Hub(lane_limits=LIMITS)
     slow = hub.subscribe()
     assert slow is not None
-    for n in range(5):
+    hub.publish("event", {"n": "e0"})
+    for n in range(10_000):  # a busy connector: far more calls than the page keeps
         hub.publish("journal", {"n": n})
-    # the queue was emptied when it overflowed: one resync marker, then what came after it
-    assert frames(slow) == [("resync", {"reason": "overflow", "dropped_over": 3}), ("journal", {"n": 4})]
-    assert slow.resyncs == 1
+    hub.publish("event", {"n": "e1"})
+    assert slow.pending() == 2 + 3  # bounded: a lane never holds more than its limit
+    assert frames(slow) == [
+        ("event", {"n": "e0"}),
+        ("journal", {"n": 9997}),
+        ("journal", {"n": 9998}),
+        ("journal", {"n": 9999}),
+        ("event", {"n": "e1"}),
+        ("resync", {"reason": "overflow", "panels": ["journal"]}),  # one, and not the conversations
+    ]
+    assert (slow.resyncs, slow.dropped) == (1, 9997)
+    hub.publish("delivery", {"id": 1})
+    assert frames(slow) == [("delivery", {"id": 1})]  # caught up: no resync without a new drop
+    for n in range(5):
+        hub.publish("delivery", {"id": n})
+        hub.publish("event", {"n": n})
+    batch = frames(slow)
+    assert [k for k, _ in batch].count("resync") == 1  # at most one per batch, naming every lane behind
+    assert batch[-1] == ("resync", {"reason": "overflow", "panels": ["conversations", "webhooks"]})
+    assert slow.resyncs == 2
+
+
+@pytest.mark.anyio
+async def test_a_reset_empties_the_lanes_and_resyncs_everything() -> None:
+    hub = Hub(lane_limits=LIMITS)
+    listener = hub.subscribe()
+    assert listener is not None
+    for n in range(10):
+        hub.publish("journal", {"n": n})
+    hub.publish("resync", {"reason": "reset"})
+    hub.publish("event", {"n": "after"})
+    assert frames(listener) == [("resync", {"reason": "reset"}), ("event", {"n": "after"})]
+    assert listener.resyncs == 0
+
+
+@pytest.mark.anyio
+async def test_the_stream_writes_what_piled_up_as_one_chunk() -> None:
+    feed = Feed(Mock(Settings(seed_doc=quiet_seed())))
+    stream = _stream(feed)
+    assert (await anext(stream)).startswith(b"event: hello\n")
+    for n in range(200):
+        feed.hub.publish("journal", {"n": n})
+        feed.hub.publish("event", {"n": n})
+    chunk = await asyncio.wait_for(anext(stream), 3)
+    assert [data for _, data in parse(chunk)] == [{"n": n // 2} for n in range(400)]  # in order, one write
+    feed.close()
+    await stream.aclose()
 
 
 @pytest.mark.anyio
@@ -47,7 +101,7 @@ async def test_the_hub_refuses_streams_past_its_limit_and_idles_without_them() -
     hub.unsubscribe(first)
     assert not hub
     hub.publish("journal", {"ignored": True})  # nobody listens: nothing is built or queued
-    assert first.queue.empty()
+    assert first.pending() == 0
     assert await first.next(0.01) is None
 
 
@@ -58,10 +112,9 @@ def test_the_feed_pushes_conversations_events_calls_and_resets(client, lp, ext_i
     conv = lp.open(ext_id, skillId="12")
     lp.text(ext_id, conv, "hello")
     client.post(f"/_mockcc/accounts/{ACCOUNT}/conversations/{conv}/agent/join", json={})
+    assert {"conversation", "event", "journal"} <= {kind for kind, _ in frames(subscriber)}
     client.post("/_mockcc/reset", json=quiet_seed())
-    kinds = [kind for kind, _ in frames(subscriber)]
-    assert kinds[-1] == "resync"  # a reset: every console reloads
-    assert {"conversation", "event", "journal"} <= set(kinds)
+    assert frames(subscriber)[0] == ("resync", {"reason": "reset"})  # a reset: every console reloads
     feed.hub.unsubscribe(subscriber)
 
 
@@ -97,6 +150,23 @@ def test_the_conversation_list_pages_newest_first(client, lp) -> None:
     bad = client.get(base, params={"order": "sideways"})
     assert bad.status_code == 400
     assert bad.json()["mockcc"]["path"] == "$query.order"
+
+
+def test_the_conversation_list_orders_by_last_activity(client, lp, clock) -> None:
+    ids = []
+    for n in range(3):
+        ids.append(lp.open(f"consumer-{n}"))
+        clock.advance(1)
+    lp.text("consumer-0", ids[0], "the oldest speaks again")  # the latest activity now
+    base = f"/_mockcc/accounts/{ACCOUNT}/conversations"
+    listed = client.get(base, params={"order": "activity"}).json()
+    assert [c["convId"] for c in listed] == [ids[0], ids[2], ids[1]]
+    assert listed[0]["lastActivityTs"] > listed[1]["lastActivityTs"] > listed[2]["lastActivityTs"]
+    clock.advance(1)
+    client.post(f"/_mockcc/accounts/{ACCOUNT}/conversations/{ids[1]}/agent/join", json={})  # a change counts too
+    page = client.get(base, params={"order": "activity", "offset": 0, "limit": 2})
+    assert [c["convId"] for c in page.json()] == [ids[1], ids[0]]
+    assert page.headers["x-total-count"] == "3"
 
 
 def test_the_conversation_view_has_the_profile_and_last_activity(client, lp, ext_id) -> None:

@@ -60,11 +60,23 @@ async function reloadAll() {
 
 let lastResync = 0;
 let resyncTimer = 0;
-/** Reload everything, at most every 2 s however often the stream asks (an overloaded stream). */
-function resync() {
+let resyncAll = false;
+const resyncPanels = new Set();
+/** Reload the panels the stream names (all of them when it names none: a reset, a new stream), at most
+ * every 2 s however often it asks; asks in between are merged into that one reload. */
+function resync(names) {
+  if (names && names.length) for (const name of names) resyncPanels.add(name); else resyncAll = true;
   clearTimeout(resyncTimer);
   const wait = Math.max(0, lastResync + 2000 - Date.now());
-  resyncTimer = setTimeout(() => { lastResync = Date.now(); reloadAll(); }, wait);
+  resyncTimer = setTimeout(() => {
+    lastResync = Date.now();
+    const all = resyncAll;
+    const names = [...resyncPanels].filter((name) => panels[name]);
+    resyncAll = false;
+    resyncPanels.clear();
+    if (all) reloadAll();
+    else Promise.all(names.map((name) => panels[name].reload().catch((e) => console.warn(e))));
+  }, wait);
 }
 
 function setLive(text, cls) {
@@ -77,7 +89,11 @@ function connect() {
   const source = new EventSource("/_mockcc/events");
   const on = (kind, fn) => source.addEventListener(kind, (e) => fn(JSON.parse(e.data)));
   on("hello", (data) => { setLive("live", "ok"); setClock(data.clock); resync(); });
-  on("resync", () => { setLive("resyncing", "warn"); resync(); setTimeout(() => setLive("live", "ok"), 1500); });
+  on("resync", (data) => {
+    setLive(data.panels ? `resyncing ${data.panels.join(", ")}` : "resyncing", "warn");
+    resync(data.panels);
+    setTimeout(() => setLive("live", "ok"), 1500);
+  });
   on("clock", (data) => { setClock(data); panels.conversations.tick(); });
   on("conversation", (data) => panels.conversations.onConversation(data));
   on("event", (data) => panels.conversations.onEvent(data));
@@ -104,6 +120,18 @@ export async function advance(seconds) {
   }
 }
 ctx.advance = advance;
+
+/** Back to the seed, after a confirmation; the stream's ``resync`` then reloads every panel. */
+async function reset() {
+  if (!window.confirm("Reset the mock to its seed? Every conversation, webhook delivery, journal call and armed fault is dropped (the clock stays).")) return;
+  try {
+    const answer = await post("/_mockcc/reset", {});
+    toast(`reset: back to the seed (${answer.accounts.length} account${answer.accounts.length === 1 ? "" : "s"})`);
+  } catch (error) {
+    toast(explain(error).textContent, "bad");
+  }
+}
+$("#reset").addEventListener("click", reset);
 
 for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 $("#account").addEventListener("change", (e) => {

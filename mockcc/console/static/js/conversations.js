@@ -1,9 +1,11 @@
 // Conversations: the live, paged list and one conversation's transcript with the agent's actions.
-import { $, ago, api, batched, explain, fill, get, h, post, short, time, toast } from "./util.js";
+import { $, ago, api, batched, explain, fill, get, h, post, short, throttled, time, toast } from "./util.js";
 import { content } from "./render.js";
 import { EXAMPLES } from "./examples.js";
 
 const PAGE = 50; // rows per page of the list
+const FETCH_BUFFER = 2000; // events kept while a conversation is fetched; past that it is fetched again
+const REFRESH_MS = 1000; // page 1 reloads at most this often when a conversation not on it becomes active
 const SHOWN = 300; // transcript events kept in the page (a busy transcript does not freeze it)
 const TYPING_MS = 30000; // a COMPOSING with nothing after it stops showing after this long
 const RECEIPT_RANK = { ACCEPT: 1, READ: 2, ACCESS: 2, ACTION: 3, NACK: -1 };
@@ -14,12 +16,13 @@ const agentOf = (conv) => (details(conv).participants || []).find((p) => p.role 
 export class Conversations {
   constructor(ctx) {
     this.ctx = ctx;
-    this.rows = []; // the current page, newest first
+    this.rows = []; // the current page, latest activity first
     this.total = 0;
     this.offset = 0;
-    this.newer = 0; // conversations opened since this page (not on page 1) was loaded
+    this.newer = new Set(); // conversations active since this page (not page 1) was loaded
+    this.refreshList = throttled(() => this.reloadList(), REFRESH_MS);
     this.selected = null; // {conv, events, receipts, typing}
-    this.loading = null; // {convId, changes}: the conversation being fetched, and what arrived meanwhile
+    this.fetching = null; // {convId, changes, overflow} while a conversation is fetched
     this.redrawList = batched(() => this.renderList());
     this.redrawTranscript = batched(() => this.renderTranscript());
     $("#conv-state").addEventListener("change", () => { this.offset = 0; this.reload(); });
@@ -34,15 +37,32 @@ export class Conversations {
 
   async reload() {
     if (!this.account) return;
+    await this.reloadList();
+    if (this.selected) await this.open(this.selected.conv.convId, { keepScroll: true });
+  }
+
+  /** The current page again, latest activity first (the mock sorts: ``order=activity``). */
+  async reloadList() {
+    if (!this.account) return;
     const state = $("#conv-state").value;
-    const query = new URLSearchParams({ order: "newest", offset: String(this.offset), limit: String(PAGE) });
+    const query = new URLSearchParams({ order: "activity", offset: String(this.offset), limit: String(PAGE) });
     if (state) query.set("state", state);
     const { data, headers } = await api("GET", `${this.base()}?${query}`);
     this.rows = data;
     this.total = Number(headers.get("X-Total-Count") || data.length);
-    this.newer = 0;
+    this.newer.clear();
     this.renderList();
-    if (this.selected) await this.open(this.selected.conv.convId, { keepScroll: true });
+  }
+
+  /** Keep the page in activity order after a row changed (a stable sort: ties keep their place). */
+  resort() {
+    this.rows.sort((a, b) => (b.lastActivityTs || 0) - (a.lastActivityTs || 0));
+  }
+
+  /** A conversation not on this page became active: page 1 fetches itself again, others count it. */
+  activeElsewhere(convId) {
+    if (this.offset === 0) this.refreshList();
+    else { this.newer.add(convId); this.redrawList(); }
   }
 
   matches(conv) {
@@ -54,14 +74,14 @@ export class Conversations {
     if (accountId !== this.account) return;
     const i = this.rows.findIndex((c) => c.convId === conversation.convId);
     if (i >= 0) {
-      if (this.matches(conversation)) this.rows[i] = { ...this.rows[i], ...conversation };
+      if (this.matches(conversation)) { this.rows[i] = { ...this.rows[i], ...conversation }; this.resort(); }
       else { this.rows.splice(i, 1); this.total -= 1; }
     } else if (this.matches(conversation) && details(conversation).stage !== "CLOSE" && details(conversation).startTs >= details(conversation).metaDataLastUpdateTs) {
-      // a conversation just opened: page 1 shows it at the top, other pages say so
+      // a conversation just opened: the latest activity, so page 1 shows it at the top, other pages say so
       this.total += 1;
       if (this.offset === 0) { this.rows.unshift(conversation); this.rows.length = Math.min(this.rows.length, PAGE); }
-      else this.newer += 1;
-    }
+      else this.newer.add(conversation.convId);
+    } else if (this.matches(conversation)) this.activeElsewhere(conversation.convId);
     if (this.selected && this.selected.conv.convId === conversation.convId) {
       this.selected.conv = { ...this.selected.conv, ...conversation };
       this.renderHeader();
@@ -74,13 +94,19 @@ export class Conversations {
     const row = this.rows.find((c) => c.convId === convId);
     const type = change.event.type;
     if (row) {
-      row.lastActivityTs = Math.max(row.lastActivityTs || 0, change.serverTimestamp || at);
+      if (type !== "ChatStateEvent") {  // typing is not activity (the mock keeps no event for it)
+        row.lastActivityTs = Math.max(row.lastActivityTs || 0, change.serverTimestamp || at);
+        this.resort();
+      }
       const consumer = change.originatorMetadata && change.originatorMetadata.role === "CONSUMER";
       if (consumer && type === "ChatStateEvent") row.typing = change.event.chatState === "COMPOSING" ? Date.now() : 0;
       else if (consumer && type !== "AcceptStatusEvent") row.typing = 0;  // the list shows the consumer typing
       this.redrawList();
+    } else if (type !== "ChatStateEvent") this.activeElsewhere(convId);
+    const fetching = this.fetching;
+    if (fetching && fetching.convId === convId) {
+      if (fetching.changes.length < FETCH_BUFFER) fetching.changes.push(change); else fetching.overflow = true;
     }
-    if (this.loading && this.loading.convId === convId) this.loading.changes.push(change);
     const sel = this.selected;
     if (!sel || sel.conv.convId !== convId) return;
     this.absorb(sel, change);
@@ -121,8 +147,9 @@ export class Conversations {
     const now = this.ctx.mockNowMs();
     $("#conv-count").textContent = `${this.total} conversation${this.total === 1 ? "" : "s"}`;
     const newer = $("#conv-newer");
-    newer.hidden = this.newer === 0;
-    newer.textContent = `${this.newer} newer conversation${this.newer === 1 ? "" : "s"} — show`;
+    const n = this.newer.size;
+    newer.hidden = n === 0;
+    newer.textContent = `${n} conversation${n === 1 ? "" : "s"} with newer activity — show`;
     const pages = Math.max(1, Math.ceil(this.total / PAGE));
     $("#conv-page").textContent = `page ${Math.floor(this.offset / PAGE) + 1} of ${pages}`;
     $("#conv-prev").disabled = this.offset === 0;
@@ -150,9 +177,9 @@ export class Conversations {
   async open(convId, { keepScroll = false } = {}) {
     let conv;
     let view = null;
-    // Events pushed while the snapshot is on its way may be newer than it: kept, folded in after it.
-    const loading = { convId, changes: [] };
-    this.loading = loading;
+    // events pushed while the conversation is fetched may be newer than what it answers: kept, folded in after
+    const fetching = { convId, changes: [], overflow: false };
+    this.fetching = fetching;
     try {
       const path = `${this.base()}/${encodeURIComponent(convId)}`;
       [conv, view] = await Promise.all([get(path), get(`${path}/agent-view`).catch(() => null)]);
@@ -161,12 +188,14 @@ export class Conversations {
       this.selected = null;
       return;
     } finally {
-      if (this.loading === loading) this.loading = null;
+      if (this.fetching === fetching) this.fetching = null;
     }
     const previous = this.selected && this.selected.conv.convId === convId ? this.selected : null;
     const sel = { conv, events: [], receipts: new Map(), typing: previous ? previous.typing : {}, seen: new Set(), hidden: 0 };
-    for (const change of conv.events) this.absorb(sel, change);
-    for (const change of loading.changes) this.absorb(sel, change);
+    for (const change of [...conv.events, ...fetching.changes]) this.absorb(sel, change);  // seen: no doubles
+    if (fetching.overflow) {  // too many to keep: fetch it once more, unless another one was opened meanwhile
+      setTimeout(() => { if (this.selected && this.selected.conv.convId === convId) this.open(convId, { keepScroll: true }); }, 0);
+    }
     if (view && view.consumer && view.consumer.typing) sel.typing.consumer = Date.now();  // typing before we looked
     this.selected = sel;
     if (!previous) this.build();

@@ -104,6 +104,16 @@ export function batched(fn) {
   };
 }
 
+/** Run ``fn`` at most once per ``ms`` however often it is asked for; the last ask is never lost. */
+export function throttled(fn, ms) {
+  let last = 0;
+  let timer = 0;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => { timer = 0; last = Date.now(); fn(); }, Math.max(0, last + ms - Date.now()));
+  };
+}
+
 /** Replace an element's children, skipping null/false (``replaceChildren`` would print "null"). */
 export function fill(el, ...children) {
   el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
