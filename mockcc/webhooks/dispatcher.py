@@ -236,6 +236,7 @@ class WebhookDispatcher:
             "totals": {
                 "published": engine.published,
                 "in_flight": engine.activity.in_flight,
+                "queued": sum(inst.fixed.queued for inst in engine.installations.values() if inst.fixed),
                 "held_by_reorder_fault": engine.deliverer.held,
                 "outcomes": dict(engine.log.outcomes),
             },
