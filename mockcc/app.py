@@ -17,7 +17,7 @@ from mockcc.clock import Clock
 from mockcc.console import routes as console
 from mockcc.console.feed import Feed
 from mockcc.control import routes as control
-from mockcc.errors import ApiError, NotFound, RestError
+from mockcc.errors import ApiError, MethodNotAllowed, NotFound, RestError, rest_error
 from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
 from mockcc.journal import preview
@@ -75,16 +75,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     elif exc.status_code == 405:
         allowed = allowed_methods(request)
         headers["Allow"] = ", ".join(allowed)
-        error = RestError(
+        error = MethodNotAllowed(
             f"{request.method} is not allowed on {request.url.path} (allowed: {', '.join(allowed)})",
-            status=405,
-            msg="Method Not Allowed",
             path="$method",
             rule="method",
             expected=allowed,
         )
     else:
-        error = RestError(str(exc.detail), status=exc.status_code, msg=str(exc.detail), rule="http")
+        error = rest_error(exc.status_code, str(exc.detail), msg=str(exc.detail), rule="http")
     response = finish(mock, call, refuse(call, error, outcome="unmatched", headers=headers), started)
     mock.journal.announce(call)
     return response

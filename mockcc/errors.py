@@ -2,7 +2,7 @@
 
     MockccError                      the base: catch this to catch anything mockcc raises on purpose
      ├── ConfigError                 mockcc was told something wrong (seed, fault, flag); 400 on the control plane
-     ├── Refused                     a LivePerson rule refused an action; raised by the domain, knows no HTTP
+     ├── Refused                     a rule refused an action; raised by the domain, knows no HTTP
      │    ├── ConversationClosed     the conversation or dialog is closed ("Bad Request, Conversation is close")
      │    ├── UnknownConversation    no such conversation
      │    ├── UnknownDialog          no such dialog (in the account, or in the conversation)
@@ -13,18 +13,21 @@
      │    ├── AlreadyOpen            the consumer already has an open conversation (LivePerson's text names them)
      │    ├── AutoMessagesOff        automatic messages where the connector did not announce AUTO_MESSAGES
      │    ├── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
-     │    └── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
+     │    ├── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
+     │    ├── UnknownDelivery        a hand replay of a delivery the log does not hold (404)
+     │    └── NotReplayable          a hand replay of a delivery that sent nothing, or has no endpoint now (409)
      └── ApiError                    an answer in one of LivePerson's envelopes, rendered by ``http.route``
-          ├── RestError              {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}
-          │    ├── Unauthorized      401 "Unauthorized"
-          │    ├── NotFound          404 "Not Found"
-          │    ├── PreconditionFailed  412 "Precondition Failed"
-          │    ├── TooLarge          413 "Request Entity Too Large"
-          │    └── UnsupportedMediaType  415 "Unsupported Media Type"
+          ├── RestError              {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}; one class a status:
+          │                          BadRequest 400, Unauthorized 401 (TempUrlInvalid), Forbidden 403, NotFound 404,
+          │                          MethodNotAllowed 405, RequestTimeout 408, Conflict 409, PreconditionFailed 412,
+          │                          TooLarge 413, UnsupportedMediaType 415, TooManyRequests 429,
+          │                          HeadersTooLarge 431, InternalError 500, Unavailable 503
           ├── AuthError              {"kind": "resp", "code": 401, "body": {title, details, errorCode}}
-          └── OAuthError             Sentinel's OAuth 2.0 {"error": "invalid_client", "error_description": ...}
+          └── OAuthError             Sentinel's OAuth 2.0 {"error": ..., "error_description": ...}:
+                                     InvalidRequest 400, InvalidClient 401, UnsupportedGrantType 400
 
-``as_api_error`` maps any ``MockccError`` to its envelope by class (the nearest class in the MRO wins,
+Endpoints raise a refusal by name and never pick a status or text (``rest_error`` where the status is
+data). ``as_api_error`` maps any ``MockccError`` to its envelope by class (the nearest class in the MRO wins,
 as starlette looks up exception handlers); ``REFUSALS`` is the table. Every ApiError also carries a
 mockcc explanation (which field, which rule, what was expected), rendered as a top-level ``"mockcc"``
 object beside LivePerson's own keys, so a brand engineer sees why the mock refused a request without
@@ -86,7 +89,7 @@ class ConfigError(MockccError):
 
 
 class Refused(MockccError):
-    """A LivePerson rule refused an action.
+    """A LivePerson rule (or, for a mockcc-only feature like the hand replay, the mock's own) refused an action.
 
     ``path`` names the refused input when the raiser knows it (otherwise ``REFUSALS`` names it); ``msg``
     is LivePerson's own text when it names the case (otherwise the class's text in ``REFUSALS`` is used).
@@ -141,6 +144,14 @@ class NotAccepted(Refused):
 
 class FeatureOff(Refused):
     """The account's feature grants do not include what the API needs (the Send API: Async Messaging)."""
+
+
+class UnknownDelivery(Refused):
+    """A hand replay of a delivery the log does not hold (never made, or evicted)."""
+
+
+class NotReplayable(Refused):
+    """A hand replay of a delivery that sent nothing, or whose event key has no endpoint any more."""
 
 
 class ApiError(MockccError):
@@ -201,12 +212,43 @@ class RestError(ApiError):
         return out
 
 
+# LivePerson's REST refusals by status: endpoints raise these by name and never pick a status or text.
+
+
+class BadRequest(RestError):
+    """400: the request itself is wrong (a parameter, a field's type, a limit of the mock)."""
+
+    status_code, msg = 400, "Bad Request"
+
+
 class Unauthorized(RestError):
     status_code, msg = 401, "Unauthorized"
 
 
+class TempUrlInvalid(Unauthorized):
+    """Swift's refusal of a missing, wrong or expired temp-URL signature."""
+
+    msg = "Temp URL invalid"
+
+
+class Forbidden(RestError):
+    status_code, msg = 403, "Forbidden"
+
+
 class NotFound(RestError):
     status_code, msg = 404, "Not Found"
+
+
+class MethodNotAllowed(RestError):
+    status_code, msg = 405, "Method Not Allowed"
+
+
+class RequestTimeout(RestError):
+    status_code, msg = 408, "Request Timeout"
+
+
+class Conflict(RestError):
+    status_code, msg = 409, "Conflict"
 
 
 class PreconditionFailed(RestError):
@@ -219,6 +261,50 @@ class TooLarge(RestError):
 
 class UnsupportedMediaType(RestError):
     status_code, msg = 415, "Unsupported Media Type"
+
+
+class TooManyRequests(RestError):
+    status_code, msg = 429, "Too Many Requests"
+
+
+class HeadersTooLarge(RestError):
+    status_code, msg = 431, "Request Header Fields Too Large"
+
+
+class InternalError(RestError):
+    status_code, msg = 500, "Internal Server Error"
+
+
+class Unavailable(RestError):
+    status_code, msg = 503, "Service Unavailable"
+
+
+#: Status -> the named refusal, for the answers whose status is data (an armed fault, a stray HTTPException).
+BY_STATUS: dict[int, type[RestError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        RequestTimeout,
+        Conflict,
+        PreconditionFailed,
+        TooLarge,
+        UnsupportedMediaType,
+        TooManyRequests,
+        HeadersTooLarge,
+        InternalError,
+        Unavailable,
+    )
+}
+
+
+def rest_error(status: int, explanation: str, **kwargs: Any) -> RestError:
+    """The named refusal for ``status`` (a bare ``RestError`` with that status where none is named)."""
+    cls = BY_STATUS.get(status)
+    return cls(explanation, **kwargs) if cls else RestError(explanation, status=status, **kwargs)
 
 
 class AuthError(ApiError):
@@ -241,43 +327,62 @@ class AuthError(ApiError):
 class OAuthError(ApiError):
     """Sentinel's OAuth 2.0 error (RFC 6749 §5.2): ``{"error": ..., "error_description": ...}``."""
 
-    def __init__(self, error: str, explanation: str, *, status: int = 400, path: str = "$") -> None:
+    error: str = "invalid_request"
+
+    def __init__(self, explanation: str, *, path: str = "$") -> None:
         super().__init__(explanation, path=path, rule="oauth2")
-        self.error = error
-        self.status_code = status
 
     def envelope(self) -> JSON:
         return {"error": self.error, "error_description": self.explanation}
 
 
-#: How LivePerson answers each refusal: (HTTP status, its ``msg``, the mockcc rule, the path when the raiser gave none).
-REFUSALS: dict[type[Refused], tuple[int, str, str, str]] = {
-    Refused: (400, "Bad Request", "conversation-state", "$"),
-    ConversationClosed: (400, "Bad Request, Conversation is close", "conversation-state", "$"),
-    UnknownConversation: (400, "Bad Request", "known-conversation", "$"),
-    UnknownDialog: (400, "Bad Request", "known-dialog", "$.dialogId"),
-    UnknownSequence: (400, "Bad Request", "known-sequence", "$.sequenceList"),
-    NoAgent: (400, "Bad Request", "agent-joined", "$path.conversationId"),
-    AutoMessagesOff: (400, "Bad Request", "auto-messages", "$headers.client-properties.features"),
+class InvalidRequest(OAuthError):
+    """400 ``invalid_request``: a parameter is missing or wrong, or the body is not a form."""
+
+
+class InvalidClient(OAuthError):
+    """401 ``invalid_client``: unknown, missing or wrong client credentials (an unknown account too)."""
+
+    status_code, error = 401, "invalid_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    """400 ``unsupported_grant_type``: a grant other than client_credentials."""
+
+    error = "unsupported_grant_type"
+
+
+#: How each refusal is answered: (the REST refusal, its ``msg`` where LivePerson's text is not the
+#: status's, the mockcc rule, the path when the raiser gave none).
+REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
+    Refused: (BadRequest, None, "conversation-state", "$"),
+    ConversationClosed: (BadRequest, "Bad Request, Conversation is close", "conversation-state", "$"),
+    UnknownConversation: (BadRequest, None, "known-conversation", "$"),
+    UnknownDialog: (BadRequest, None, "known-dialog", "$.dialogId"),
+    UnknownSequence: (BadRequest, None, "known-sequence", "$.sequenceList"),
+    NoAgent: (BadRequest, None, "agent-joined", "$path.conversationId"),
+    AutoMessagesOff: (BadRequest, None, "auto-messages", "$headers.client-properties.features"),
     # LivePerson documents no answer for a Send API call on an account without Async Messaging (inferred).
-    FeatureOff: (403, "Forbidden", "feature-grant", "$path.accountId"),
+    FeatureOff: (Forbidden, None, "feature-grant", "$path.accountId"),
+    # The control plane's hand replay of a logged delivery (a mockcc feature).
+    UnknownDelivery: (NotFound, None, "known-delivery", "$path.deliveryId"),
+    NotReplayable: (Conflict, None, "replayable", "$path.deliveryId"),
 }
 
 
 def as_api_error(error: MockccError, *, req_id: object = None) -> ApiError:
     """The envelope ``error`` is answered with; ``req_id`` is echoed by REST envelopes that have none."""
     if isinstance(error, Refused):
-        status, msg, rule, path = next(REFUSALS[cls] for cls in type(error).__mro__ if cls in REFUSALS)
-        error = RestError(
+        answer, msg, rule, path = next(REFUSALS[cls] for cls in type(error).__mro__ if cls in REFUSALS)
+        error = answer(
             error.explanation,
-            status=status,
             msg=error.msg or msg,
             path=error.path or path,
             rule=rule,
             expected=error.expected,
         )
     elif not isinstance(error, ApiError):  # ConfigError, or a bare MockccError
-        error = RestError(error.explanation, path=error.path, rule=error.rule or "control", expected=error.expected)
+        error = BadRequest(error.explanation, path=error.path, rule=error.rule or "control", expected=error.expected)
     if isinstance(error, RestError) and error.req_id is None:
         error.req_id = req_id
     return error

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockcc.errors import ApiError, RestError
+from mockcc.errors import ApiError, BadRequest, Forbidden, RestError, UnsupportedMediaType
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 #: The methods that can change state; any other (GET, HEAD, OPTIONS, TRACE, ...) reads or is a 405.
@@ -85,7 +85,7 @@ class Guard:
             elif key == b"content-type":
                 ctype = value.decode("latin-1")
         if host is None or host_name(host) not in self.names:
-            return RestError(
+            return BadRequest(
                 f"Host {host!r} is not a name this mock serves (DNS-rebinding guard); "
                 "use one of them, or start the mock with --public-host",
                 path="$headers.host",
@@ -96,11 +96,9 @@ class Guard:
             return None
         media = (ctype or "").split(";", 1)[0].strip().lower()
         if media != "application/json":
-            return RestError(
+            return UnsupportedMediaType(
                 f"a state-changing control call needs Content-Type: application/json (got {ctype!r}), "
                 "so that no page from another origin can send it",
-                status=415,
-                msg="Unsupported Media Type",
                 path="$headers.content-type",
                 rule="content-type",
                 expected="application/json",
@@ -130,7 +128,7 @@ def _routed(scope: Scope) -> bool:
 
 
 def _forbidden(explanation: str, path: str) -> RestError:
-    return RestError(explanation, status=403, msg="Forbidden", path=path, rule="cross-origin")
+    return Forbidden(explanation, path=path, rule="cross-origin")
 
 
 def _is_cors(key: bytes) -> bool:

@@ -21,7 +21,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc import strictjson
-from mockcc.errors import ApiError, AuthError, MockccError, RestError, as_api_error
+from mockcc.errors import (
+    ApiError,
+    AuthError,
+    BadRequest,
+    InternalError,
+    MockccError,
+    TooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    as_api_error,
+    rest_error,
+)
 from mockcc.journal import SERVICES, Call, preview
 from mockcc.state.models import Account
 
@@ -52,10 +63,8 @@ class Ctx:
         """The path's account, or LivePerson's 401 for an unknown one."""
         account = self.mock.accounts.get(self.account_id)
         if account is None:
-            raise RestError(
+            raise Unauthorized(
                 f"account {self.account_id!r} does not exist in this mock (known: {', '.join(self.mock.accounts)})",
-                status=401,
-                msg="Unauthorized",
                 path="$path.accountId",
                 rule="known-account",
             )
@@ -83,14 +92,14 @@ class Ctx:
         """
         value = self.query(name)
         if value is None:
-            raise RestError(
+            raise BadRequest(
                 f"query parameter {name} is required ({name}={expected})",
                 path=f"$query.{name}",
                 rule="required",
                 expected=expected,
             )
         if value != expected:
-            raise RestError(
+            raise BadRequest(
                 f"{name}={value} is not a version this API has; LivePerson documents {name}={expected}",
                 path=f"$query.{name}",
                 rule="const",
@@ -101,20 +110,18 @@ class Ctx:
         """The body as JSON; a wrong content type or malformed JSON is LivePerson's 400/415."""
         ctype = (self.header("content-type") or "").split(";")[0].strip().lower()
         if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-            raise RestError(
+            raise UnsupportedMediaType(
                 f"Content-Type must be application/json (got {ctype})",
-                status=415,
-                msg="Unsupported Media Type",
                 path="$headers.content-type",
                 rule="content-type",
                 expected="application/json",
             )
         if not self.body.strip():
-            raise RestError("the request body is empty; a JSON document was expected", path="$", rule="json")
+            raise BadRequest("the request body is empty; a JSON document was expected", path="$", rule="json")
         try:
             return strictjson.loads(self.body)
         except strictjson.JsonRefused as exc:
-            raise RestError(
+            raise BadRequest(
                 f"the request body is refused: {exc.explanation}", path="$", rule=exc.rule, expected=exc.expected
             ) from None
 
@@ -143,10 +150,8 @@ def error_response(error: ApiError) -> JSONResponse:
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise RestError(
+        raise TooLarge(
             f"the body is {declared} bytes; this mock accepts at most {limit}",
-            status=413,
-            msg="Request Entity Too Large",
             rule="body-limit",
             expected=limit,
         )
@@ -156,16 +161,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise RestError(
+                raise TooLarge(
                     f"the body exceeds {limit} bytes",
-                    status=413,
-                    msg="Request Entity Too Large",
                     rule="body-limit",
                     expected=limit,
                 )
             chunks.append(chunk)
     except ClientDisconnect:  # the client left (or its request timed out) before the body arrived
-        raise RestError(
+        raise BadRequest(
             "the connection closed before the whole body arrived", rule="incomplete-body", expected=declared
         ) from None
     return b"".join(chunks)
@@ -174,21 +177,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 def _fault_response(kind: str) -> Response:
     if kind == "401":
         return error_response(AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401"))
-    status = int(kind)
-    return error_response(
-        RestError(
-            f"fault injected by /_mockcc/faults: {status}",
-            status=status,
-            msg={
-                400: "Bad Request",
-                403: "Forbidden",
-                429: "Too Many Requests",
-                500: "Internal Server Error",
-                503: "Service Unavailable",
-            }[status],
-            rule="fault",
-        )
-    )
+    return error_response(rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault"))
 
 
 def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) -> Route:
@@ -236,10 +225,8 @@ async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, 
     except Exception as exc:  # the mock must never answer with a traceback
         log.exception("mockcc internal error on %s %s", request.method, request.url.path)
         call.outcome = "error"
-        internal = RestError(
+        internal = InternalError(
             f"mockcc internal error ({type(exc).__name__}); this is a mockcc bug, please report it",
-            status=500,
-            msg="Internal Server Error",
             rule="internal",
         )
         return refuse(call, internal, outcome="error")

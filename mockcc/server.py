@@ -23,7 +23,7 @@ from typing import ClassVar, cast
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from mockcc.errors import RestError
+from mockcc.errors import HeadersTooLarge, RequestTimeout, RestError, Unavailable
 
 log = logging.getLogger("mockcc")
 
@@ -135,10 +135,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._in_headers and self._received:
             seconds = self.limits.request_timeout
             self._refuse(
-                RestError(
+                RequestTimeout(
                     f"the request did not arrive within {seconds:g} s",
-                    status=408,
-                    msg="Request Timeout",
                     path="$",
                     rule="request-timeout",
                     expected=seconds,
@@ -151,10 +149,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         victim = next((c for c in self.evictable if c is not self), None)
         if victim is None:  # every other connection is being answered: this one waits its turn elsewhere
             self._refuse(
-                RestError(
+                Unavailable(
                     f"more than {self.limits.max_connections} connections are open",
-                    status=503,
-                    msg="Service Unavailable",
                     rule="max-connections",
                     expected=self.limits.max_connections,
                 )
@@ -180,10 +176,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
 
 def _too_large(what: str, limit: int) -> RestError:
-    return RestError(
+    return HeadersTooLarge(
         f"{what}; this mock refuses such requests",
-        status=431,
-        msg="Request Header Fields Too Large",
         path="$headers",
         rule="header-limit",
         expected=limit,

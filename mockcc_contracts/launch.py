@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -45,14 +46,35 @@ class MockServer:
         self.control = ControlClient(self.credentials.base_url, self.credentials.account_id)
 
     @classmethod
-    def start(cls, *args: str, stderr: object = subprocess.DEVNULL, timeout: float = 30.0) -> MockServer:
+    def start(
+        cls,
+        *args: str,
+        stderr: object = subprocess.DEVNULL,
+        timeout: float = 30.0,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> MockServer:
+        """``python -m mockcc serve --host 127.0.0.1 --port 0 ARGS``, once its ready line is out.
+
+        ``stderr``: where the server's log goes (a file, ``None`` for this process's stderr);
+        ``preexec_fn`` runs in the server process before it starts (a test lowers its file limit with it).
+        """
         launched = Launched.start(
             ["-m", "mockcc", "serve", "--host", "127.0.0.1", "--port", "0", *args],
             "mockcc",
             stderr=stderr,
             timeout=timeout,
+            preexec_fn=preexec_fn,
         )
         return cls(launched)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The ready line's ``key=value`` pairs: ``base_url``, ``account_id``, ``client_id``, ``client_secret``."""
+        return self.launched.fields
+
+    @property
+    def pid(self) -> int:
+        return self.launched.proc.pid
 
     @property
     def url(self) -> str:

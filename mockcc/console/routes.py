@@ -7,14 +7,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from mockcc.console.feed import Feed
 from mockcc.console.hub import frame
-from mockcc.errors import RestError
+from mockcc.errors import Unavailable
+from mockcc.http import error_response
 
 STATIC = Path(__file__).parent / "static"
 TICK = 1.0  # seconds between checks of the clock/faults/installation snapshot while idle
@@ -75,14 +76,13 @@ async def events(request: Request) -> Response:
     """``GET /_mockcc/events``: the server-sent event stream the console listens to."""
     feed: Feed = request.app.state.console
     if len(feed.hub.subscribers) >= feed.hub.subscriber_limit:
-        error = RestError(
-            f"{feed.hub.subscriber_limit} consoles are already listening; close one",
-            status=503,
-            msg="Service Unavailable",
-            rule="subscriber-limit",
-            expected=feed.hub.subscriber_limit,
+        return error_response(
+            Unavailable(
+                f"{feed.hub.subscriber_limit} consoles are already listening; close one",
+                rule="subscriber-limit",
+                expected=feed.hub.subscriber_limit,
+            )
         )
-        return JSONResponse(error.body(), status_code=503)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(_stream(feed), media_type="text/event-stream", headers=headers)
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from mockcc.agent.desk import AGENT_CHAT_STATES, RECEIPTS
 from mockcc.agent.view import agent_view
 from mockcc.control.common import body_object, conversation, conversation_view
-from mockcc.errors import NotFound, RestError
+from mockcc.errors import BadRequest, NotFound
 from mockcc.http import Ctx, route
 from mockcc.state.models import Account, Conversation, Event
 from mockcc.types import JSON
@@ -26,12 +26,12 @@ def _field(
 ) -> Any:
     value = body.get(name, default)
     if value is ...:
-        raise RestError(f"{name} is required", path=f"$.{name}", rule="required", expected=name)
+        raise BadRequest(f"{name} is required", path=f"$.{name}", rule="required", expected=name)
     if value is not default and (not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise RestError(f"{name} must be a {names}", path=f"$.{name}", rule="type", expected=names)
+        raise BadRequest(f"{name} must be a {names}", path=f"$.{name}", rule="type", expected=names)
     if choices is not None and value not in choices:  # type: ignore[operator]
-        raise RestError(f"{name} must be one of {choices}", path=f"$.{name}", rule="enum", expected=choices)
+        raise BadRequest(f"{name} must be one of {choices}", path=f"$.{name}", rule="enum", expected=choices)
     return value
 
 
@@ -56,7 +56,7 @@ def _chat_state(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> E
 def _receipt(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> Event:
     sequences = _field(body, "sequenceList", list)
     if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sequences):
-        raise RestError("sequenceList must hold non-negative integers", path="$.sequenceList", rule="items")
+        raise BadRequest("sequenceList must hold non-negative integers", path="$.sequenceList", rule="items")
     return ctx.mock.agents.receipt(
         account,
         conv,
@@ -111,7 +111,7 @@ def _system_close(ctx: Ctx, account: Account, conv: Conversation, body: JSON) ->
 def _nonempty_text(body: JSON) -> str:
     text: str = _field(body, "text", str)
     if not text.strip():
-        raise RestError("text must not be empty", path="$.text", rule="minLength", expected=1)
+        raise BadRequest("text must not be empty", path="$.text", rule="minLength", expected=1)
     return text
 
 

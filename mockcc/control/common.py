@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockcc.errors import NotFound, RestError
+from mockcc.errors import BadRequest, NotFound
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Conversation
 from mockcc.types import JSON
@@ -20,14 +20,32 @@ def body_object(ctx: Ctx, *, optional: bool = False) -> JSON:
         return {}
     doc = ctx.json()
     if not isinstance(doc, dict):
-        raise RestError("the body must be a JSON object", rule="type", expected="object")
+        raise BadRequest("the body must be a JSON object", rule="type", expected="object")
     return doc
 
 
 def no_fields(ctx: Ctx) -> None:
     """A control call that takes no input: its body, if any, is ``{}`` (the body carries the JSON type)."""
     if body_object(ctx, optional=True):
-        raise RestError("this call takes no fields; send {}", rule="additionalProperties", expected={})
+        raise BadRequest("this call takes no fields; send {}", rule="additionalProperties", expected={})
+
+
+def query_number(ctx: Ctx, name: str) -> int | None:
+    """A query parameter that is a non-negative integer, if given."""
+    raw = ctx.query(name)
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
+    return int(raw)
+
+
+def query_choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
+    """A query parameter that is one of ``choices``, if given."""
+    value = ctx.query(name)
+    if value is not None and value not in choices:
+        raise BadRequest(f"{name} must be one of {list(choices)}", path=f"$query.{name}", rule="enum", expected=choices)
+    return value
 
 
 def conversation(ctx: Ctx) -> tuple[Account, Conversation]:

@@ -9,8 +9,16 @@ from starlette.responses import JSONResponse, Response
 from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
 from mockcc.control import agent, limits, webhooks
-from mockcc.control.common import body_object, conversation, conversation_view, last_activity, no_fields
-from mockcc.errors import RestError
+from mockcc.control.common import (
+    body_object,
+    conversation,
+    conversation_view,
+    last_activity,
+    no_fields,
+    query_choice,
+    query_number,
+)
+from mockcc.errors import BadRequest
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
 from mockcc.journal import OUTCOMES, SERVICES
@@ -59,28 +67,13 @@ async def state(ctx: Ctx) -> Response:
     return JSONResponse({"accounts": accounts, "clock": _clock(ctx)})
 
 
-def _number(ctx: Ctx, name: str) -> int | None:
-    raw = ctx.query(name)
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise RestError(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
-    return int(raw)
-
-
-def _choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
-    value = ctx.query(name)
-    if value is not None and value not in choices:
-        raise RestError(f"{name} must be one of {list(choices)}", path=f"$query.{name}", rule="enum", expected=choices)
-    return value
-
-
 async def list_conversations(ctx: Ctx) -> Response:
     """Oldest first; ``state``, ``order`` (``newest``, or ``activity``: latest activity first, as the
     console lists them), ``offset`` and ``limit`` page it (``X-Total-Count``)."""
     account = ctx.account()
-    state, order = _choice(ctx, "state", ("OPEN", "CLOSE")), _choice(ctx, "order", ("oldest", "newest", "activity"))
-    offset, limit = _number(ctx, "offset") or 0, _number(ctx, "limit")
+    state = query_choice(ctx, "state", ("OPEN", "CLOSE"))
+    order = query_choice(ctx, "order", ("oldest", "newest", "activity"))
+    offset, limit = query_number(ctx, "offset") or 0, query_number(ctx, "limit")
     picked = [c for c in account.conversations.values() if state is None or c.state == state]
     if order in ("newest", "activity"):
         picked.reverse()
@@ -102,7 +95,7 @@ async def journal(ctx: Ctx) -> Response:
     def choice(name: str, allowed: tuple[str, ...]) -> str | None:
         raw = ctx.query(name)
         if raw is not None and raw not in allowed:
-            raise RestError(
+            raise BadRequest(
                 f"{name}={raw!r} matches no journal entry ever; allowed: {', '.join(allowed)}",
                 path=f"$query.{name}",
                 rule="enum",
@@ -114,8 +107,8 @@ async def journal(ctx: Ctx) -> Response:
         service=choice("service", SERVICES),
         account_id=ctx.query("account_id"),
         outcome=choice("outcome", OUTCOMES),
-        since_id=_number(ctx, "since_id") or 0,
-        limit=_number(ctx, "limit"),
+        since_id=query_number(ctx, "since_id") or 0,
+        limit=query_number(ctx, "limit"),
     )
     return JSONResponse(
         {"calls": [c.as_dict() for c in calls], "limit": ctx.mock.journal.limit, "dropped": ctx.mock.journal.dropped}
@@ -135,11 +128,11 @@ async def advance_clock(ctx: Ctx) -> Response:
     """Move the clock; answer once the timers it woke have run (deliveries, retries, bots)."""
     seconds = body_object(ctx).get("seconds")
     if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-        raise RestError("seconds must be a number", path="$.seconds", rule="type", expected="number")
+        raise BadRequest("seconds must be a number", path="$.seconds", rule="type", expected="number")
     try:
         ctx.mock.clock.advance(float(seconds))
     except (ValueError, OverflowError) as exc:
-        raise RestError(str(exc), path="$.seconds", rule="range", expected=[0, MAX_ADVANCE]) from None
+        raise BadRequest(str(exc), path="$.seconds", rule="range", expected=[0, MAX_ADVANCE]) from None
     await ctx.mock.settle()
     return JSONResponse(_clock(ctx))
 

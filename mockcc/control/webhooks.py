@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.control.common import body_object, no_fields
-from mockcc.errors import RestError
+from mockcc.control.common import body_object, no_fields, query_number
+from mockcc.errors import BadRequest
 from mockcc.http import Ctx, route
 from mockcc.webhooks.faults import WebhookFault
 
 
 async def deliveries(ctx: Ctx) -> Response:
-    raw_limit = ctx.query("limit")
-    if raw_limit is not None and not raw_limit.isdigit():
-        raise RestError("limit must be a non-negative integer", path="$query.limit", rule="type")
     log = ctx.mock.dispatcher.deliveries(
-        account_id=ctx.query("account_id"),
-        client_id=ctx.query("client_id"),
-        limit=int(raw_limit) if raw_limit else None,
+        account_id=ctx.query("account_id"), client_id=ctx.query("client_id"), limit=query_number(ctx, "limit")
     )
     return JSONResponse({"deliveries": log})
 
@@ -26,13 +21,8 @@ async def replay(ctx: Ctx) -> Response:
     """Send a logged delivery's body again, by hand; answers with the new log entry."""
     raw = str(ctx.request.path_params["deliveryId"])
     if not raw.isdigit():
-        raise RestError("the delivery id must be a positive integer", path="$path.deliveryId", rule="type")
-    try:
-        entry = await ctx.mock.dispatcher.replay(int(raw))
-    except LookupError as exc:
-        raise RestError(str(exc), status=404, msg="Not Found", path="$path.deliveryId", rule="known-delivery") from None
-    except ValueError as exc:
-        raise RestError(str(exc), status=409, msg="Conflict", path="$path.deliveryId", rule="replayable") from None
+        raise BadRequest("the delivery id must be a positive integer", path="$path.deliveryId", rule="type")
+    entry = await ctx.mock.dispatcher.replay(int(raw))  # UnknownDelivery: 404, NotReplayable: 409
     return JSONResponse({"delivery": entry})
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 
 from mockcc.config import build_installation
-from mockcc.errors import NotFound, PreconditionFailed, RestError
+from mockcc.errors import BadRequest, Conflict, MethodNotAllowed, NotFound, PreconditionFailed
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.admin import admin_session
@@ -69,7 +69,7 @@ def _check_endpoints(body: object) -> list[str]:
             except ValueError:
                 host = ""
             if not is_loopback(host):
-                raise RestError(
+                raise BadRequest(
                     f"{key}: endpoint {endpoint} is plain http; LivePerson requires https:// "
                     "(this mock allows http:// only on loopback hosts: 127.0.0.1, ::1, localhost)",
                     path=f"$.capabilities.webhooks['{key}'].endpoint",
@@ -86,16 +86,14 @@ def _manifest(ctx: Ctx, account: Account, *, keep: Installation | None = None) -
     for warning in _check_endpoints(body):
         ctx.warn(warning)
     if (violation := validate("appinstall/manifest", body)) is not None:
-        raise RestError.from_violation(violation)
+        raise BadRequest.from_violation(violation)
     assert isinstance(body, dict)  # noqa: S101 - the schema guarantees an object
     name = body["client_name"]
     for other in account.installations.values():
         if other is not keep and not other.app.get("deleted") and other.app.get("client_name") == name:
-            raise RestError(
+            raise Conflict(
                 f"client_name {name!r} is already used by app installation {other.client_id}; "
                 "LivePerson requires it to be unique in the account",
-                status=409,
-                msg="Conflict",
                 path="$.client_name",
                 rule="unique",
             )
@@ -123,7 +121,7 @@ def _override(ctx: Ctx, method: str) -> None:
     """An ``X-HTTP-Method-Override`` that names another method than the one being run is refused."""
     wanted = ctx.header("x-http-method-override")
     if wanted is not None and wanted.strip().upper() != method:
-        raise RestError(
+        raise BadRequest(
             f"X-HTTP-Method-Override {wanted[:20]!r} contradicts the {ctx.request.method} it came with",
             path="$headers.x-http-method-override",
             rule="const",
@@ -180,10 +178,8 @@ async def overridden(ctx: Ctx) -> Response:
         (ctx.header("x-http-method-override") or "").strip().upper()
     )
     if handler is None:
-        raise RestError(
+        raise MethodNotAllowed(
             "POST on one installation needs X-HTTP-Method-Override: PUT (update) or DELETE (uninstall)",
-            status=405,
-            msg="Method Not Allowed",
             path="$headers.x-http-method-override",
             rule="enum",
             expected=["PUT", "DELETE"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import RestError
+from mockcc.errors import BadRequest
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.admin import admin_session
@@ -28,7 +28,7 @@ def _posted_grants(ctx: Ctx) -> dict[str, bool]:
     """Every ``{compoundFeatureID, value}`` of the posted document, checked before anything changes."""
     body = ctx.json()
     if (violation := validate("accountconfig/feature-grants", body)) is not None:
-        raise RestError.from_violation(violation)
+        raise BadRequest.from_violation(violation)
     assert isinstance(body, dict)  # noqa: S101 - the schema guarantees an object
     return {
         str(item["compoundFeatureID"]): bool(item["value"]["value"])
@@ -51,7 +51,7 @@ async def post_grants(ctx: Ctx) -> Response:
     account = ctx.account()
     override_all = (ctx.query("overrideAll") or "false").lower()
     if override_all not in ("true", "false"):
-        raise RestError(
+        raise BadRequest(
             f"overrideAll must be true or false (got {override_all[:20]!r})",
             path="$query.overrideAll",
             rule="enum",
@@ -60,7 +60,7 @@ async def post_grants(ctx: Ctx) -> Response:
     posted = _posted_grants(ctx)
     grants = posted if override_all == "true" else {**account.feature_grants, **posted}
     if len(grants) > GRANTS_PER_ACCOUNT:
-        raise RestError(
+        raise BadRequest(
             f"an account holds at most {GRANTS_PER_ACCOUNT} feature grants in this mock (this makes {len(grants)})",
             path="$.appDataList",
             rule="maxItems",

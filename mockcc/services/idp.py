@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import RestError
+from mockcc.errors import BadRequest
 from mockcc.http import Ctx, route
 from mockcc.ids import lp_consumer_id
 from mockcc.schemas import validate
@@ -15,7 +15,7 @@ from mockcc.state.models import Consumer
 async def create_consumer(ctx: Ctx) -> Response:
     version = ctx.query("v")
     if version is not None and version != "1.0":  # optional (some clients send none), but only ever 1.0
-        raise RestError(
+        raise BadRequest(
             f"v={version} is not a version this API has; LivePerson documents v=1.0",
             path="$query.v",
             rule="const",
@@ -25,7 +25,7 @@ async def create_consumer(ctx: Ctx) -> Response:
     app_installation(ctx, account)
     body = ctx.json()
     if (violation := validate("idp/consumer-request", body)) is not None:
-        raise RestError.from_violation(violation)
+        raise BadRequest.from_violation(violation)
     assert isinstance(body, dict)  # noqa: S101 - the schema guarantees an object
     ext_id = str(body["ext_consumer_id"])
     consumer_id = lp_consumer_id(account.account_id, ext_id)

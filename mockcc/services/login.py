@@ -14,7 +14,7 @@ import re
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import RestError, Unauthorized
+from mockcc.errors import BadRequest, Unauthorized
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.directory import base_uris
@@ -42,7 +42,7 @@ def _version(ctx: Ctx) -> None:
     """``v`` is documented as a number whose default is 1.3: absent is 1.3, anything else not a number is 400."""
     v = ctx.query("v")
     if v is not None and not _VERSION.match(v):
-        raise RestError(
+        raise BadRequest(
             f"query parameter v must be a version number such as 1.3 (got {v[:20]!r})",
             path="$query.v",
             rule="type",
@@ -55,7 +55,7 @@ async def login(ctx: Ctx) -> Response:
     account = ctx.account()  # an unknown account is LivePerson's 401 "invalid site"
     body = ctx.json()
     if (violation := validate("login/login-request", body)) is not None:
-        raise RestError.from_violation(violation)
+        raise BadRequest.from_violation(violation)
     assert isinstance(body, dict)  # noqa: S101 - the schema guarantees an object
     password_ok = hmac.compare_digest(str(body["password"]).encode(), ADMIN_PASSWORD.encode())
     if body["username"] != ADMIN_USER or not password_ok:

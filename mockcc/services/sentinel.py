@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import OAuthError
+from mockcc.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
 from mockcc.http import Ctx, route
 
 
@@ -21,15 +21,14 @@ def _params(ctx: Ctx) -> dict[str, str]:
     ctype = (ctx.header("content-type") or "").split(";")[0].strip().lower()
     if ctx.body.strip():
         if ctype not in ("", "application/x-www-form-urlencoded"):
-            raise OAuthError(
-                "invalid_request",
+            raise InvalidRequest(
                 f"the token request body must be application/x-www-form-urlencoded (got {ctype})",
                 path="$headers.content-type",
             )
         try:
             form = parse_qs(ctx.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
-            raise OAuthError("invalid_request", "the form body is not UTF-8") from None
+            raise InvalidRequest("the form body is not UTF-8") from None
         params.update({k: v[-1] for k, v in form.items()})
     return params
 
@@ -38,41 +37,34 @@ async def app_token(ctx: Ctx) -> Response:
     is_v1 = "/v2/" not in ctx.request.url.path
     params = _params(ctx)
     if is_v1 and params.get("v") != "1.0":
-        raise OAuthError("invalid_request", f"query parameter v must be 1.0 (got {params.get('v')!r})", path="$query.v")
+        raise InvalidRequest(f"query parameter v must be 1.0 (got {params.get('v')!r})", path="$query.v")
     grant = params.get("grant_type")
     if grant != "client_credentials":
-        raise OAuthError(
-            "unsupported_grant_type" if grant else "invalid_request",
+        raise (UnsupportedGrantType if grant else InvalidRequest)(
             f"grant_type must be client_credentials (got {grant!r})",
             path="$.grant_type",
         )
     client_id, secret = params.get("client_id"), params.get("client_secret")
     if not client_id or not secret:  # RFC 6749 §5.2: "no client authentication included" is invalid_client
         missing = "client_id" if not client_id else "client_secret"
-        raise OAuthError(
-            "invalid_client",
+        raise InvalidClient(
             f"{missing} is missing: send it in the form body or the query string",
-            status=401,
             path=f"$.{missing}",
         )
     account = ctx.mock.accounts.get(ctx.account_id)
     if account is None:  # Sentinel speaks OAuth 2.0 for every refusal, an unknown account included
-        raise OAuthError(
-            "invalid_client",
+        raise InvalidClient(
             f"account {ctx.account_id!r} does not exist in this mock (known: {', '.join(ctx.mock.accounts)})",
-            status=401,
             path="$path.accountId",
         )
     installation = account.installations.get(client_id)
     if installation is None or not hmac.compare_digest(installation.client_secret.encode(), secret.encode()):
-        raise OAuthError(
-            "invalid_client",
+        raise InvalidClient(
             f"no app installation of account {account.account_id} has this client_id and client_secret",
-            status=401,
             path="$.client_id",
         )
     if not installation.enabled:
-        raise OAuthError("invalid_client", f"app installation {client_id} is disabled or deleted", status=401)
+        raise InvalidClient(f"app installation {client_id} is disabled or deleted")
     token = ctx.mock.tokens.issue_app_jwt(account.account_id, client_id)
     return JSONResponse(
         {"access_token": token, "token_type": "Bearer"}, headers={"content-type": "application/json;charset=utf-8"}

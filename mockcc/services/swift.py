@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import PlainTextResponse, Response
 
-from mockcc.errors import NotFound, RestError, TooLarge
+from mockcc.errors import NotFound, RestError, TempUrlInvalid, TooLarge
 from mockcc.http import Ctx, route
 from mockcc.state.files import MAX_FILE_BYTES, PREFIX
 
@@ -17,7 +17,7 @@ def _temp_url_error(ctx: Ctx, method: str) -> RestError | None:
     why = ctx.mock.files.check(method, ctx.request.url.path, ctx.query("temp_url_sig"), ctx.query("temp_url_expires"))
     if why is None:
         return None
-    return RestError(why, status=401, msg="Temp URL invalid", path="$query.temp_url_sig", rule="temp-url")
+    return TempUrlInvalid(why, path="$query.temp_url_sig", rule="temp-url")
 
 
 async def upload(ctx: Ctx) -> Response:

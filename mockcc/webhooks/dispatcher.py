@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockcc.clock import Clock
+from mockcc.errors import NotReplayable, UnknownDelivery
 from mockcc.webhooks.activity import Activity
 from mockcc.webhooks.client import WebhookClient
 from mockcc.webhooks.delivery import Deliverer, Pending
@@ -187,18 +188,18 @@ class WebhookDispatcher:
 
         A hand replay is one extra attempt: no fault applies, no retry follows, and the retry state of
         the installation is untouched. It goes to the endpoint now registered for the event key.
-        Raises ``LookupError`` (not in the log) or ``ValueError`` (nothing to replay, or no endpoint).
+        Raises ``UnknownDelivery`` (not in the log) or ``NotReplayable`` (nothing to replay, or no endpoint).
         """
         engine = self._engine
         entry = engine.log.get(entry_id)
         if entry is None:
-            raise LookupError(f"delivery {entry_id} is not in the log (it holds the last {engine.log.limit})")
+            raise UnknownDelivery(f"delivery {entry_id} is not in the log (it holds the last {engine.log.limit})")
         if not isinstance(entry.get("body"), str):
-            raise ValueError(f"delivery {entry_id} ({entry['outcome']}) sent nothing; replay an HTTP attempt")
+            raise NotReplayable(f"delivery {entry_id} ({entry['outcome']}) sent nothing; replay an HTTP attempt")
         inst = engine.installations.get((entry["account_id"], entry["client_id"]))
         target = route(inst.subscription, entry["event_key"]) if inst else None
         if inst is None or target is None:
-            raise ValueError(f"the installation has no endpoint for {entry['event_key']} any more")
+            raise NotReplayable(f"the installation has no endpoint for {entry['event_key']} any more")
         body = entry["body"].encode("ascii")
         notification = Notification(entry["event_key"], entry["conversation_id"], json.loads(body))
         pending = Pending(0, inst.subscription, notification, target, body, self._clock.now())

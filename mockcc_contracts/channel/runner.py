@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -93,12 +93,17 @@ class Launched:
         env: dict[str, str] | None = None,
         timeout: float = 20.0,
         stderr: Any = None,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> Launched:
-        """Run ``python ARGS``; wait for a line starting with ``ready`` + " ready"; parse its key=value pairs."""
+        """Run ``python ARGS``; wait for a line starting with ``ready`` + " ready"; parse its key=value pairs.
+
+        ``preexec_fn`` runs in the child before it starts (a test lowers a resource limit with it).
+        """
         proc = subprocess.Popen(  # noqa: S603 - our own modules, no shell
             [sys.executable, *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
+            preexec_fn=preexec_fn,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )

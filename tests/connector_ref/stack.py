@@ -64,7 +64,7 @@ class MockProcess:
             server.stop()
             sink.close()
 
-        return cls(server.url, server.launched.fields, stop, server.alive)
+        return cls(server.url, server.fields, stop, server.alive)
 
     def close(self) -> None:
         self.http.close()

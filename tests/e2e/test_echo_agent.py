@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from mockcc.webhooks.signing import verify
+from mockcc_contracts.launch import MockServer
 from mockcc_contracts.receiver import Receiver
-from tests.e2e.live import mockcc_serve, open_conversation
+from tests.e2e.live import open_conversation
 
 pytestmark = pytest.mark.live
 
@@ -19,11 +20,11 @@ def test_echo_agent_reads_types_and_echoes_the_text():
     message (ACCEPT and READ of its sequence), shows it is typing, then echoes the text verbatim."""
     with (
         Receiver() as hook,
-        mockcc_serve("--webhook-url", hook.url("/lp")) as ready,
-        httpx.Client(base_url=ready["base_url"], timeout=10) as http,
+        MockServer.start("--webhook-url", hook.url("/lp")) as mock,
+        httpx.Client(base_url=mock.url, timeout=10) as http,
     ):
-        account = ready["account_id"]
-        headers, conv = open_conversation(http, ready, "15551234567")
+        account = mock.fields["account_id"]
+        headers, conv = open_conversation(http, mock.fields, "15551234567")
         base = f"/api/account/{account}/messaging/consumer/conversation"
         sent = http.post(
             base + "/send?v=3",
@@ -68,4 +69,4 @@ def test_echo_agent_reads_types_and_echoes_the_text():
             ["ACTIVE", "COMPOSING"],  # two deliveries may arrive in either order (max_retries mode)
         )
         reply = next(r for r in hook.requests if r.json()["body"]["changes"][0] == replies[0])
-        assert verify(reply.body, ready["client_secret"], reply.header("x-liveperson-signature"))
+        assert verify(reply.body, mock.fields["client_secret"], reply.header("x-liveperson-signature"))

@@ -7,24 +7,24 @@ import ssl
 import httpx
 import pytest
 
-from tests.e2e.live import mockcc_serve
+from mockcc_contracts.launch import MockServer
 
 pytestmark = pytest.mark.live
 
 
 def test_full_flow_over_real_http():
-    with mockcc_serve("--frozen-clock") as ready, httpx.Client(base_url=ready["base_url"], timeout=10) as http:
-        account = ready["account_id"]
-        assert ready["base_url"].startswith("http://127.0.0.1:")
+    with MockServer.start("--frozen-clock") as mock, httpx.Client(base_url=mock.url, timeout=10) as http:
+        account = mock.fields["account_id"]
+        assert mock.fields["base_url"].startswith("http://127.0.0.1:")
         # 1. CSDS: every host is the mock itself.
         uris = http.get(f"/api/account/{account}/service/baseURI.json", params={"version": "1.0"}).json()
         hosts = {u["service"]: u["baseURI"] for u in uris["baseURIs"]}
-        assert hosts["sentinel"] == ready["base_url"].removeprefix("http://")
+        assert hosts["sentinel"] == mock.fields["base_url"].removeprefix("http://")
         # 2. AppJWT from Sentinel, credentials in the form body.
         token = http.post(
             f"http://{hosts['sentinel']}/sentinel/api/account/{account}/app/token",
             params={"v": "1.0", "grant_type": "client_credentials"},
-            data={"client_id": ready["client_id"], "client_secret": ready["client_secret"]},
+            data={"client_id": mock.fields["client_id"], "client_secret": mock.fields["client_secret"]},
         )
         app_jwt = token.json()["access_token"]
         # 3. ConsumerJWS from the IdP.
@@ -112,8 +112,8 @@ def test_full_flow_over_real_http():
 
 
 def test_tls_self_signed():
-    with mockcc_serve("--tls-self-signed") as ready, httpx.Client(base_url=ready["base_url"], verify=False) as http:
-        assert ready["base_url"].startswith("https://")
+    with MockServer.start("--tls-self-signed") as mock, httpx.Client(base_url=mock.url, verify=False) as http:
+        assert mock.fields["base_url"].startswith("https://")
         assert http.get("/_mockcc/health").json()["status"] == "ok"
 
 
@@ -140,5 +140,5 @@ def test_tls_with_certificate_files_and_a_short_webhook_timeout():
     cert, key = self_signed("127.0.0.1")
     args = ("--tls-cert", str(cert), "--tls-key", str(key), "--webhook-read-timeout", "0.5")
     trust = ssl.create_default_context(cafile=str(cert))
-    with mockcc_serve(*args) as ready, httpx.Client(base_url=ready["base_url"], verify=trust) as http:
+    with MockServer.start(*args) as mock, httpx.Client(base_url=mock.url, verify=trust) as http:
         assert http.get("/_mockcc/webhooks/status").json()["limits"]["read_timeout"] == 0.5

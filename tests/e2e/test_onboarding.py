@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.live import mockcc_serve
+from mockcc_contracts.launch import MockServer
 
 pytestmark = pytest.mark.live
 
@@ -26,9 +26,9 @@ MANIFEST = {
 
 
 def test_login_grants_and_installation_lifecycle():
-    with mockcc_serve("--frozen-clock") as ready, httpx.Client(timeout=10) as http:
-        account = ready["account_id"]
-        csds = ready["base_url"].removeprefix("http://")
+    with MockServer.start("--frozen-clock") as mock, httpx.Client(timeout=10) as http:
+        account = mock.fields["account_id"]
+        csds = mock.fields["base_url"].removeprefix("http://")
         agent_vep = http.get(
             f"http://{csds}/api/account/{account}/service/agentVep/baseURI.json", params={"version": "1.0"}
         ).json()["baseURI"]
@@ -99,7 +99,7 @@ def test_login_grants_and_installation_lifecycle():
         assert http.get(f"{apps}/{app['id']}", params={"v": "1.0"}, headers=auth).status_code == 404
 
         # The session ends after sessionTTl on the mock's clock.
-        http.post(f"{ready['base_url']}/_mockcc/clock/advance", json={"seconds": 8 * 3600})
+        http.post(f"{mock.fields['base_url']}/_mockcc/clock/advance", json={"seconds": 8 * 3600})
         assert http.get(apps, params={"v": "1.0"}, headers=auth).status_code == 401
 
 
@@ -121,8 +121,8 @@ def test_async_messaging_off_in_the_seed_refuses_the_send_api(tmp_path: Path):
         ),
         encoding="utf-8",
     )
-    with mockcc_serve("--config", str(seed)) as ready, httpx.Client(base_url=ready["base_url"], timeout=10) as http:
-        account = ready["account_id"]
+    with MockServer.start("--config", str(seed)) as mock, httpx.Client(base_url=mock.url, timeout=10) as http:
+        account = mock.fields["account_id"]
         app_jwt = http.post(
             f"/sentinel/api/account/{account}/app/token",
             params={"v": "1.0", "grant_type": "client_credentials"},

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from mockcc.app import create_app
 from mockcc.settings import Settings
-from tests.e2e.live import mockcc_serve
+from mockcc_contracts.launch import MockServer
 
 LINE = re.compile(r"^mockcc (GET|POST|PUT|DELETE) (\S+) (\d{3}) (\w+) (\d+\.\d)ms(?: rule=(\S+))?$")
 
@@ -30,8 +30,12 @@ def lines(log: Path, count: int) -> list[re.Match[str]]:
 
 def test_a_real_server_logs_one_line_per_call(tmp_path: Path) -> None:
     log = tmp_path / "stderr.log"
-    with mockcc_serve("--request-log", stderr=log) as ready, httpx.Client(base_url=ready["base_url"]) as http:
-        account = ready["account_id"]
+    with (
+        log.open("w", encoding="utf-8") as sink,
+        MockServer.start("--request-log", stderr=sink) as mock,
+        httpx.Client(base_url=mock.url) as http,
+    ):
+        account = mock.fields["account_id"]
         assert http.get(f"/api/account/{account}/service/baseURI.json?version=1.0").status_code == 200
         assert http.post(f"/api/account/{account}/messaging/consumer/conversation/send?v=3").status_code == 401
         assert http.get("/no/such/path?secret=hidden").status_code == 404

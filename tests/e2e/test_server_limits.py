@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.live import mockcc_serve
+from mockcc_contracts.launch import MockServer
 
 pytestmark = pytest.mark.live
 
@@ -75,15 +75,15 @@ def _low_fd_limit() -> None:  # runs in the server process before exec
 
 def test_slow_connections_cannot_starve_a_normal_request():
     """300 slow-loris connections against a server limited to 256 file descriptors."""
-    with mockcc_serve(preexec_fn=_low_fd_limit) as ready, _slow_connections(_address(ready), 300):
-        latency = _health_seconds(ready)
+    with MockServer.start(preexec_fn=_low_fd_limit) as mock, _slow_connections(_address(mock.fields), 300):
+        latency = _health_seconds(mock.fields)
         assert latency < 1.0, latency
-        assert _health_seconds(ready) < 1.0
+        assert _health_seconds(mock.fields) < 1.0
 
 
 def test_an_unfinished_request_is_timed_out():
-    with mockcc_serve("--request-timeout", "1") as ready:
-        address = _address(ready)
+    with MockServer.start("--request-timeout", "1") as mock:
+        address = _address(mock.fields)
         started = time.perf_counter()
         with socket.create_connection(address) as partial, socket.create_connection(address) as silent:
             partial.sendall(b"POST /_mockcc/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n")
@@ -99,12 +99,12 @@ def test_an_unfinished_request_is_timed_out():
                 b"Content-Length: 100\r\n\r\n{"
             )
             assert b" 200 " not in _answer(stalled_body)
-        assert _health_seconds(ready) < 1.0
+        assert _health_seconds(mock.fields) < 1.0
 
 
 def test_too_many_headers_are_refused_and_do_not_stall_the_server():
-    with mockcc_serve() as ready:
-        address = _address(ready)
+    with MockServer.start() as mock:
+        address = _address(mock.fields)
         with socket.create_connection(address) as few_too_many:
             headers = b"".join(b"X-H%d: v\r\n" % i for i in range(101))
             few_too_many.sendall(b"GET /_mockcc/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
@@ -126,7 +126,7 @@ def test_too_many_headers_are_refused_and_do_not_stall_the_server():
         threads = [threading.Thread(target=flood, args=(payload,)) for payload in (many, huge)]
         for t in threads:
             t.start()
-        latency = _health_seconds(ready)
+        latency = _health_seconds(mock.fields)
         for t in threads:
             t.join(30)
         assert latency < 1.0, latency
@@ -135,9 +135,9 @@ def test_too_many_headers_are_refused_and_do_not_stall_the_server():
 
 
 def test_serve_runs_on_uvloop_with_httptools():
-    with mockcc_serve() as ready:
-        maps = Path(f"/proc/{ready['pid']}/maps").read_text()
+    with MockServer.start() as mock:
+        maps = Path(f"/proc/{mock.pid}/maps").read_text()
         assert "uvloop" in maps
         assert "httptools" in maps
-        health = httpx.get(ready["base_url"] + "/_mockcc/health").json()
+        health = httpx.get(mock.fields["base_url"] + "/_mockcc/health").json()
         assert health["loop"] == "uvloop"

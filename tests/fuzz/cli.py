@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.live import mockcc_serve
+from mockcc_contracts.launch import MockServer
 
 ROOT = Path(__file__).parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -59,7 +59,7 @@ def tokens(ready: dict[str, str]) -> dict[str, str]:
 
 
 def run(name: str, options: list[str]) -> int:
-    with mockcc_serve("--frozen-clock", "--seed", "1") as ready:
+    with MockServer.start("--frozen-clock", "--seed", "1") as mock:
         command = [
             str(Path(sys.executable).with_name("schemathesis")),
             "--config-file",
@@ -67,7 +67,7 @@ def run(name: str, options: list[str]) -> int:
             "run",
             str(ROOT / "schemas" / "openapi.yaml"),
             "--url",
-            ready["base_url"],
+            mock.fields["base_url"],
             "--checks",
             "all",
             "--phases",
@@ -77,8 +77,8 @@ def run(name: str, options: list[str]) -> int:
             *RUNS[name],
             *options,
         ]
-        print(f"== {name}: schemathesis run against {ready['base_url']}", flush=True)  # noqa: T201
-        env = {**os.environ, **tokens(ready)}
+        print(f"== {name}: schemathesis run against {mock.fields['base_url']}", flush=True)  # noqa: T201
+        env = {**os.environ, **tokens(mock.fields)}
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 

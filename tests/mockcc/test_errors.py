@@ -19,12 +19,9 @@ from mockcc.errors import (
 
 
 def refusals() -> list[type[Refused]]:
-    """Every refusal LivePerson answers 400 (FeatureOff, a 403, is tested on its own)."""
-    return [
-        c
-        for c in vars(errors).values()
-        if isinstance(c, type) and issubclass(c, Refused) and c is not errors.FeatureOff
-    ]
+    """Every refusal answered 400 (FeatureOff, a 403, and the hand replay's 404 and 409 are tested on their own)."""
+    others = (errors.FeatureOff, errors.UnknownDelivery, errors.NotReplayable)
+    return [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Refused) and c not in others]
 
 
 def test_a_missing_feature_grant_is_a_403_forbidden() -> None:
@@ -33,6 +30,26 @@ def test_a_missing_feature_grant_is_a_403_forbidden() -> None:
     assert error.body()["code"] == "FORBIDDEN"
     assert error.body()["body"] == {"msg": "Forbidden"}
     assert (error.mockcc()["rule"], error.mockcc()["path"]) == ("feature-grant", "$path.accountId")
+
+
+def test_a_hand_replay_is_refused_404_or_409() -> None:
+    missing, spent = as_api_error(errors.UnknownDelivery("gone")), as_api_error(errors.NotReplayable("sent nothing"))
+    assert (missing.status_code, missing.body()["code"], missing.mockcc()["rule"]) == (
+        404,
+        "NOT_FOUND",
+        "known-delivery",
+    )
+    assert (spent.status_code, spent.body()["code"], spent.mockcc()["rule"]) == (409, "CONFLICT", "replayable")
+    assert missing.path == spent.path == "$path.deliveryId"
+
+
+def test_every_status_has_its_named_refusal() -> None:
+    """Endpoints raise a refusal by name; its status, code and text come with the class, never by hand."""
+    for status, cls in errors.BY_STATUS.items():
+        error = errors.rest_error(status, "why", rule="r")
+        assert type(error) is cls
+        assert (error.status_code, error.body()["code"]) == (status, errors.REST_CODES[status])
+    assert errors.rest_error(418, "teapot", msg="I'm a teapot").body()["body"] == {"msg": "I'm a teapot"}
 
 
 @pytest.mark.parametrize("cls", refusals(), ids=lambda c: c.__name__)

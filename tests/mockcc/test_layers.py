@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from mockcc import errors
+
 PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
 
 #: Top to bottom. A module may import only from a lower layer, or from its own group (the top-level
@@ -160,8 +162,11 @@ def test_endpoint_modules_are_not_libraries() -> None:
     assert borrowed == [], "modules that use an endpoint module as a library:\n" + "\n".join(borrowed)
 
 
-DOMAIN = ("mockcc.messaging", "mockcc.agent.desk", "mockcc.agent.bots")
-ENVELOPES = {"ApiError", "RestError", "AuthError", "OAuthError", "Unauthorized", "NotFound", "as_api_error"}
+DOMAIN = ("mockcc.messaging", "mockcc.agent.desk", "mockcc.agent.bots", "mockcc.webhooks.dispatcher")
+#: Every envelope class (RestError, NotFound, OAuthError, ...) and the functions that make one.
+ENVELOPES = {
+    name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, errors.ApiError)
+} | {"as_api_error", "rest_error"}
 
 
 def test_the_domain_knows_no_http() -> None:
@@ -174,3 +179,18 @@ def test_the_domain_knows_no_http() -> None:
         modules_used = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not (names | imported) & ENVELOPES, f"{name} uses an HTTP envelope"
         assert not {m for m in modules_used if m.startswith(("starlette", "mockcc.http"))}, f"{name} imports HTTP"
+
+
+def test_no_envelope_is_assembled_by_hand() -> None:
+    """Outside ``errors.py`` a refusal is raised by name (``BadRequest``, ``NotFound``, ``InvalidClient``, ...):
+    nobody builds the base classes with a status and a text of their own."""
+    bases = {"ApiError", "RestError", "OAuthError"}
+    found = [
+        f"{name}:{node.lineno}"
+        for name, path in modules().items()
+        if name != "mockcc.errors"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+        if (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) in bases
+    ]
+    assert found == [], "envelopes built by hand:\n" + "\n".join(found)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockcc import strictjson
-from mockcc.errors import RestError
+from mockcc.errors import BadRequest
 from mockcc.http import Ctx
 from mockcc.schemas import validate
 
@@ -18,14 +18,14 @@ def client_features(ctx: Ctx) -> list[str]:
     try:
         props = strictjson.loads(raw)
     except strictjson.JsonRefused as exc:
-        raise RestError(
+        raise BadRequest(
             f"the Client-Properties header is not JSON the mock accepts: {exc.explanation}",
             path="$headers.client-properties",
             rule=exc.rule,
             expected=exc.expected,
         ) from None
     if (violation := validate("sendapi/client-properties", props)) is not None:
-        raise RestError(
+        raise BadRequest(
             violation.message,
             path="$headers.client-properties" + violation.path[1:],
             rule=violation.rule,

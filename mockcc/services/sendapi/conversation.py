@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import Refused, RestError, as_api_error
+from mockcc.errors import BadRequest, Refused, as_api_error
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
@@ -29,7 +29,7 @@ def check_order(items: object) -> None:
     types = [item.get("type") if isinstance(item, dict) else None for item in items]
     for i, kind in enumerate(types[: len(ORDER)]):
         if kind != ORDER[i] and kind in ORDER:
-            raise RestError(
+            raise BadRequest(
                 f"{kind} at $[{i}] is out of order: a CONVERSATION batch is userprofile.SetUserProfile "
                 "(mandatory, first), then cm.ConsumerRequestConversation, then an optional ms.PublishEvent",
                 path=f"$[{i}].type",
@@ -41,7 +41,7 @@ def check_order(items: object) -> None:
 def _check_brand(caller: Caller, body: JSON, index: int) -> None:
     brand = body.get("brandId")
     if brand is not None and str(brand) != caller.account.account_id:
-        raise RestError(
+        raise BadRequest(
             f"brandId {brand!r} is not this account ({caller.account.account_id})",
             path=f"$[{index}].body.brandId",
             rule="const",
@@ -58,7 +58,7 @@ async def create_conversation(ctx: Ctx) -> Response:
     items = ctx.json()
     check_order(items)
     if (violation := validate("sendapi/conversation-request", items)) is not None:
-        raise RestError.from_violation(violation)
+        raise BadRequest.from_violation(violation)
     assert isinstance(items, list)  # noqa: S101 - the schema guarantees an array
     for i, item in enumerate(items):
         if item["type"] == "cm.ConsumerRequestConversation":

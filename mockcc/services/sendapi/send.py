@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import AuthError, ConversationClosed, RestError, UnknownConversation, UnknownDialog
+from mockcc.errors import AuthError, BadRequest, ConversationClosed, UnknownConversation, UnknownDialog
 from mockcc.http import Ctx, JsonAnswer, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
@@ -52,7 +52,7 @@ def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
         )
     conversation = _own_conversation(caller, conversation.conversation_id, "$.body.dialogId")
     if "conversationId" in body and str(body["conversationId"]) != conversation.conversation_id:
-        raise RestError(
+        raise BadRequest(
             f"dialog {body['dialogId']} belongs to conversation {conversation.conversation_id}, "
             f"not {body['conversationId']}",
             path="$.body.conversationId",
@@ -63,7 +63,7 @@ def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     assert dialog is not None  # noqa: S101 - found above
     event = body["event"]
     if event.get("contentType") == "hosted/file" and not ctx.mock.files.exists(str(event["message"]["relativePath"])):
-        raise RestError(
+        raise BadRequest(
             "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
             path="$.body.event.message.relativePath",
             rule="uploaded-file",
@@ -135,7 +135,7 @@ def generate_url(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     if request["type"] == "ms.GenerateURLForUploadFile":
         size = int(body["fileSize"])
         if size > MAX_FILE_BYTES:
-            raise RestError(
+            raise BadRequest(
                 f"fileSize {size} exceeds LivePerson's {MAX_FILE_BYTES}-byte limit",
                 path="$.body.fileSize",
                 rule="maximum",
@@ -145,7 +145,7 @@ def generate_url(ctx: Ctx, caller: Caller, request: JSON) -> Response:
         return _ok(req_id, {"relativePath": path, "queryParams": files.temp_url("PUT", path)})
     path = str(body["relativePath"])
     if not files.exists(path):
-        raise RestError(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
+        raise BadRequest(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
     return _ok(req_id, {"relativePath": path, "queryParams": files.temp_url("GET", path)})
 
 
@@ -168,13 +168,13 @@ async def send(ctx: Ctx) -> Response:
     ctx.req_id = echoable_id(request)
     text = ctx.body.decode("utf-8", errors="replace")
     if len(text) > ctx.mock.settings.send_limit:
-        raise RestError(
+        raise BadRequest(
             f"the request is {len(text)} characters; LivePerson refuses requests over {ctx.mock.settings.send_limit}",
             rule="maxLength",
             expected=ctx.mock.settings.send_limit,
         )
     if (violation := validate("sendapi/send-request", request)) is not None:
-        raise RestError.from_violation(violation)
+        raise BadRequest.from_violation(violation)
     assert isinstance(request, dict)  # noqa: S101 - the schema guarantees an object
     ctx.req_id = request["id"]  # the schema admits it (a string or an integral number): echoed verbatim
     return HANDLERS[str(request["type"])](ctx, caller, request)
