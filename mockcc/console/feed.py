@@ -2,13 +2,13 @@
 
 It listens where the webhooks listen (``Messaging`` changes), and to the delivery log, the journal
 and resets. Clock, faults and installation states have no announcements of their own; the stream
-compares a small snapshot of them once a second while idle and sends it when it changed.
+compares a small snapshot of them once a second (busy or idle) and sends what changed.
 
 Events: ``hello`` (first), ``conversation`` (a conversation as ``GET .../conversations/{id}``
 shows it, without events), ``event`` (one messaging event, as a notification change), ``delivery``
 (a delivery log entry, body cut to ``DELIVERY_BODY_LIMIT``), ``journal`` (a finished inbound call),
-``clock``, ``faults``, ``webhooks`` (installation states), ``resync`` (reload everything: after a
-reset, or when this console fell too far behind).
+``clock``, ``faults``, ``webhooks`` (installation states), ``resync`` (reload everything after a
+reset; only the ``panels`` it names when this console fell behind: see ``hub.py``).
 """
 
 from __future__ import annotations

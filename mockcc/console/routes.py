@@ -18,7 +18,7 @@ from mockcc.errors import Unavailable
 from mockcc.http import error_response
 
 STATIC = Path(__file__).parent / "static"
-TICK = 1.0  # seconds between checks of the clock/faults/installation snapshot while idle
+TICK = 1.0  # seconds between checks of the clock/faults/installation snapshot, busy or idle
 HEARTBEAT = 15.0  # seconds of silence before a comment line keeps proxies from closing the stream
 # The pages load nothing from elsewhere, and no other site may frame them (clickjacking).
 PAGE_HEADERS = {
@@ -52,14 +52,15 @@ async def _stream(feed: Feed) -> AsyncIterator[bytes]:
     try:
         yield frame("hello", {"accounts": list(feed.mock.accounts), "clock": feed.clock()})
         sent = feed.snapshot()
-        quiet_since = time.monotonic()
+        quiet_since = checked_at = time.monotonic()
         while not feed.closed:
             message = await subscriber.next(TICK)
             if message is not None:
                 yield message
                 quiet_since = time.monotonic()
+            if message is not None and time.monotonic() - checked_at < TICK:
                 continue
-            now = feed.snapshot()
+            now, checked_at = feed.snapshot(), time.monotonic()  # once a second, busy or idle
             for kind, text in now.items():
                 if sent.get(kind) != text:
                     yield frame(kind, feed.payload(kind, text))

@@ -62,17 +62,28 @@ def firefox() -> Iterator[Browser]:
         launched.close()
 
 
+# Playwright's BiDi Firefox reports no uncaught page errors (it drops BiDi's "javascript" log entries),
+# so in Firefox a script that runs before the page's own turns them into console errors we can see.
+REPORT_ERRORS = """
+window.addEventListener("error", (e) => console.error(`pageerror: ${e.message}`));
+window.addEventListener("unhandledrejection", (e) => console.error(`pageerror: unhandled rejection: ${e.reason}`));
+"""
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh laptop-sized tab; its console errors fail the test; a screenshot is saved at the end."""
+    """A fresh laptop-sized tab; its uncaught errors fail the test; a screenshot is saved at the end."""
+    engine = "chromium" if browser.browser_type.name == "chromium" else "firefox"
     context = browser.new_context(viewport={"width": 1366, "height": 768})
-    tab = context.new_page()
     errors: list[str] = []
+    if engine == "firefox":
+        context.add_init_script(REPORT_ERRORS)
+    tab = context.new_page()
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.text.startswith("pageerror: ") else None)
     tab.set_default_timeout(10_000)
     yield tab
     SHOTS.mkdir(exist_ok=True)
-    engine = "chromium" if browser.browser_type.name == "chromium" else "firefox"
     tab.screenshot(path=str(SHOTS / f"{engine}-{request.node.name}.png"))
     context.close()
     assert not errors, f"the console threw: {errors}"

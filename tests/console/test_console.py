@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, Route, expect
 
 from tests.conftest import LP, quiet_seed
 from tests.connector_ref.stack import MockProcess, Stack, wait_until
@@ -154,3 +154,25 @@ def test_the_reset_button_asks_first_then_resets(page: Page, live_mock: MockProc
     assert len(asked) == 2
     assert "Reset the mock to its seed?" in asked[0]
     assert resets == ["POST"]  # one reset, from the confirmed click
+
+
+def test_a_panel_reload_keeps_what_was_pushed_while_it_fetched(page: Page, live_mock: MockProcess) -> None:
+    seed = quiet_seed()
+    account = seed["accounts"][0]["account_id"]
+    live_mock.post("/_mockcc/reset", seed)
+    open_console(page, live_mock, "journal")
+    with httpx.Client(base_url=live_mock.url, timeout=10) as http:
+        http.get(f"/api/account/{account}/service/baseURI.json?version=1.0")  # a CSDS call: not "send"
+        csds = page.locator("#journal tbody tr", has_text="baseURI.json")
+        expect(csds).to_be_visible()
+        held: list[Route] = []
+        page.route("**/_mockcc/journal?*", lambda route: held.append(route))  # its answer waits for us
+        page.select_option("#journal-service", "send")  # a filter change reloads the journal
+        wait_until(lambda: held or page.wait_for_timeout(20), what="the reload's request")  # (waiting pumps events)
+        answer = held[0].fetch()  # the mock answers now: what follows is not in this answer
+        http.post(f"/api/account/{account}/messaging/consumer/conversation/send?v=3", json={})
+        pushed = page.locator("#journal tbody tr", has_text="/send")
+        expect(pushed).to_be_visible()  # pushed while the reload is in flight
+        held[0].fulfill(response=answer)
+    expect(csds).to_have_count(0)  # the reload's answer is shown (filtered to send)...
+    expect(pushed).to_have_count(1)  # ...and the call pushed meanwhile is still there, once

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from mockcc.console import routes
 from mockcc.console.feed import Feed
 from mockcc.console.hub import Hub, Subscriber
 from mockcc.console.routes import _stream
@@ -248,3 +249,21 @@ async def test_the_stream_ends_when_the_server_stops() -> None:
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(anext(stream), 3)
     assert not feed.hub.subscribers
+
+
+@pytest.mark.anyio
+async def test_a_busy_stream_still_sends_what_has_no_announcement(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routes, "TICK", 0.0)  # every turn is a second late: the snapshot is due each time
+    feed = Feed(Mock(Settings(seed_doc=quiet_seed())))
+    stream = _stream(feed)
+    await anext(stream)  # hello
+    feed.hub.publish("journal", {"n": 1})
+    assert parse(await anext(stream)) == [("journal", {"n": 1})]
+    feed.mock.clock.advance(60)  # no announcement: only the snapshot sees it
+    feed.hub.publish("journal", {"n": 2})  # never idle: traffic is waiting again
+    kind, clock = parse(await anext(stream))[0]
+    assert kind == "clock"
+    assert clock["offset"] == 60  # type: ignore[index]
+    assert parse(await anext(stream)) == [("journal", {"n": 2})]
+    feed.close()
+    await stream.aclose()

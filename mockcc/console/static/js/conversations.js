@@ -4,7 +4,7 @@ import { content } from "./render.js";
 import { EXAMPLES } from "./examples.js";
 
 const PAGE = 50; // rows per page of the list
-const FETCH_BUFFER = 2000; // events kept while a conversation is fetched; past that it is fetched again
+const FETCH_BUFFER = 2000; // pushes kept while a conversation or the list is fetched; past that it is fetched again
 const REFRESH_MS = 1000; // page 1 reloads at most this often when a conversation not on it becomes active
 const SHOWN = 300; // transcript events kept in the page (a busy transcript does not freeze it)
 const TYPING_MS = 30000; // a COMPOSING with nothing after it stops showing after this long
@@ -23,6 +23,7 @@ export class Conversations {
     this.refreshList = throttled(() => this.reloadList(), REFRESH_MS);
     this.selected = null; // {conv, events, receipts, typing}
     this.fetching = null; // {convId, changes, overflow} while a conversation is fetched
+    this.listing = null; // {pushed, overflow} while the list's page is fetched
     this.redrawList = batched(() => this.renderList());
     this.redrawTranscript = batched(() => this.renderTranscript());
     $("#conv-state").addEventListener("change", () => { this.offset = 0; this.reload(); });
@@ -47,11 +48,28 @@ export class Conversations {
     const state = $("#conv-state").value;
     const query = new URLSearchParams({ order: "activity", offset: String(this.offset), limit: String(PAGE) });
     if (state) query.set("state", state);
-    const { data, headers } = await api("GET", `${this.base()}?${query}`);
-    this.rows = data;
-    this.total = Number(headers.get("X-Total-Count") || data.length);
+    // what is pushed while the page is fetched may be newer than its answer: kept, applied to it after
+    const listing = { pushed: [], overflow: false };
+    this.listing = listing;
+    let answer;
+    try {
+      answer = await api("GET", `${this.base()}?${query}`);
+    } finally {
+      if (this.listing === listing) this.listing = null;
+    }
+    this.rows = answer.data;
+    this.total = Number(answer.headers.get("X-Total-Count") || answer.data.length);
     this.newer.clear();
+    for (const apply of listing.pushed) apply();
+    if (listing.overflow) this.refreshList();
     this.renderList();
+  }
+
+  /** Keep a list change that arrived during a page fetch, to apply it again to the fetched page. */
+  keepForList(apply) {
+    const listing = this.listing;
+    if (!listing) return;
+    if (listing.pushed.length < FETCH_BUFFER) listing.pushed.push(apply); else listing.overflow = true;
   }
 
   /** Keep the page in activity order after a row changed (a stable sort: ties keep their place). */
@@ -72,6 +90,16 @@ export class Conversations {
 
   onConversation({ accountId, conversation }) {
     if (accountId !== this.account) return;
+    this.keepForList(() => this.listConversation(conversation));
+    this.listConversation(conversation);
+    if (this.selected && this.selected.conv.convId === conversation.convId) {
+      this.selected.conv = { ...this.selected.conv, ...conversation };
+      this.renderHeader();
+    }
+  }
+
+  /** A pushed conversation on the list: updated in place, new at the top of page 1, or counted. */
+  listConversation(conversation) {
     const i = this.rows.findIndex((c) => c.convId === conversation.convId);
     if (i >= 0) {
       if (this.matches(conversation)) { this.rows[i] = { ...this.rows[i], ...conversation }; this.resort(); }
@@ -82,15 +110,25 @@ export class Conversations {
       if (this.offset === 0) { this.rows.unshift(conversation); this.rows.length = Math.min(this.rows.length, PAGE); }
       else this.newer.add(conversation.convId);
     } else if (this.matches(conversation)) this.activeElsewhere(conversation.convId);
-    if (this.selected && this.selected.conv.convId === conversation.convId) {
-      this.selected.conv = { ...this.selected.conv, ...conversation };
-      this.renderHeader();
-    }
     this.redrawList();
   }
 
   onEvent({ accountId, convId, change, at }) {
     if (accountId !== this.account) return;
+    this.keepForList(() => this.listEvent(convId, change, at));
+    this.listEvent(convId, change, at);
+    const fetching = this.fetching;
+    if (fetching && fetching.convId === convId) {
+      if (fetching.changes.length < FETCH_BUFFER) fetching.changes.push(change); else fetching.overflow = true;
+    }
+    const sel = this.selected;
+    if (!sel || sel.conv.convId !== convId) return;
+    this.absorb(sel, change);
+    this.redrawTranscript();
+  }
+
+  /** A pushed event on the list: the row's last activity and the consumer's typing. */
+  listEvent(convId, change, at) {
     const row = this.rows.find((c) => c.convId === convId);
     const type = change.event.type;
     if (row) {
@@ -103,14 +141,6 @@ export class Conversations {
       else if (consumer && type !== "AcceptStatusEvent") row.typing = 0;  // the list shows the consumer typing
       this.redrawList();
     } else if (type !== "ChatStateEvent") this.activeElsewhere(convId);
-    const fetching = this.fetching;
-    if (fetching && fetching.convId === convId) {
-      if (fetching.changes.length < FETCH_BUFFER) fetching.changes.push(change); else fetching.overflow = true;
-    }
-    const sel = this.selected;
-    if (!sel || sel.conv.convId !== convId) return;
-    this.absorb(sel, change);
-    this.redrawTranscript();
   }
 
   /** Fold one change into the open conversation: typing, receipts, or a message. */

@@ -22,19 +22,34 @@ export class Journal {
   async reload() {
     const query = new URLSearchParams({ limit: String(KEEP) });
     for (const [k, v] of Object.entries(this.filters())) if (v) query.set(k, v);
-    const data = await get(`/_mockcc/journal?${query}`);
+    // calls pushed while the journal is fetched may be missing from its answer: kept, added after
+    const pushed = [];
+    this.pushed = pushed;
+    let data;
+    try {
+      data = await get(`/_mockcc/journal?${query}`);
+    } finally {
+      if (this.pushed === pushed) this.pushed = null;
+    }
     this.calls = data.calls;
     this.dropped = data.dropped;
+    const have = new Set(this.calls.map((c) => c.id));
+    for (const call of pushed) if (!have.has(call.id)) this.keep(call);
     this.render();
   }
 
   onCall(call) {
     const f = this.filters();
     if ((f.service && call.service !== f.service) || (f.outcome && call.outcome !== f.outcome)) return;
-    this.calls.push(call);
-    if (this.calls.length > KEEP) this.calls.splice(0, this.calls.length - KEEP);
+    if (this.pushed) { this.pushed.push(call); if (this.pushed.length > KEEP) this.pushed.shift(); }  // the newest matter
+    this.keep(call);
     if (call.outcome !== "ok" && !$("#tab-journal").classList.contains("active")) { this.unseen += 1; this.badge(); }
     this.redraw();
+  }
+
+  keep(call) {
+    this.calls.push(call);
+    if (this.calls.length > KEEP) this.calls.splice(0, this.calls.length - KEEP);
   }
 
   badge() {

@@ -18,9 +18,25 @@ export class Webhooks {
   }
 
   async reload() {
-    const [log] = await Promise.all([get(`/_mockcc/webhooks/deliveries?limit=${KEEP}`), this.loadStatus()]);
+    // deliveries pushed while the log is fetched may be missing from its answer: kept, applied after
+    const pushed = [];
+    this.pushed = pushed;
+    let log;
+    try {
+      [log] = await Promise.all([get(`/_mockcc/webhooks/deliveries?limit=${KEEP}`), this.loadStatus()]);
+    } finally {
+      if (this.pushed === pushed) this.pushed = null;
+    }
     this.entries = log.deliveries;
+    for (const entry of pushed) this.keep(entry);
     this.render();
+  }
+
+  /** Add a log entry, or replace the one with its id; the newest ``KEEP`` stay. */
+  keep(entry) {
+    const i = this.entries.findIndex((e) => e.id === entry.id);
+    if (i >= 0) this.entries[i] = entry; else this.entries.push(entry);
+    if (this.entries.length > KEEP) this.entries.splice(0, this.entries.length - KEEP);
   }
 
   async loadStatus() {
@@ -29,9 +45,8 @@ export class Webhooks {
   }
 
   onDelivery(entry) {
-    const i = this.entries.findIndex((e) => e.id === entry.id);
-    if (i >= 0) this.entries[i] = entry; else this.entries.push(entry);
-    if (this.entries.length > KEEP) this.entries.splice(0, this.entries.length - KEEP);
+    if (this.pushed) { this.pushed.push(entry); if (this.pushed.length > KEEP) this.pushed.shift(); }  // the newest matter
+    this.keep(entry);
     if (FAILED.has(entry.outcome) && !$("#tab-webhooks").classList.contains("active")) { this.failedUnseen += 1; this.badge(); }
     this.reloadStatus();
     this.redraw();
