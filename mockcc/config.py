@@ -23,6 +23,7 @@ Unknown keys are refused: a misspelt key silently ignored would change what a te
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import types
@@ -31,6 +32,7 @@ from pathlib import Path
 from mockcc import strictjson
 from mockcc.errors import ConfigError
 from mockcc.ids import Ids
+from mockcc.schemas import validate
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
 from mockcc.types import JSON
 
@@ -188,8 +190,41 @@ def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str,
     return merged
 
 
+def inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
+    """A copy of ``seed`` whose script agents named by ``file`` carry their ``steps`` (read inside
+    ``script_dir`` only), so the schema (control/seed.json: a script needs its steps) judges what will run."""
+    if script_dir is None:
+        return seed
+    seed = copy.deepcopy(seed)
+    entries = seed.get("accounts")
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        skills = entry.get("skill_agents")
+        for spec in [entry.get("agent"), *(skills.values() if isinstance(skills, dict) else ())]:
+            if isinstance(spec, dict) and isinstance(spec.get("file"), str) and "steps" not in spec:
+                spec["steps"] = _read_steps(_script_path(spec["file"], f"accounts[{i}]", script_dir))
+    return seed
+
+
+def check_against_schema(seed: JSON, *, built: bool) -> None:
+    """The seed against ``schemas/control/seed.json`` (the OpenAPI's seed body), after the checks that
+    explain in the seed's own terms have passed (``built``: they ran to the end without tripping on a
+    shape they do not expect). The one rule a schema cannot state, an account_id once, is theirs."""
+    violation = validate("control/seed", seed)
+    if violation is not None:
+        raise ConfigError(f"the seed is refused: {violation.message}", path=violation.path, expected=violation.expected)
+    if not built:
+        raise ConfigError("the seed is refused: not a seed document")
+
+
 def build_accounts(seed: JSON, ids: Ids, now: int, *, script_dir: Path | None = None) -> dict[str, Account]:
-    """Turn a seed document into accounts, or raise ConfigError naming the bad entry."""
+    """Turn a seed document into accounts, or raise ConfigError naming the bad entry (the schema
+    check, ``check_against_schema``, is the caller's: it runs once every part has been read)."""
+    return _accounts(seed, ids, now, script_dir)
+
+
+def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[str, Account]:
     _unknown(seed, SEED_KEYS, "the seed")
     entries = seed.get("accounts")
     if not isinstance(entries, list) or not entries:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockcc.config import DEFAULT_SEED, build_accounts, read_seed_file
+from mockcc.config import DEFAULT_SEED, build_accounts, check_against_schema, inline_scripts, read_seed_file
 from mockcc.errors import ConfigError
 from mockcc.faults import Fault, Faults
 from mockcc.ids import Ids
@@ -44,9 +44,15 @@ class Seed:
 
         A script ``file`` is read only inside ``script_dir`` unless the command line's config read it.
         """
-        accounts = build_accounts(doc, ids, now, script_dir=script_dir)
+        resolved = inline_scripts(doc, script_dir)  # what will run, so the schema judges it
+        try:
+            accounts: dict[str, Account] | None = build_accounts(resolved, ids, now, script_dir=script_dir)
+        except (TypeError, ValueError, AttributeError):  # a shape the checks do not expect: the schema says which
+            accounts = None
         faults = [Fault.parse(item) for item in _list(doc, "faults")]
         webhook_faults = [_webhook_fault(item) for item in _list(doc, "webhook_faults")]
+        check_against_schema(resolved, built=accounts is not None)
+        assert accounts is not None  # noqa: S101 - check_against_schema refuses a seed that did not build
         return cls(doc, accounts, faults, webhook_faults)
 
     def arm(self, faults: Faults, dispatcher: WebhookDispatcher) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 
 from mockcc.config import build_installation
-from mockcc.errors import BadRequest, Conflict, MethodNotAllowed, NotFound, PreconditionFailed
+from mockcc.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.admin import admin_session
@@ -173,15 +173,20 @@ async def delete_installation(ctx: Ctx) -> Response:
 
 
 async def overridden(ctx: Ctx) -> Response:
-    """POST with ``X-HTTP-Method-Override: PUT`` (or ``DELETE``): the tunnelled method."""
-    handler = {"PUT": update_installation, "DELETE": delete_installation}.get(
-        (ctx.header("x-http-method-override") or "").strip().upper()
-    )
+    """POST with ``X-HTTP-Method-Override: PUT`` (or ``DELETE``): the tunnelled method.
+
+    The header is what makes this POST a request at all, so without it (or with another method) the
+    request is incomplete: 400 naming the header, as for any missing required parameter (not 405: POST
+    is served here, and the 405's ``Allow`` would list it).
+    """
+    wanted = ctx.header("x-http-method-override")
+    handler = {"PUT": update_installation, "DELETE": delete_installation}.get((wanted or "").strip().upper())
     if handler is None:
-        raise MethodNotAllowed(
-            "POST on one installation needs X-HTTP-Method-Override: PUT (update) or DELETE (uninstall)",
+        raise BadRequest(
+            "POST on one installation needs X-HTTP-Method-Override: PUT (update) or DELETE (uninstall)"
+            + ("" if wanted is None else f"; got {wanted[:20]!r}"),
             path="$headers.x-http-method-override",
-            rule="enum",
+            rule="required" if wanted is None else "enum",
             expected=["PUT", "DELETE"],
         )
     return await handler(ctx)

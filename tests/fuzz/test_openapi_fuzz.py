@@ -8,19 +8,20 @@ instead of stopping at authentication.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
-from starlette.testclient import TestClient
 
 from mockcc.app import create_app
 from mockcc.clock import Clock
 from mockcc.schemas import schema_root
 from mockcc.settings import Settings
 from tests.conftest import ACCOUNT, LP, quiet_seed
+from tests.fuzz.same_thread import SameThreadClient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
@@ -45,22 +46,35 @@ control.app = control_app
 
 
 @pytest.fixture(scope="module")
-def credentials() -> dict[str, dict[str, str]]:
+def client() -> Iterator[SameThreadClient]:
+    """The LivePerson surface's mock, called on this thread (tests/fuzz/same_thread.py says why)."""
+    with SameThreadClient(app) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def control_client() -> Iterator[SameThreadClient]:
+    with SameThreadClient(control_app) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def credentials(client: SameThreadClient) -> dict[str, dict[str, str]]:
     """Real tokens: the Send API pair, and an admin bearer for App Installation."""
-    with TestClient(app) as client:
-        send_api = LP(client).headers("fuzz-consumer")
-        login = client.post(f"/api/account/{ACCOUNT}/login", json={"username": "admin", "password": "mockcc-admin"})
-        return {"send": send_api, "admin": {"Authorization": "Bearer " + login.json()["bearer"]}}
+    send_api = LP(client).headers("fuzz-consumer")  # type: ignore[arg-type]  # requests' API, as LP uses it
+    login = client.post(f"/api/account/{ACCOUNT}/login", json={"username": "admin", "password": "mockcc-admin"})
+    return {"send": send_api, "admin": {"Authorization": "Bearer " + login.json()["bearer"]}}
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_mock_answers_every_request_as_documented(case, credentials):
+def test_mock_answers_every_request_as_documented(case, client, credentials):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT
     kind = "admin" if "/configuration/" in case.operation.path else "send"
     headers = {**(case.headers or {}), **credentials[kind]}  # real tokens win, so cases get past auth
     case.call_and_validate(
+        session=client,
         headers=headers,
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
@@ -70,10 +84,12 @@ def test_mock_answers_every_request_as_documented(case, credentials):
 
 @control.parametrize()
 @settings(max_examples=max(3, EXAMPLES // 2), deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_control_plane_answers_every_request_as_documented(case):
+def test_the_control_plane_answers_every_request_as_documented(case, control_client):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+    case.call_and_validate(
+        session=control_client, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
+    )
 
 
 def test_the_fuzzer_reached_every_service():

@@ -133,13 +133,24 @@ class TestMethodOverride:
         assert gone.status_code == 204
         assert client.get(one, params={"v": "1.0"}, headers=auth).status_code == 404
 
-    def test_post_without_override_is_405_and_a_contradicting_override_400(self, client):
+    def test_post_without_override_or_with_another_and_a_contradicting_override_are_400(self, client):
+        """The override header is required on POST (the document says so): missing, it is a 400 naming it."""
         auth = bearer(client)
         app = client.post(APPS, params={"v": "1.0"}, json=self.MANIFEST, headers=auth).json()
         one = f"{APPS}/{app['id']}"
         plain = client.post(one, params={"v": "1.0"}, json=self.MANIFEST, headers={**auth, "If-Match": "1"})
-        assert plain.status_code == 405
+        assert plain.status_code == 400
+        assert plain.json()["mockcc"]["path"] == "$headers.x-http-method-override"
+        assert plain.json()["mockcc"]["rule"] == "required"
         assert plain.json()["mockcc"]["expected"] == ["PUT", "DELETE"]
+        other = client.post(
+            one,
+            params={"v": "1.0"},
+            json=self.MANIFEST,
+            headers={**auth, "If-Match": "1", "X-HTTP-Method-Override": "GET"},
+        )
+        assert other.status_code == 400
+        assert other.json()["mockcc"]["rule"] == "enum"
         contradicting = client.put(
             one,
             params={"v": "1.0"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import pytest
@@ -107,6 +108,35 @@ def test_seed_refuses_a_bad_document_and_keeps_the_old_state(client, lp, ext_id)
     assert r.status_code == 400
     assert "agent" in r.json()["mockcc"]["explanation"]
     assert len(client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("account", "where"),
+    [
+        ({"account_id": True}, "account_id"),  # JSON's true is no account id (Python's bool is an int)
+        ({"account_id": "1", "skill_agents": "echo"}, "skill_agents"),
+        ({"account_id": "1", "installations": "app"}, "installations"),
+        ({"account_id": "1", "installations": [{"client_id_issued_at": "yesterday"}]}, "client_id_issued_at"),
+        ({"account_id": "1", "installations": [{"capabilities": 5}]}, "capabilities"),
+        ({"account_id": "1", "agent": {"type": "script", "steps": [{"say": "hi", "close": True}]}}, "steps[0]"),
+    ],
+)
+def test_a_seed_the_schema_refuses_is_a_400_naming_the_field_not_a_crash(client, account, where):
+    """schemas/control/seed.json is the seed's contract: what it refuses is a 400 that names the field."""
+    r = client.post("/_mockcc/seed", json={"accounts": [account]})
+    assert r.status_code == 400
+    assert where in r.json()["mockcc"]["explanation"]
+    assert client.get("/_mockcc/health").json()["accounts"] == [ACCOUNT]
+
+
+def test_a_seed_the_schema_takes_is_taken(client):
+    """The schema's valid examples are seeds the mock takes (the document and the code agree)."""
+    from mockcc.schemas import schema_root
+
+    for example in sorted((schema_root() / "examples/control/seed/valid").glob("*.json")):
+        doc = json.loads(example.read_text(encoding="utf-8"))
+        r = client.post("/_mockcc/seed", json=doc)
+        assert r.status_code == 200, (example.name, r.json())
 
 
 def test_journal_is_bounded(clock):

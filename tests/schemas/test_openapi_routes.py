@@ -59,6 +59,40 @@ def test_every_operation_has_an_id_and_documents_its_errors():
             assert any(code.startswith("2") for code in operation["responses"]), (method, path)
 
 
+def test_every_operation_documents_what_the_guard_and_the_server_answer_before_it_runs():
+    """mockcc/guard.py (Host 400; cross-origin 403 and content-type 415 on state-changing control calls),
+    the body cap (413) and mockcc serve (408, 431, 503) can answer any request: each operation says so."""
+    for path, item in source()["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            wanted = {"400", "408", "413", "431", "503"}
+            if path.startswith("/_mockcc/") and method in ("post", "put", "patch", "delete"):
+                wanted |= {"403", "415"}
+            missing = wanted - set(operation["responses"])
+            assert not missing, f"{method.upper()} {path} does not document {sorted(missing)}"
+
+
+def test_a_request_the_guard_refuses_is_answered_as_documented():
+    """A Host the mock does not serve, and a cross-origin control call: the answer matches the document."""
+    served = bundle(schema_root())
+    loaded = schemathesis.openapi.from_dict(served)
+    with TestClient(create_app(Settings()), base_url="http://127.0.0.1") as client:
+        host = client.get("/sentinel/well-known/jwks", headers={"Host": "evil.example"})
+        origin = client.post(
+            "/_mockcc/settle", json={}, headers={"Origin": "http://evil.example", "Content-Type": "application/json"}
+        )
+        ctype = client.post("/_mockcc/settle", content=b"{}", headers={"Content-Type": "text/plain"})
+    for response, method, path, status in (
+        (host, "GET", "/sentinel/well-known/jwks", 400),
+        (origin, "POST", "/_mockcc/settle", 403),
+        (ctype, "POST", "/_mockcc/settle", 415),
+    ):
+        assert response.status_code == status
+        assert str(status) in served["paths"][path][method.lower()]["responses"], (method, path, status)
+        loaded[path][method].validate_response(response)  # the body matches the documented schema
+
+
 def walk_refs(node: Any) -> list[str]:
     if isinstance(node, dict):
         return [v for k, v in node.items() if k == "$ref" and isinstance(v, str)] + [
