@@ -85,13 +85,16 @@ class Ctx:
                 self._headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
         return self._headers.get(name.lower())
 
-    def require_version(self, name: str, expected: str) -> None:
+    def require_version(self, name: str, expected: str, *, optional: bool = False) -> None:
         """LivePerson requires ``v`` (``version`` on CSDS) everywhere, with one documented value per API.
 
-        A connector sending ``v=2`` or nothing would break in production, so the mock refuses it too.
+        A connector sending ``v=2`` or nothing would break in production, so the mock refuses it too;
+        ``optional`` where LivePerson's own clients send none (the IdP), but never another value.
         """
         value = self.query(name)
         if value is None:
+            if optional:
+                return
             raise BadRequest(
                 f"query parameter {name} is required ({name}={expected})",
                 path=f"$query.{name}",
