@@ -82,9 +82,10 @@ def _low_fd_limit() -> None:  # runs in the server process before exec
 def test_slow_connections_cannot_starve_a_normal_request():
     """300 slow-loris connections against a server limited to 256 file descriptors."""
     with MockServer.start(preexec_fn=_low_fd_limit) as mock, _slow_connections(_address(mock.fields), 300):
+        # a bound, not a speed target: a starved request would wait out the slow connections' 10 s deadline
         latency = _health_seconds(mock.fields)
-        assert latency < 1.0, latency
-        assert _health_seconds(mock.fields) < 1.0
+        assert latency < 5.0, latency
+        assert _health_seconds(mock.fields) < 5.0
 
 
 def test_an_unfinished_request_is_timed_out():
