@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM := /usr/bin/chromium
 FIREFOX := /usr/bin/firefox-esr
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# apt-get as root, else through sudo (the browsers here, wrk for the bench)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: browser
 
 $(STAMP): pyproject.toml
@@ -64,7 +65,6 @@ fuzz-cli: $(STAMP)
 
 # The bench's tools: wrk from Debian (as root, or through sudo), WireMock and Prism from npm into .bench/.
 BENCH := .bench
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(BENCH)/.tools:
 	command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	npm install --prefix $(BENCH) --no-audit --no-fund --loglevel=error wiremock@3.13.2 @stoplight/prism-cli@5.16.0

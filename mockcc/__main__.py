@@ -13,20 +13,18 @@ import logging
 import socket
 import sys
 from collections.abc import Callable, Coroutine
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import uvicorn
 
-from mockcc.app import create_app
+from mockcc.app import create_app, journal_refusals
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
 from mockcc.server import Limits, connection_cap, protocol_class
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
-from mockcc.tls import self_signed
 from mockcc.webhooks.model import EVENT_KEYS
 
 
@@ -117,11 +115,17 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def _self_signed(host: str) -> tuple[Path, Path]:
+    from mockcc.tls import self_signed  # cryptography's x509 loads only when a certificate is made
+
+    return self_signed(host)
+
+
 async def serve(args: argparse.Namespace) -> None:
     seed = read_seed_file(args.config) if args.config else DEFAULT_SEED
     if args.webhook_url:
         seed = with_webhook_url(seed, args.webhook_url)
-    tls = (args.tls_cert, args.tls_key) if args.tls_cert else self_signed(args.host) if args.tls_self_signed else None
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else _self_signed(args.host) if args.tls_self_signed else None
     if args.tls_cert and not args.tls_key:
         raise ConfigError("--tls-cert needs --tls-key")
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
@@ -147,10 +151,11 @@ async def serve(args: argparse.Namespace) -> None:
         request_log=args.request_log,
     )
     app = create_app(settings)
+    app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts
     limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))
     config = uvicorn.Config(
         app,
-        http=protocol_class(limits),
+        http=protocol_class(limits, on_refusal=journal_refusals(app)),
         log_level=args.log_level,
         access_log=False,
         lifespan="on",
@@ -168,6 +173,8 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def version() -> str:
+    from importlib import metadata  # only for --version: it costs start-up tens of milliseconds
+
     try:
         return metadata.version("mockcc")
     except metadata.PackageNotFoundError:

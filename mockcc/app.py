@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope
 
 from mockcc.clock import Clock
 from mockcc.console import routes as console
@@ -48,30 +49,14 @@ def all_routes() -> list[BaseRoute]:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods still get LivePerson's envelope and are journaled."""
     assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
-    mock: Mock = request.app.state.mock
-    started = time.perf_counter()
-    call = mock.journal.open(
-        at=mock.clock.now(),
-        method=request.method,
-        path=request.url.path,
-        query=request.url.query,
-        service="unmatched",
-        account_id=None,
-        headers=request.headers.raw,
-    )
-    try:  # the body is what tells a user which call went astray: keep it, as for any other call
-        call.request_body = preview(await read_body(request, mock.settings.body_limit))
-    except ApiError as too_large:
-        call.warnings.append(too_large.explanation)
+    headers = dict(exc.headers or {})
+    error: RestError
     if exc.status_code == 404:
-        error: RestError = NotFound(
+        error = NotFound(
             f"no LivePerson endpoint of this mock matches {request.method} {request.url.path}",
             path="$path",
             rule="route",
         )
-    headers = dict(exc.headers or {})
-    if exc.status_code == 404:
-        pass  # the NotFound above
     elif exc.status_code == 405:
         allowed = allowed_methods(request)
         headers["Allow"] = ", ".join(allowed)
@@ -83,7 +68,83 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         )
     else:
         error = rest_error(exc.status_code, str(exc.detail), msg=str(exc.detail), rule="http")
-    response = finish(mock, call, refuse(call, error, outcome="unmatched", headers=headers), started)
+    return await _unanswered(request, error, service="unmatched", outcome="unmatched", headers=headers)
+
+
+async def _guard_refusal(scope: Scope, receive: Receive, error: ApiError) -> Response:
+    """The guard's refusal, journaled under the service of the route it kept the call from.
+
+    Control-plane calls are otherwise not recorded (polling would flood the journal); one the guard
+    refuses came from someone other than the test (a page in a browser, a rebound name), so it is.
+    """
+    service, account_id = _route_of(scope["app"], scope)
+    return await _unanswered(Request(scope, receive), error, service=service, account_id=account_id)
+
+
+def journal_refusals(app: Starlette) -> Callable[[bytes, RestError], None]:
+    """What ``mockcc serve``'s server refuses before a request is parsed (431, 408), journaled like a call.
+
+    ``head`` is what arrived of the request: its first line names the method and target, if it got that far.
+    """
+    mock: Mock = app.state.mock
+
+    def record(head: bytes, error: RestError) -> None:
+        words = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+        method, target = (words[0], words[1]) if len(words) >= 2 else ("", "")
+        path, _, query = target.partition("?")
+        service, account_id = _route_of(app, {"type": "http", "method": method, "path": path, "root_path": ""})
+        started = time.perf_counter()
+        call = mock.journal.open(
+            at=mock.clock.now(),
+            method=method,
+            path=path,
+            query=query,
+            service=service,
+            account_id=account_id,
+            headers=(),
+        )
+        finish(mock, call, refuse(call, error), started)
+        mock.journal.announce(call)
+
+    return record
+
+
+def _route_of(app: Starlette, scope: Scope) -> tuple[str, str | None]:
+    """The journal service and account of the route a request was for (``unmatched`` when none takes it)."""
+    for candidate in app.router.routes:
+        match, child = candidate.matches(scope)
+        if match is Match.FULL:
+            name = str(getattr(candidate, "name", ""))
+            return name.partition(":")[0] if ":" in name else "control", child.get("path_params", {}).get("accountId")
+    return "unmatched", None
+
+
+async def _unanswered(
+    request: Request,
+    error: ApiError,
+    *,
+    service: str,
+    account_id: str | None = None,
+    outcome: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A refusal no endpoint gave (an unknown path, a wrong method, the guard's rule), journaled like any call."""
+    mock: Mock = request.app.state.mock
+    started = time.perf_counter()
+    call = mock.journal.open(
+        at=mock.clock.now(),
+        method=request.method,
+        path=request.scope["path"],  # from the scope, as http.route reads it: the Host may be anything
+        query=request.scope["query_string"].decode("latin-1"),
+        service=service,
+        account_id=account_id,
+        headers=request.headers.raw,
+    )
+    try:  # the body is what tells a user which call went astray: keep it, as for any other call
+        call.request_body = preview(await read_body(request, mock.settings.body_limit))
+    except ApiError as too_large:
+        call.warnings.append(too_large.explanation)
+    response = finish(mock, call, refuse(call, error, outcome=outcome, headers=headers), started)
     mock.journal.announce(call)
     return response
 
@@ -120,7 +181,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
         # The security rule (mockcc/guard.py) sits in front of every route, present and future.
-        middleware=[Middleware(Guard, bind_host=settings.host, public_host=settings.public_host)],
+        middleware=[
+            Middleware(Guard, bind_host=settings.host, public_host=settings.public_host, refused=_guard_refusal)
+        ],
     )
     app.state.mock = mock
     app.state.console = Feed(mock)

@@ -26,9 +26,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import types
 from pathlib import Path
-
-import yaml
 
 from mockcc import strictjson
 from mockcc.errors import ConfigError
@@ -63,12 +62,20 @@ AGENT_TYPES = ("echo", "none", "script")
 SCRIPT_STEPS = ("wait", "expect", "join", "read", "typing", "say", "rich", "transfer", "close", "resume")
 
 
+def _yaml() -> types.ModuleType:
+    """PyYAML, loaded when a file is read (the embedded default seed needs none)."""
+    import yaml
+
+    return yaml
+
+
 def read_seed_file(path: Path) -> JSON:
     """Load a seed from YAML or JSON (YAML is a superset, but JSON gets JSON's error messages)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    yaml = _yaml()
     try:
         doc = strictjson.loads(text) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
     except (ValueError, yaml.YAMLError) as exc:
@@ -128,6 +135,7 @@ def _script_path(name: str, where: str, script_dir: Path | None) -> Path:
 
 
 def _read_steps(path: Path) -> object:
+    yaml = _yaml()
     try:
         return json_compatible(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, yaml.YAMLError) as exc:

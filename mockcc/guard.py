@@ -11,14 +11,17 @@ rebinding read the answers. The rule (README, "Security"):
   mock never grants), else 415, and is refused with 403 when ``Origin`` is present and is not the
   mock's own, or when ``Sec-Fetch-Site: cross-site``;
 * no response ever carries a CORS header (``Access-Control-*``), whoever added it.
+
+Each refusal is handed to ``refused`` (``app`` passes one that journals it and renders the envelope),
+so a refused call is on record like any other.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
+from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +31,8 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 #: The methods that can change state; any other (GET, HEAD, OPTIONS, TRACE, ...) reads or is a 405.
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONTROL_PREFIX = "/_mockcc/"
+#: Journals a refusal and renders it (``app`` passes one: the journal is not the guard's business).
+Refusal = Callable[[Scope, Receive, ApiError], Awaitable[Response]]
 
 
 def host_name(host: str) -> str:
@@ -51,8 +56,9 @@ def allowed_names(bind_host: str, public_host: str | None) -> frozenset[str]:
 class Guard:
     """Refuses what the rule forbids before any route runs; strips CORS headers from every answer."""
 
-    def __init__(self, app: ASGIApp, *, bind_host: str, public_host: str | None) -> None:
+    def __init__(self, app: ASGIApp, *, bind_host: str, public_host: str | None, refused: Refusal) -> None:
         self.app = app
+        self.refused = refused
         self.names = allowed_names(bind_host, public_host)
         self.public_host = public_host.lower() if public_host else None
 
@@ -62,7 +68,8 @@ class Guard:
             return
         error = self.check(scope["method"], scope["path"], scope["headers"])
         if error is not None and (error.rule == "host" or _routed(scope)):
-            await _answer(send, error)
+            response = await self.refused(scope, receive, error)
+            await response(scope, receive, send)
             return
 
         async def send_without_cors(message: Message) -> None:
@@ -133,10 +140,3 @@ def _forbidden(explanation: str, path: str) -> RestError:
 
 def _is_cors(key: bytes) -> bool:
     return key.lower().startswith(b"access-control-")
-
-
-async def _answer(send: Send, error: ApiError) -> None:
-    body = json.dumps(error.body()).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

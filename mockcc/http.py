@@ -8,11 +8,13 @@ becomes a 500 envelope, never a traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -51,6 +53,7 @@ class Ctx:
         #: The request's id once SEND has read it: echoed as ``reqId`` by every refusal after that.
         self.req_id: object = None
         self._headers: dict[str, str] | None = None
+        self._query: dict[str, str] | None = None
 
     @property
     def account_id(self) -> str:
@@ -68,7 +71,11 @@ class Ctx:
         return account
 
     def query(self, name: str) -> str | None:
-        return self.request.query_params.get(name)
+        """The query parameter's value (the last one, as Starlette's ``query_params`` answers), parsed
+        once per call without building Starlette's multi-dict."""
+        if self._query is None:
+            self._query = dict(parse_qsl(self.request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        return self._query.get(name)
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name``; the raw pairs are read once per call, not per lookup."""
@@ -78,13 +85,16 @@ class Ctx:
                 self._headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
         return self._headers.get(name.lower())
 
-    def require_version(self, name: str, expected: str) -> None:
+    def require_version(self, name: str, expected: str, *, optional: bool = False) -> None:
         """LivePerson requires ``v`` (``version`` on CSDS) everywhere, with one documented value per API.
 
-        A connector sending ``v=2`` or nothing would break in production, so the mock refuses it too.
+        A connector sending ``v=2`` or nothing would break in production, so the mock refuses it too;
+        ``optional`` where LivePerson's own clients send none (the IdP), but never another value.
         """
         value = self.query(name)
         if value is None:
+            if optional:
+                return
             raise BadRequest(
                 f"query parameter {name} is required ({name}={expected})",
                 path=f"$query.{name}",
@@ -123,6 +133,17 @@ class Ctx:
 
 
 Endpoint = Callable[[Ctx], Awaitable[Response]]
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class JsonAnswer(JSONResponse):
+    """``JSONResponse`` with the same bytes, from one encoder made once (``json.dumps`` with options
+    builds a new encoder per call)."""
+
+    def render(self, content: object) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
 
 
 def error_response(error: ApiError) -> JSONResponse:
@@ -164,7 +185,7 @@ def _fault_response(kind: str) -> Response:
 
 def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) -> Route:
     """A Starlette route running ``endpoint`` inside the shared pipeline."""
-    if service not in SERVICES and service != "control":
+    if service not in SERVICES:
         raise ValueError(f"service {service!r} is not in mockcc.journal.SERVICES (the journal's filter needs it)")
 
     async def run(request: Request) -> Response:
@@ -177,7 +198,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
             query=request.scope["query_string"].decode("latin-1"),
             service=service,
             account_id=request.path_params.get("accountId"),
-            headers=request.headers.raw,
+            headers=request.scope["headers"],  # not request.headers: the raw pairs are all it reads
             record=service != "control",  # polling the control plane must not flood the journal
         )
         response = finish(mock, call, await _handle(request, mock, call, endpoint, service), started)

@@ -93,5 +93,5 @@ class Mock:
         return False
 
     def routes_webhooks(self) -> bool:
-        """True when some installation of the seed has a webhook endpoint (then aiohttp is preloaded)."""
+        """True when some installation of the seed has a webhook endpoint."""
         return any(inst.webhooks for account in self.accounts.values() for inst in account.installations.values())

@@ -15,8 +15,6 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mockcc.schemas import schema_root
 from mockcc.types import JSON
 
@@ -55,6 +53,8 @@ def _rewrite(node: Any, base: str, wanted: set[str]) -> Any:
 
 def bundle(root: Path, name: str = "openapi.yaml") -> JSON:
     """The OpenAPI document ``name`` under ``root`` with every external schema copied in."""
+    import yaml  # loaded when the document is first asked for, not at start-up
+
     doc = yaml.safe_load((root / name).read_text(encoding="utf-8"))
     wanted: set[str] = set()
     out: JSON = _rewrite(doc, "", wanted)

@@ -11,6 +11,9 @@ headers in, stalled or starved the whole mock. ``protocol_class`` adds, per conn
 * at most ``max_connections`` open connections (kept under the process's file-descriptor limit):
   a new one past the cap closes the oldest connection that is not in the middle of being answered,
   so slow or idle connections can never lock out a request that is ready to be served.
+
+Each refused request (431, 408) is told to ``refusal_listeners`` with what arrived of it;
+``mockcc serve`` journals it (``app.journal_refusals``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, cast
 
@@ -30,6 +34,9 @@ log = logging.getLogger("mockcc")
 #: File descriptors kept back from client connections: the webhook pool (100), TLS, logs, the loop's own.
 FD_HEADROOM = 160
 _END = b"\r\n\r\n"  # the blank line that ends the headers
+HEAD_KEPT = 4096  # bytes of a request's start kept, so a refusal can say which request it refused
+#: Told of each request refused before it was parsed (its first bytes, the refusal): ``serve`` journals it.
+OnRefusal = Callable[[bytes, RestError], None]
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     limits: ClassVar[Limits] = Limits()
     #: Connections not busy with a request (arriving, or idle between requests), oldest first.
     evictable: ClassVar[dict[GuardedHttpProtocol, None]] = {}
+    refusal_listeners: ClassVar[tuple[OnRefusal, ...]] = ()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -95,6 +103,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._header_bytes = 0
         self._header_lines = 0
         self._tail = b""
+        self._head = b""
 
     def _within_header_limits(self, data: bytes) -> bool:
         """Count this chunk's header bytes and lines; refuse with 431 past either limit."""
@@ -105,6 +114,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             found = data.find(_END)
             end = len(data) if found < 0 else found + 4
         self._tail = (self._tail + data)[-3:]
+        if len(self._head) < HEAD_KEPT:
+            self._head += data[: HEAD_KEPT - len(self._head)]
         self._header_bytes += end
         self._header_lines += data.count(b"\n", 0, end)
         if self._header_lines > self.limits.max_headers + 2:  # + the request line and the blank line
@@ -162,6 +173,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, error: RestError) -> None:
         """Answer ``error`` in LivePerson's envelope and close; no endpoint has seen this request."""
+        if self._head:  # a connection refused before it sent anything (503 at the cap) is no call
+            for listener in self.refusal_listeners:
+                listener(self._head, error)
         self._disarm()
         self.evictable.pop(self, None)
         body = json.dumps(error.body()).encode()
@@ -184,11 +198,16 @@ def _too_large(what: str, limit: int) -> RestError:
     )
 
 
-def protocol_class(limits: Limits) -> type[GuardedHttpProtocol]:
-    """A protocol class of its own per server: its limits and its connection book."""
+def protocol_class(limits: Limits, on_refusal: OnRefusal | None = None) -> type[GuardedHttpProtocol]:
+    """A protocol class of its own per server: its limits, its connection book, who hears of refusals."""
+    listeners = (on_refusal,) if on_refusal else ()
     return cast(
         "type[GuardedHttpProtocol]",
-        type("MockccHttpProtocol", (GuardedHttpProtocol,), {"limits": limits, "evictable": {}}),
+        type(
+            "MockccHttpProtocol",
+            (GuardedHttpProtocol,),
+            {"limits": limits, "evictable": {}, "refusal_listeners": listeners},
+        ),
     )
 
 

@@ -7,14 +7,17 @@ key whose ``kid`` is ``appjwt-13-05-17``); its public half is served as a JWKS b
 from __future__ import annotations
 
 import base64
+import threading
+import types
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from mockcc.clock import Clock
+
+if TYPE_CHECKING:  # PyJWT and cryptography load with the first token (or on ``prepare``'s thread)
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 KID = "appjwt-13-05-17"
 APPJWT_LIFETIME = 3600
@@ -58,6 +61,13 @@ class ConsumerJws:
     lp_consumer_id: str
 
 
+def _jwt() -> types.ModuleType:
+    """PyJWT, imported on first use."""
+    import jwt
+
+    return jwt
+
+
 def _b64(n: int) -> str:
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -68,13 +78,36 @@ class TokenService:
 
     def __init__(self, clock: Clock, key: rsa.RSAPrivateKey | None = None) -> None:
         self._clock = clock
-        self._key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._public = self._key.public_key()
+        self._given = key
+        self._keys: tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey] | None = None
+        self._lock = threading.Lock()
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def _pair(self) -> tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey]:
+        """The key pair, made on first use: generating 2048-bit RSA takes 50-500 ms, longer than the
+        rest of start-up, and most test apps never issue a token."""
+        if self._keys is None:
+            with self._lock:
+                if self._keys is None:
+                    from cryptography.hazmat.primitives.asymmetric import rsa
+
+                    key = self._given or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                    self._keys = (key, key.public_key())
+        return self._keys
+
+    def prepare(self) -> None:
+        """Make the key and load PyJWT on a thread now (``mockcc serve``), so neither start-up nor the
+        first token waits; OpenSSL releases the GIL while it searches for primes."""
+
+        def work() -> None:
+            self._pair()
+            import jwt  # noqa: F401 - loaded here so the first token does not pay for it
+
+        threading.Thread(target=work, name="mockcc-keygen", daemon=True).start()
 
     def jwks(self) -> dict[str, Any]:
         """The public key as a JWK Set, for ``/sentinel/well-known/jwks``."""
-        numbers = self._public.public_numbers()
+        numbers = self._pair()[1].public_numbers()
         jwk = {"kty": "RSA", "kid": KID, "use": "sig", "alg": "RS256", "n": _b64(numbers.n), "e": _b64(numbers.e)}
         return {"keys": [jwk]}
 
@@ -88,11 +121,11 @@ class TokenService:
             "exp": iat + APPJWT_LIFETIME,
             "iat": iat,
         }
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KID, "typ": "JWT"})
+        return str(_jwt().encode(claims, self._pair()[0], algorithm="RS256", headers={"kid": KID, "typ": "JWT"}))
 
     def issue_consumer_jws(self, account_id: str, ext_consumer_id: str, lp_consumer_id: str) -> str:
         claims = {"account_id": account_id, "ext_consumer_id": ext_consumer_id, "lp_consumer_id": lp_consumer_id}
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KID, "typ": "JWT"})
+        return str(_jwt().encode(claims, self._pair()[0], algorithm="RS256", headers={"kid": KID, "typ": "JWT"}))
 
     def _decode(self, token: str) -> dict[str, Any]:
         """Verified claims; a token's signature is checked once, then remembered (bounded LRU).
@@ -102,9 +135,12 @@ class TokenService:
         if (cached := self._verified.get(token)) is not None:
             self._verified.move_to_end(token)
             return cached
+        pyjwt = _jwt()
         try:
-            claims: dict[str, Any] = jwt.decode(token, self._public, algorithms=["RS256"], options=_MOCK_CLOCK_CHECKS)
-        except jwt.InvalidTokenError as exc:
+            claims: dict[str, Any] = pyjwt.decode(
+                token, self._pair()[1], algorithms=["RS256"], options=_MOCK_CLOCK_CHECKS
+            )
+        except pyjwt.InvalidTokenError as exc:
             raise TokenInvalid(f"not a token signed by this mock ({exc})") from exc
         self._verified[token] = claims
         if len(self._verified) > VERIFIED_CACHE:

@@ -172,6 +172,7 @@ class Demo:
             "-H 'content-type: application/json' -d '{\"text\": \"hi again\"}'"
         )
         out(f"  connector counters:                    {self.connector_url}/status")
+        out(f"  the console (watch, answer as agent):  {self.mock_url}/ui")
         out(f"  mock state (conversations, consumers): {self.mock_url}/_mockcc/state")
         out(f"  mock journal (every call it got):      {self.mock_url}/_mockcc/journal")
         out(f"  webhook deliveries:                    {self.mock_url}/_mockcc/webhooks/deliveries")

@@ -170,6 +170,7 @@ class Bots:
                 await self._sleep(typing)
                 for _, text in batch:
                     self._desk.text(account, conv, text)
+                    await asyncio.sleep(0)  # one text at a time: a batch never holds the loop for long
                 self._desk.chat_state(account, conv, "ACTIVE")
         finally:
             if self._echoes.get(conv.conversation_id) is backlog:

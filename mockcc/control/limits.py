@@ -45,6 +45,7 @@ def limits(mock: Mock) -> JSON:
             "store_limit_per_installation": hooks["limits"]["store_limit"],
             "dropped": hooks["totals"]["outcomes"].get("dropped", 0),
             "in_flight": hooks["totals"]["in_flight"],
+            "queued": hooks["totals"]["queued"],
             "overload": "log: oldest entry; store: oldest waiting event, logged as dropped (store full)",
         },
         "events_per_dialog": EVENTS_PER_DIALOG,

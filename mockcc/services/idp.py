@@ -13,14 +13,7 @@ from mockcc.state.models import Consumer
 
 
 async def create_consumer(ctx: Ctx) -> Response:
-    version = ctx.query("v")
-    if version is not None and version != "1.0":  # optional (some clients send none), but only ever 1.0
-        raise BadRequest(
-            f"v={version} is not a version this API has; LivePerson documents v=1.0",
-            path="$query.v",
-            rule="const",
-            expected="1.0",
-        )
+    ctx.require_version("v", "1.0", optional=True)  # some clients send none, but never another value
     account = ctx.account()
     app_installation(ctx, account)
     body = ctx.json()

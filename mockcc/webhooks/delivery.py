@@ -11,17 +11,15 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockcc import redact
 from mockcc.webhooks.activity import Activity, Gate
+from mockcc.webhooks.client import DeliveryError, WebhookClient
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
 from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Route, Subscription, retention_time
 from mockcc.webhooks.signing import sign
-
-if TYPE_CHECKING:  # aiohttp is imported with the first delivery: a mock without webhooks never loads it
-    import aiohttp
 
 SUCCESS_STATUSES = frozenset({200, 201})
 _RESERVED = frozenset(
@@ -83,34 +81,21 @@ class _Hold:
 
 
 def describe(exc: BaseException) -> str:
-    """A failed POST in words that do not depend on the HTTP client: ConnectError, ConnectTimeout, ReadTimeout..."""
-    import aiohttp
-
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        kind = "ConnectTimeout"
-    elif isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
-        kind = "ReadTimeout"
-    elif isinstance(exc, aiohttp.ClientConnectorError):
-        kind = "ConnectError"
-    elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
-        kind = "RemoteProtocolError"
-    elif isinstance(exc, aiohttp.InvalidURL | ValueError):
-        kind = "InvalidURL"
-    else:
-        kind = type(exc).__name__
+    """A failed POST in the log's words: ConnectError, ConnectTimeout, ReadTimeout, RemoteProtocolError..."""
+    kind = exc.kind if isinstance(exc, DeliveryError) else type(exc).__name__
     text = str(exc)
     return f"{kind}: {text}" if text and text != kind else kind
 
 
 class Deliverer:
-    """Sends events through one shared ``aiohttp.ClientSession`` and injects faults on the way."""
+    """Sends events through one shared ``WebhookClient`` and injects faults on the way."""
 
     def __init__(
         self,
         activity: Activity,
         log: DeliveryLog,
         faults: FaultBook,
-        client: Callable[[], aiohttp.ClientSession],
+        client: Callable[[], WebhookClient],
         concurrency: int = 100,
     ) -> None:
         self._activity = activity
@@ -228,9 +213,7 @@ class Deliverer:
         status: int | None = None
         error: str | None = None
         try:
-            async with self._client().post(url, data=pending.body, headers=headers, allow_redirects=False) as response:
-                status = response.status
-                await response.read()  # drain it, so the connection goes back to the pool
+            status = await self._client().post(url, pending.body, headers)
         except Exception as exc:  # any transport or URL problem is a failed delivery, never a crash
             error = describe(exc)
         latency = round((time.perf_counter() - started) * 1000, 3)

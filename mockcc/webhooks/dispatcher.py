@@ -7,16 +7,16 @@ Timers sleep on the mock ``Clock``; tests move it with ``advance`` and then ``aw
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockcc.clock import Clock
 from mockcc.errors import NotReplayable, UnknownDelivery
 from mockcc.webhooks.activity import Activity
+from mockcc.webhooks.client import WebhookClient
 from mockcc.webhooks.delivery import Deliverer, Pending
 from mockcc.webhooks.faults import FaultBook, WebhookFault
 from mockcc.webhooks.fixed import FixedRetries
@@ -24,9 +24,6 @@ from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Subscription, retention_time, route
 from mockcc.webhooks.retention import Retention
 from mockcc.webhooks.signing import encode
-
-if TYPE_CHECKING:  # aiohttp is imported with the first delivery: a mock without webhooks never loads it
-    import aiohttp
 
 
 @dataclass(slots=True, eq=False)
@@ -44,7 +41,7 @@ class _Engine:
         clock: Clock,
         log_limit: int,
         store_limit: int,
-        client: Callable[[], aiohttp.ClientSession],
+        client: Callable[[], WebhookClient],
         concurrency: int,
         listeners: list[Callable[[dict[str, Any]], None]],
     ) -> None:
@@ -95,7 +92,7 @@ class WebhookDispatcher:
         self._store_limit = max(1, store_limit)
         self._verify = verify
         self._max_connections = max_connections
-        self._http: aiohttp.ClientSession | None = None
+        self._http: WebhookClient | None = None
         self._closed = False
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every delivery log entry
         self._engine = self._new_engine()
@@ -105,25 +102,18 @@ class WebhookDispatcher:
             self._clock, self._log_limit, self._store_limit, self._client, self._max_connections, self.listeners
         )
 
-    def _client(self) -> aiohttp.ClientSession:
-        """The one shared session, created on first use; it sends only the headers we set.
+    def _client(self) -> WebhookClient:
+        """The one shared client, created on first use; it sends only the headers we set.
 
-        aiohttp rather than httpx: on loopback it delivers about ten times as many notifications a
-        second (httpx's pool scans every waiting request on each change; see ARCHITECTURE.md).
+        Our own small HTTP/1.1 client rather than aiohttp (and long before that httpx): on loopback
+        it costs a fraction of the CPU per delivery (see ``client.py`` and ARCHITECTURE.md).
         """
         if self._http is None or self._http.closed:
-            import aiohttp
-
-            verify = self._verify
-            ssl_option: bool | ssl.SSLContext = verify if isinstance(verify, ssl.SSLContext) else bool(verify)
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections, ssl=ssl_option),
-                timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=self._connect_timeout, sock_read=self._read_timeout
-                ),
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
-                trust_env=False,  # a CI proxy must not intercept calls to the connector
-                auto_decompress=False,
+            self._http = WebhookClient(
+                limit=self._max_connections,
+                connect_timeout=self._connect_timeout,
+                read_timeout=self._read_timeout,
+                verify=self._verify,
             )
         return self._http
 
@@ -132,12 +122,10 @@ class WebhookDispatcher:
     async def start(self, *, preload: bool = False) -> None:
         """Accept deliveries (Starlette lifespan startup); the HTTP client opens with the first one.
 
-        With ``preload`` (the seed routes webhooks) aiohttp is imported now, before the mock answers,
-        so the first delivery does not pay for it; a seed without endpoints never loads it.
+        ``preload`` (the seed routes webhooks) is kept for callers; the client is small and loads with
+        this module, so there is nothing left to load ahead.
         """
         self._closed = False
-        if preload:
-            importlib.import_module("aiohttp")
 
     async def aclose(self) -> None:
         """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""
@@ -249,6 +237,7 @@ class WebhookDispatcher:
             "totals": {
                 "published": engine.published,
                 "in_flight": engine.activity.in_flight,
+                "queued": sum(inst.fixed.queued for inst in engine.installations.values() if inst.fixed),
                 "held_by_reorder_fault": engine.deliverer.held,
                 "outcomes": dict(engine.log.outcomes),
             },

@@ -7,6 +7,7 @@ exactly the ordering LivePerson documents for this (deprecated) mechanism.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,10 @@ from mockcc.webhooks.delivery import Deliverer, Outcome, Pending
 from mockcc.webhooks.log import DeliveryLog
 
 RETRY_INTERVAL = 30.0
+#: Events on their first attempt at once (one task each); later ones wait in a plain queue, without a
+#: task, until one of those is through its first attempt. A task waiting for a connection cost about
+#: 2.7 KB, so a connector too slow to keep up made the mock hold 270 MB at the 100,000-event cap.
+FIRST_ATTEMPTS = 256
 
 
 @dataclass(slots=True, eq=False)
@@ -33,9 +38,17 @@ class FixedRetries:
         self._deliverer = deliverer
         self._limit = max(1, limit)
         self._jobs: dict[int, _Job] = {}  # insertion order = oldest first
+        self._fresh: deque[_Job] = deque()  # published, not started: no task yet (FIRST_ATTEMPTS)
+        self._starting = 0  # jobs with a task that are not through their first attempt
+
+    @property
+    def queued(self) -> int:
+        """Events waiting to start their first attempt."""
+        return len(self._fresh)
 
     def publish(self, pending: Pending) -> None:
-        """Start delivering now; if the installation holds ``limit`` events, drop the oldest waiting one."""
+        """Start delivering now (or queue it behind ``FIRST_ATTEMPTS`` first attempts); if the
+        installation holds ``limit`` events, drop the oldest waiting one."""
         if len(self._jobs) >= self._limit:
             victim = next((job for job in self._jobs.values() if job.due is not None), None)
             if victim is None:
@@ -47,16 +60,36 @@ class FixedRetries:
             victim.pending.log(self._log, "dropped", self._activity.clock.now(), reason="store full")
         job = _Job(pending)
         self._jobs[pending.event_id] = job
+        if self._starting < FIRST_ATTEMPTS:
+            self._start(job)
+        else:
+            self._fresh.append(job)
+
+    def _start(self, job: _Job) -> None:
+        self._starting += 1
         job.task = self._activity.spawn(self._run(job))
+
+    def _first_attempt_done(self) -> None:
+        """Hand the freed first-attempt place to the oldest queued event (before this task ends, so
+        ``settle()`` never sees a moment with nothing busy while events wait)."""
+        self._starting -= 1
+        while self._fresh and self._starting < FIRST_ATTEMPTS:
+            job = self._fresh.popleft()
+            if self._jobs.get(job.pending.event_id) is job:
+                self._start(job)
 
     async def _run(self, job: _Job) -> None:
         pending = job.pending
+        first = True
         try:
             while True:
                 started = self._activity.clock.now()
                 outcome = await self._deliverer.attempt(pending)
                 if outcome is Outcome.HELD:
                     outcome = await self._deliverer.resume(pending)
+                if first:
+                    first = False
+                    self._first_attempt_done()
                 if outcome is not Outcome.FAILED:
                     return
                 if pending.attempts > pending.route.max_retries:
@@ -66,7 +99,14 @@ class FixedRetries:
                 job.due = started + RETRY_INTERVAL
                 await self._activity.sleep_until(job.due)
                 job.due = None
+        except asyncio.CancelledError:
+            if first:  # reset or shutdown cancels everything: start nothing more
+                first = False
+                self._starting -= 1
+            raise
         finally:
+            if first:  # failed unexpectedly before its first attempt ended: the queue moves on
+                self._first_attempt_done()
             if self._jobs.get(pending.event_id) is job:
                 del self._jobs[pending.event_id]
 
@@ -75,6 +115,7 @@ class FixedRetries:
         dues = [job.due for job in self._jobs.values() if job.due is not None]
         return {
             "pending": len(self._jobs),
+            "queued": len(self._fresh),
             "waiting_retry": len(dues),
             "next_retry_at": min(dues, default=None),
         }

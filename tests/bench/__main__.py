@@ -139,7 +139,7 @@ class Bench:
                 "deliveries": stats["count"],
                 "deliveries_per_s": stats["count"] / elapsed,
                 "delay_ms": stats["delay_ms"],
-                "backlog_at_end": status["totals"]["in_flight"],
+                "backlog_at_end": status["totals"]["in_flight"] + status["totals"].get("queued", 0),
                 "outcomes": status["totals"]["outcomes"],
             }
             print(f"  webhooks: {stats['count'] / elapsed:,.0f} deliveries/s, SEND {run.rps:,.0f} req/s "

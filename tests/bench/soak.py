@@ -32,9 +32,9 @@ def soak(seconds: float, interval: float = INTERVAL) -> dict[str, Any]:
             f"soak: default seed, wrk 1 thread {load.CONNECTIONS} connections, {seconds:g} s; idle RSS {idle:.1f} MiB"
         )
         started = time.monotonic()
-        while time.monotonic() - started < seconds:
+        while (left := seconds - (time.monotonic() - started)) > min(1.0, interval / 2):  # no trailing sliver
             cpu_before = cpu_seconds(server.pid)
-            run = load.wrk(url, script, min(interval, max(1.0, seconds - (time.monotonic() - started))))
+            run = load.wrk(url, script, min(interval, max(1.0, left)))
             cpu_us = (cpu_seconds(server.pid) - cpu_before) * 1e6 / max(1, run.requests)
             sample = {
                 "at_s": round(time.monotonic() - started),

@@ -176,6 +176,7 @@ def test_demo_completes_and_leaves_nothing_running() -> None:
         "AcceptStatusEvent READ",
         "ExConversationChangeNotification",
         "/_mockcc/webhooks/deliveries",
+        "/ui",
     ):
         assert expected in text, expected
     for url in re.findall(r"^  (?:mock|connector|channel)\s+(http://\S+)$", text, flags=re.MULTILINE):

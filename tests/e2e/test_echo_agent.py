@@ -49,9 +49,13 @@ def test_echo_agent_reads_types_and_echoes_the_text():
             ]
             return [c for c in changes if c.get("originatorMetadata", {}).get("role") == "ASSIGNED_AGENT"]
 
-        def done() -> bool:
-            states = [c["event"].get("chatState") for c in agent_changes()]
-            return "ACTIVE" in states and any(c["event"]["type"] == "ContentEvent" for c in agent_changes())
+        def done() -> bool:  # every delivery in: they may arrive in any order (max_retries mode)
+            events = [c["event"] for c in agent_changes()]
+            return (
+                {e.get("chatState") for e in events} >= {"COMPOSING", "ACTIVE"}
+                and {e.get("status") for e in events} >= {"ACCEPT", "READ"}
+                and any(e["type"] == "ContentEvent" for e in events)
+            )
 
         deadline = time.monotonic() + 10  # a bound on waiting, not a speed assertion
         while not done() and time.monotonic() < deadline:

@@ -37,6 +37,12 @@ def _health_seconds(ready: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def _refused(mock: MockServer) -> list[tuple[object, ...]]:
+    """The journal's record of what the server refused before parsing (here, control-plane calls)."""
+    calls = httpx.get(mock.url + "/_mockcc/journal", params={"service": "control"}).json()["calls"]
+    return [(c["method"], c["path"], c["status"], c["outcome"], c["explanation"]["rule"]) for c in calls]
+
+
 def _answer(sock: socket.socket, timeout: float = 10) -> bytes:
     """Everything the server sends until it closes the connection (b"" if it just closes it)."""
     sock.settimeout(timeout)
@@ -76,9 +82,10 @@ def _low_fd_limit() -> None:  # runs in the server process before exec
 def test_slow_connections_cannot_starve_a_normal_request():
     """300 slow-loris connections against a server limited to 256 file descriptors."""
     with MockServer.start(preexec_fn=_low_fd_limit) as mock, _slow_connections(_address(mock.fields), 300):
+        # a bound, not a speed target: a starved request would wait out the slow connections' 10 s deadline
         latency = _health_seconds(mock.fields)
-        assert latency < 1.0, latency
-        assert _health_seconds(mock.fields) < 1.0
+        assert latency < 5.0, latency
+        assert _health_seconds(mock.fields) < 5.0
 
 
 def test_an_unfinished_request_is_timed_out():
@@ -100,6 +107,7 @@ def test_an_unfinished_request_is_timed_out():
             )
             assert b" 200 " not in _answer(stalled_body)
         assert _health_seconds(mock.fields) < 1.0
+        assert _refused(mock)[:1] == [("POST", "/_mockcc/reset", 408, "rejected", "request-timeout")]
 
 
 def test_too_many_headers_are_refused_and_do_not_stall_the_server():
@@ -112,6 +120,7 @@ def test_too_many_headers_are_refused_and_do_not_stall_the_server():
             assert status == 431
             assert body["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
             assert body["mockcc"]["rule"] == "header-limit"  # type: ignore[index]
+        assert _refused(mock) == [("GET", "/_mockcc/health", 431, "rejected", "header-limit")]
 
         answers: list[bytes] = []
 

@@ -3,13 +3,16 @@ posted over HTTP read no local file, and no CORS header is ever granted (mockcc/
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from mockcc.app import create_app
+from mockcc.app import create_app, journal_refusals
 from mockcc.config import read_seed_file
+from mockcc.errors import HeadersTooLarge
 from mockcc.settings import Settings
 from tests.conftest import ACCOUNT, quiet_seed
 
@@ -179,3 +182,53 @@ def test_calls_that_take_no_input_still_need_the_json_type_and_refuse_fields(cli
     assert client.post("/_mockcc/settle", json={}).status_code == 200
     assert client.post("/_mockcc/settle", json={"x": 1}).status_code == 400
     assert client.request("DELETE", "/_mockcc/faults", json=[]).status_code == 400
+
+
+def test_the_guards_refusals_are_journaled_with_their_rule(client):
+    """A refused call is the one a test never sees (a page in a browser, a rebound name): the journal keeps it."""
+    csds = f"/api/account/{ACCOUNT}/service/baseURI.json"
+    client.get(csds, params={"version": "1.0"}, headers={"host": "evil.example"})
+    client.post("/_mockcc/reset", content=b"x", headers={"content-type": "text/plain"})
+    client.post("/_mockcc/reset", json={}, headers={"origin": "http://evil.example"})
+    client.post("/_mockcc/settle", json={})  # accepted: control calls that pass are not recorded
+    calls = client.get("/_mockcc/journal").json()["calls"]
+    seen = [
+        (c["service"], c["account_id"], c["path"], c["status"], c["outcome"], c["explanation"]["rule"]) for c in calls
+    ]
+    assert seen == [
+        ("csds", ACCOUNT, csds, 400, "invalid", "host"),
+        ("control", None, "/_mockcc/reset", 415, "invalid", "content-type"),
+        ("control", None, "/_mockcc/reset", 403, "rejected", "cross-origin"),
+    ]
+    assert calls[1]["request_body"] == "x"
+    refused = client.get("/_mockcc/journal", params={"service": "control"}).json()["calls"]
+    assert [c["status"] for c in refused] == [415, 403]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            f"GET /api/account/{ACCOUNT}/service/baseURI.json?version=1.0 HTTP/1.1\r\nX-H: 1\r\n".encode(),
+            ("GET", f"/api/account/{ACCOUNT}/service/baseURI.json", "version=1.0", "csds", ACCOUNT),
+        ),
+        (b"POST /_mockcc/res", ("POST", "/_mockcc/res", "", "unmatched", None)),  # cut inside the request line
+        (b"\x16\x03\x01\x02\x00\x01", ("", "", "", "unmatched", None)),  # a TLS hello on a plain-HTTP port
+    ],
+)
+def test_the_servers_refusals_are_journaled_too(client, head, expected):
+    """What ``mockcc serve`` refuses before parsing (431, 408) is journaled from what arrived of it."""
+    record = journal_refusals(client.app)
+    record(head, HeadersTooLarge("more than 100 header lines", path="$headers", rule="header-limit", expected=100))
+    [call] = client.app.state.mock.journal.query()
+    assert (call.method, call.path, call.query, call.service, call.account_id) == expected
+    assert (call.status, call.outcome, call.explanation["rule"]) == (431, "rejected", "header-limit")
+    assert json.loads(call.response_body)["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
+
+
+@pytest.mark.parametrize("host", ["[", "a b", "evil.example:x", ""])
+def test_a_host_that_is_no_url_is_refused_and_journaled(client, host):
+    r = client.get("/_mockcc/health?x=1", headers={"host": host})
+    assert (r.status_code, r.json()["mockcc"]["rule"]) == (400, "host")
+    [call] = client.get("/_mockcc/journal").json()["calls"]
+    assert (call["path"], call["query"], call["status"]) == ("/_mockcc/health", "x=1", 400)

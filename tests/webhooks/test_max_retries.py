@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from mockcc.clock import Clock
-from mockcc.webhooks import WebhookDispatcher
+from mockcc.webhooks import WebhookDispatcher, fixed
 from mockcc_contracts.receiver import Receiver
 from tests.webhooks.helpers import CONTENT, T0, attempts, content, hook, outcomes, subscription
 
@@ -111,3 +113,27 @@ async def test_waiting_retries_are_capped_per_installation(clock: Clock, receive
         assert dispatcher.status()["limits"]["store_limit"] == 2
     finally:
         await dispatcher.aclose()
+
+
+async def test_events_past_the_first_attempts_wait_without_a_task(
+    dispatcher: WebhookDispatcher, clock: Clock, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connector slower than the events: only FIRST_ATTEMPTS events hold a task, the rest wait in a
+    plain queue (counted in ``queued``), and every one is still delivered once the connector answers."""
+    monkeypatch.setattr(fixed, "FIRST_ATTEMPTS", 3)
+    receiver.set_default(500)
+    sub = subscription({CONTENT: hook(receiver.url("/h"), max_retries=1)})
+    tasks_before = len(asyncio.all_tasks())
+    for sequence in range(10):
+        dispatcher.publish(sub, content("c1", sequence))
+    assert len(asyncio.all_tasks()) - tasks_before == 3
+    totals = dispatcher.status()["totals"]
+    assert (totals["in_flight"], totals["queued"]) == (3, 7)
+    assert dispatcher.status()["installations"][0]["max_retries_detail"]["pending"] == 10
+    assert await dispatcher.settle()  # every first attempt made (and failed), each waits for its retry
+    assert dispatcher.status()["totals"]["queued"] == 0
+    assert sorted(e["sequence"] for e in attempts(dispatcher)) == list(range(10))
+    receiver.set_default(200)
+    clock.advance(30)
+    assert await dispatcher.settle()
+    assert sorted(e["sequence"] for e in outcomes(dispatcher, "delivered")) == list(range(10))

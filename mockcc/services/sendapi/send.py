@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from mockcc.errors import AuthError, BadRequest, ConversationClosed, UnknownConversation, UnknownDialog
-from mockcc.http import Ctx, route
+from mockcc.http import Ctx, JsonAnswer, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
 from mockcc.services.sendapi.common import PROFILE_OK, client_features
@@ -27,7 +27,7 @@ def echoable_id(request: object) -> object:
 
 
 def _ok(req_id: object, body: JSON) -> JSONResponse:
-    return JSONResponse({"code": "OK", "body": body, "reqId": req_id})
+    return JsonAnswer({"code": "OK", "body": body, "reqId": req_id})
 
 
 def _own_conversation(caller: Caller, conversation_id: str, path: str) -> Conversation:
