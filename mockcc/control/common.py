@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 
 def body_object(ctx: Ctx, *, optional: bool = False) -> JSON:
-    """The JSON object body of a control call ({} when optional and empty)."""
-    if optional and not ctx.body.strip():
+    """The JSON object body of a control call ({} when optional and empty). Only a body of no bytes at
+    all counts as absent: whitespace alone is not a JSON document, and is refused like any other."""
+    if optional and not ctx.body:
         return {}
     doc = ctx.json()
     if not isinstance(doc, dict):

@@ -129,6 +129,14 @@ def test_a_seed_the_schema_refuses_is_a_400_naming_the_field_not_a_crash(client,
     assert client.get("/_mockcc/health").json()["accounts"] == [ACCOUNT]
 
 
+def test_a_control_body_of_whitespace_is_refused_and_an_empty_one_is_no_body(client):
+    """schemathesis found "\r" taken as no body on /_mockcc/seed: it is not JSON, so it is a 400."""
+    headers = {"Content-Type": "application/json"}
+    assert client.post("/_mockcc/seed", content=b"\r", headers=headers).status_code == 400
+    assert client.post("/_mockcc/settle", content=b" \n", headers=headers).status_code == 400
+    assert client.post("/_mockcc/reset", content=b"", headers=headers).status_code == 200
+
+
 def test_a_seed_the_schema_takes_is_taken(client):
     """The schema's valid examples are seeds the mock takes (the document and the code agree)."""
     from mockcc.schemas import schema_root
