@@ -21,7 +21,7 @@ from mockcc.control import routes as control
 from mockcc.errors import ApiError, MethodNotAllowed, NotFound, RestError, rest_error
 from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
-from mockcc.journal import preview
+from mockcc.journal import Call, preview
 from mockcc.mock import Mock
 from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
 from mockcc.services.sendapi import conversation, send
@@ -103,10 +103,24 @@ def journal_refusals(app: Starlette) -> Callable[[bytes, RestError], None]:
             account_id=account_id,
             headers=(),
         )
-        finish(mock, call, refuse(call, error), started)
-        mock.journal.announce(call)
+        _refused(mock, call, error, started=started)
 
     return record
+
+
+def _refused(
+    mock: Mock,
+    call: Call,
+    error: ApiError,
+    *,
+    started: float,
+    outcome: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The refusal's answer, its journal entry finished and announced (to the console's stream)."""
+    response = finish(mock, call, refuse(call, error, outcome=outcome, headers=headers), started)
+    mock.journal.announce(call)
+    return response
 
 
 def _route_of(app: Starlette, scope: Scope) -> tuple[str, str | None]:
@@ -144,9 +158,7 @@ async def _unanswered(
         call.request_body = preview(await read_body(request, mock.settings.body_limit))
     except ApiError as too_large:
         call.warnings.append(too_large.explanation)
-    response = finish(mock, call, refuse(call, error, outcome=outcome, headers=headers), started)
-    mock.journal.announce(call)
-    return response
+    return _refused(mock, call, error, started=started, outcome=outcome, headers=headers)
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -6,6 +6,7 @@ to a recognisable tail and client secrets are replaced, whatever field they arri
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -41,26 +42,15 @@ def preview(body: bytes) -> str:
     return redact.text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
 
 
-#: Recent header lists and what an entry keeps of them: a load test repeats the same headers on
-#: every call, so the redaction pass runs once per distinct list (cleared when full).
-_KEPT: dict[tuple[tuple[bytes, bytes], ...], dict[str, str]] = {}
-_KEPT_LISTS = 256
-
-
 def kept_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """The request headers an entry keeps: the first value of each name, credentials redacted, each
     value cut to HEADER_VALUE_KEPT and all of them to HEADER_BUDGET characters; one linear pass."""
-    key = tuple(raw)
-    found = _KEPT.get(key)
-    if found is None:
-        found = _kept_headers(key)
-        if len(_KEPT) >= _KEPT_LISTS:
-            _KEPT.clear()
-        _KEPT[key] = found
-    return dict(found)
+    return dict(_kept_headers(tuple(raw)))
 
 
-def _kept_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+# A load test repeats the same headers on every call: the redaction pass runs once per distinct list.
+@functools.lru_cache(maxsize=256)
+def _kept_headers(raw: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
     kept: dict[str, str] = {}
     budget = HEADER_BUDGET
     left_out = 0

@@ -8,6 +8,7 @@ field, header or body they arrive in.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import Any
 
@@ -36,20 +37,10 @@ def token(value: str) -> str:
     return f"<redacted …{value[-6:]}>" if len(value) > 12 else REDACTED
 
 
+@functools.lru_cache(maxsize=1024)  # every request repeats the same few names; invented ones cannot grow it
 def is_secret_header(name: str) -> bool:
-    known = _SECRET_NAMES.get(name)
-    if known is None:
-        lower = name.lower()
-        known = lower in SECRET_HEADERS or any(word in lower for word in _SECRET_WORDS)
-        if len(_SECRET_NAMES) >= _NAMES_KEPT:  # a client inventing names cannot grow it
-            _SECRET_NAMES.clear()
-        _SECRET_NAMES[name] = known
-    return known
-
-
-#: Header name -> is it a credential: every request repeats the same few names.
-_SECRET_NAMES: dict[str, bool] = {}
-_NAMES_KEPT = 1024
+    lower = name.lower()
+    return lower in SECRET_HEADERS or any(word in lower for word in _SECRET_WORDS)
 
 
 def header(name: str, value: str) -> str:
