@@ -1,10 +1,13 @@
 # The quick start is two commands: `make run` and `make test`. Both set up what they need.
+# Prerequisites of every target: Python 3.11+ with its venv module (Debian: python3-venv), make, and PyPI reachable.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# run, serve and contract need only the runtime dependencies; the test, lint, fuzz and bench targets the dev extra.
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench soak serve clean
+.PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench soak serve dist clean
 
 CHROMIUM := /usr/bin/chromium
 FIREFOX := /usr/bin/firefox-esr
@@ -12,28 +15,36 @@ FIREFOX := /usr/bin/firefox-esr
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: browser
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "mockcc needs Python 3.11 or newer (PYTHON=python3.12 make ...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(RUNTIME) $(STAMP)
 
 ## run: the mock, the reference connector and one scripted conversation, printed as a transcript
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/python -m mockcc_contracts.demo $(ARGS)
 
 ## contract: the contract suite against the reference connector (ARGS: e.g. --only LP-AUTH --junit out.xml)
-contract: $(STAMP)
+contract: $(RUNTIME)
 	$(BIN)/mockcc contract --connector-cmd "$(abspath $(BIN))/python -m connector_ref" $(ARGS)
 
 ## serve: just the mock, on 127.0.0.1:8080
-serve: $(STAMP)
+serve: $(RUNTIME)
 	$(BIN)/python -m mockcc serve
 
-## test: lint, types and every test (in parallel)
+## test: lint, types and every test (in parallel); also needs chromium and firefox-esr (installed by `browser`)
 test: $(STAMP) lint typecheck browser unit
 
-## browser: Debian's chromium and firefox-esr for the console's browser tests; installed when missing, else a loud failure
+## browser: Debian's chromium and firefox-esr for the console's browser tests; installed when missing (apt-get, as root or
+## through sudo), else a loud failure
 browser:
 	@missing=""; test -x $(CHROMIUM) || missing="chromium"; test -x $(FIREFOX) || missing="$$missing firefox-esr"; \
 	  test -z "$$missing" || { echo "installing$$missing (the console's browser tests need $(CHROMIUM) and $(FIREFOX))"; \
@@ -78,5 +89,10 @@ bench: $(STAMP) $(BENCH)/.tools
 soak: $(STAMP) $(BENCH)/.tools
 	$(BIN)/python -m tests.bench --soak 600 --json $(BENCH)/soak.json
 
+## dist: the sdist and the wheel into dist/ (what `pip install dist/mockcc-*.whl` installs)
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+
 clean:
-	rm -rf $(VENV) $(BENCH) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis schemathesis-report

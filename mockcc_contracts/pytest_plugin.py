@@ -12,19 +12,25 @@ Fixtures (all prefixed ``mockcc_`` so they never shadow a project's own):
 
 The contracts as tests: ``pytest --pyargs mockcc_contracts.contract_tests --mockcc-connector-cmd "node c.js"``
 runs one test per contract (select with ``-k LP-AUTH``).
+
+Installing mockcc loads this plugin into every pytest run, the brand's unrelated suites included, so
+loading it costs nothing: it imports pytest and the standard library only (no web framework, no
+warning), and each fixture imports what it needs when a test first asks for it. A project that
+wants none of it passes ``-p no:mockcc``.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mockcc_contracts.control import Agent, ControlClient, Credentials
-from mockcc_contracts.receiver import Receiver
-from mockcc_contracts.testing import InProcessMock, ThreadedMock
+if TYPE_CHECKING:  # the fixtures import these when first requested
+    from mockcc_contracts.control import Agent, ControlClient, Credentials
+    from mockcc_contracts.receiver import Receiver
+    from mockcc_contracts.testing import InProcessMock, ThreadedMock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,12 +54,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def mockcc_inprocess() -> Iterator[InProcessMock]:
     """The mock in this process (TestClient, frozen clock), fresh for this test."""
+    from mockcc_contracts.testing import InProcessMock
+
     with InProcessMock() as mock:
         yield mock
 
 
 @pytest.fixture(scope="session")
 def _mockcc_live_server() -> Iterator[ThreadedMock]:
+    from mockcc_contracts.testing import ThreadedMock
+
     with ThreadedMock() as mock:
         yield mock
 
@@ -81,6 +91,8 @@ def mockcc_credentials(mockcc_live: ThreadedMock) -> Credentials:
 def mockcc_agent(mockcc_control: ControlClient) -> Any:
     """``mockcc_agent(conversation_id)``: the agent of that conversation on the live mock."""
 
+    from mockcc_contracts.control import Agent
+
     def agent(conversation_id: str) -> Agent:
         return Agent(mockcc_control, conversation_id)
 
@@ -90,6 +102,8 @@ def mockcc_agent(mockcc_control: ControlClient) -> Any:
 @pytest.fixture
 def mockcc_receiver() -> Iterator[Receiver]:
     """A recording webhook receiver on a free loopback port (scripted answers: ``.script(...)``)."""
+    from mockcc_contracts.receiver import Receiver
+
     with Receiver() as receiver:
         yield receiver
 
