@@ -76,6 +76,11 @@ def parser() -> argparse.ArgumentParser:
         help="one line per call on stderr (method, path, status, outcome, ms, rule)",
     )
     sub.add_parser(
+        "fuzz",
+        help="fuzz a running mock with schemathesis, each operation with its credentials (mockcc fuzz URL; see --help)",
+        add_help=False,
+    )
+    sub.add_parser(
         "fuzz-webhooks",
         help="fuzz a connector's webhook receiver: mockcc fuzz-webhooks URL --secret S (see --help)",
         add_help=False,
@@ -193,6 +198,10 @@ def run(main: Coroutine[Any, Any, None]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fuzz"]:  # schemathesis is the optional extra mockcc[fuzz]; fuzz_api says so when it is missing
+        from mockcc_contracts import fuzz_api
+
+        return fuzz_api.main(argv[1:])
     if argv[:1] == ["fuzz-webhooks"]:  # lazily, like contract: the CLI is the top of the house
         from mockcc_contracts import fuzz_webhooks
 

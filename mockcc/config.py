@@ -30,7 +30,7 @@ import types
 from pathlib import Path
 
 from mockcc import strictjson
-from mockcc.errors import ConfigError
+from mockcc.errors import ConfigError, DuplicateAccount
 from mockcc.ids import Ids
 from mockcc.schemas import validate
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
@@ -251,6 +251,8 @@ def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[s
             installation = build_installation(app, ids, now)
             account.installations[installation.client_id] = installation
         if account.account_id in accounts:
-            raise ConfigError(f"{where}: account {account.account_id} appears twice")
+            raise DuplicateAccount(
+                f"{where}: account {account.account_id} appears twice", path=f"$.{where}.account_id", rule="unique"
+            )
         accounts[account.account_id] = account
     return accounts

@@ -2,6 +2,7 @@
 
     MockccError                      the base: catch this to catch anything mockcc raises on purpose
      ├── ConfigError                 mockcc was told something wrong (seed, fault, flag); 400 on the control plane
+     │   └── DuplicateAccount        a seed naming an account twice; 409
      ├── Refused                     a rule refused an action; raised by the domain, knows no HTTP
      │    ├── ConversationClosed     the conversation or dialog is closed ("Bad Request, Conversation is close")
      │    ├── UnknownConversation    no such conversation
@@ -86,6 +87,11 @@ class MockccError(Exception):
 
 class ConfigError(MockccError):
     """mockcc was told something wrong: a bad seed, fault or flag (the CLI exits 2; the control plane says 400)."""
+
+
+class DuplicateAccount(ConfigError):
+    """A seed names one account_id twice: the one seed rule JSON Schema cannot state (``uniqueItems``
+    compares whole items), so the control plane answers it 409, not the 400 of a schema-invalid seed."""
 
 
 class Refused(MockccError):
@@ -354,14 +360,18 @@ class UnsupportedGrantType(OAuthError):
 
 #: How each refusal is answered: (the REST refusal, its ``msg`` where LivePerson's text is not the
 #: status's, the mockcc rule, the path when the raiser gave none).
+#: A schema-valid request refused for the state it meets (a rule across calls, which no schema can state)
+#: answers LivePerson's status where LivePerson documents one (400 for a closed conversation, and for a
+#: consumer who already has an open one, which CONVERSATION answers itself); where it documents none, 404 for an id the mock never issued and
+#: 409 for a conflict with the current state (ARCHITECTURE.md, "Statuses for state across calls").
 REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
-    Refused: (BadRequest, None, "conversation-state", "$"),
+    Refused: (Conflict, None, "conversation-state", "$"),
     ConversationClosed: (BadRequest, "Bad Request, Conversation is close", "conversation-state", "$"),
-    UnknownConversation: (BadRequest, None, "known-conversation", "$"),
-    UnknownDialog: (BadRequest, None, "known-dialog", "$.dialogId"),
-    UnknownSequence: (BadRequest, None, "known-sequence", "$.sequenceList"),
-    NoAgent: (BadRequest, None, "agent-joined", "$path.conversationId"),
-    AutoMessagesOff: (BadRequest, None, "auto-messages", "$headers.client-properties.features"),
+    UnknownConversation: (NotFound, None, "known-conversation", "$"),
+    UnknownDialog: (NotFound, None, "known-dialog", "$.dialogId"),
+    UnknownSequence: (Conflict, None, "known-sequence", "$.sequenceList"),
+    NoAgent: (Conflict, None, "agent-joined", "$path.conversationId"),
+    AutoMessagesOff: (Conflict, None, "auto-messages", "$headers.client-properties.features"),
     # LivePerson documents no answer for a Send API call on an account without Async Messaging (inferred).
     FeatureOff: (Forbidden, None, "feature-grant", "$path.accountId"),
     # The control plane's hand replay of a logged delivery (a mockcc feature).
@@ -382,7 +392,8 @@ def as_api_error(error: MockccError, *, req_id: object = None) -> ApiError:
             expected=error.expected,
         )
     elif not isinstance(error, ApiError):  # ConfigError, or a bare MockccError
-        error = BadRequest(error.explanation, path=error.path, rule=error.rule or "control", expected=error.expected)
+        status = Conflict if isinstance(error, DuplicateAccount) else BadRequest
+        error = status(error.explanation, path=error.path, rule=error.rule or "control", expected=error.expected)
     if isinstance(error, RestError) and error.req_id is None:
         error.req_id = req_id
     return error

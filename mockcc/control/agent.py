@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from mockcc.agent.desk import AGENT_CHAT_STATES, RECEIPTS
 from mockcc.agent.view import agent_view
 from mockcc.control.common import body_object, conversation, conversation_view
-from mockcc.errors import BadRequest, NotFound
+from mockcc.errors import BadRequest, Conflict, ConversationClosed, NotFound
 from mockcc.http import Ctx, route
 from mockcc.state.models import Account, Conversation, Event
 from mockcc.types import JSON
@@ -153,7 +153,12 @@ async def act(ctx: Ctx) -> Response:
         )
     account, conv = conversation(ctx)
     body = body_object(ctx, optional=True)
-    result = action(ctx, account, conv, body)
+    try:
+        result = action(ctx, account, conv, body)
+    except ConversationClosed as exc:
+        # LivePerson's 400 is what the Send API tells the consumer; for the agent's chair (mockcc's own API) a
+        # closed conversation is a conflict with the state, 409 like the control plane's other state rules.
+        raise Conflict(exc.explanation, path=exc.path or "$path.conversationId", rule="conversation-state") from None
     if isinstance(result, tuple):  # resume: the new conversation, and the agent's message in it
         conv, result = result[0], result[1]
     out: JSON = {"conversation": conversation_view(ctx.mock, account, conv, events=False)}

@@ -49,8 +49,21 @@ def query_choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
     return value
 
 
+def known_account(ctx: Ctx) -> Account:
+    """The path's account. LivePerson's services answer an unknown one 401; on mockcc's own control plane,
+    which takes no credentials, it is a resource that does not exist: 404."""
+    found = ctx.mock.accounts.get(ctx.account_id)
+    if found is None:
+        raise NotFound(
+            f"account {ctx.account_id!r} does not exist in this mock (known: {', '.join(ctx.mock.accounts)})",
+            path="$path.accountId",
+            rule="known-account",
+        )
+    return found
+
+
 def conversation(ctx: Ctx) -> tuple[Account, Conversation]:
-    account = ctx.account()
+    account = known_account(ctx)
     conversation_id = str(ctx.request.path_params["conversationId"])
     found = account.conversations.get(conversation_id)
     if found is None:

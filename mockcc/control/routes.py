@@ -7,18 +7,19 @@ import asyncio
 from starlette.responses import JSONResponse, Response
 
 from mockcc import openapi, redact
-from mockcc.clock import MAX_ADVANCE
+from mockcc.clock import MAX_ADVANCE, MAX_OFFSET
 from mockcc.control import agent, limits, webhooks
 from mockcc.control.common import (
     body_object,
     conversation,
     conversation_view,
+    known_account,
     last_activity,
     no_fields,
     query_choice,
     query_number,
 )
-from mockcc.errors import BadRequest
+from mockcc.errors import BadRequest, Conflict
 from mockcc.faults import Fault
 from mockcc.http import Ctx, route
 from mockcc.journal import OUTCOMES, SERVICES
@@ -70,7 +71,7 @@ async def state(ctx: Ctx) -> Response:
 async def list_conversations(ctx: Ctx) -> Response:
     """Oldest first; ``state``, ``order`` (``newest``, or ``activity``: latest activity first, as the
     console lists them), ``offset`` and ``limit`` page it (``X-Total-Count``)."""
-    account = ctx.account()
+    account = known_account(ctx)
     state = query_choice(ctx, "state", ("OPEN", "CLOSE"))
     order = query_choice(ctx, "order", ("oldest", "newest", "activity"))
     offset, limit = query_number(ctx, "offset") or 0, query_number(ctx, "limit")
@@ -129,8 +130,17 @@ async def advance_clock(ctx: Ctx) -> Response:
     seconds = body_object(ctx).get("seconds")
     if not isinstance(seconds, int | float) or isinstance(seconds, bool):
         raise BadRequest("seconds must be a number", path="$.seconds", rule="type", expected="number")
+    clock = ctx.mock.clock
+    if 0 <= seconds <= MAX_ADVANCE and clock.offset() + seconds > MAX_OFFSET:
+        # each call's bound is in the schema; the total is state across calls: a conflict, not a bad request
+        raise Conflict(
+            f"the clock has moved {clock.offset():.0f} s; its total offset stays under {MAX_OFFSET} s",
+            path="$.seconds",
+            rule="clock-offset",
+            expected=[0, MAX_OFFSET - clock.offset()],
+        )
     try:
-        ctx.mock.clock.advance(float(seconds))
+        clock.advance(float(seconds))
     except (ValueError, OverflowError) as exc:
         raise BadRequest(str(exc), path="$.seconds", rule="range", expected=[0, MAX_ADVANCE]) from None
     await ctx.mock.settle()
