@@ -361,9 +361,9 @@ class UnsupportedGrantType(OAuthError):
 #: How each refusal is answered: (the REST refusal, its ``msg`` where LivePerson's text is not the
 #: status's, the mockcc rule, the path when the raiser gave none).
 #: A schema-valid request refused for the state it meets (a rule across calls, which no schema can state)
-#: answers LivePerson's status where LivePerson documents one (400 for a closed conversation, and for a
-#: consumer who already has an open one, which CONVERSATION answers itself); where it documents none, 404 for an id the mock never issued and
-#: 409 for a conflict with the current state (ARCHITECTURE.md, "Statuses for state across calls").
+#: answers LivePerson's status where LivePerson documents one (400 for a closed conversation; CONVERSATION
+#: answers a consumer who already has an open one itself); where it documents none, 404 for an id the mock
+#: never issued and 409 for a conflict with the current state (ARCHITECTURE.md, "Statuses for state across calls").
 REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
     Refused: (Conflict, None, "conversation-state", "$"),
     ConversationClosed: (BadRequest, "Bad Request, Conversation is close", "conversation-state", "$"),

@@ -84,7 +84,9 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("url", help="the running mock's base URL, e.g. http://127.0.0.1:8080")
     cli.add_argument(
-        "--include-control", action="store_true", help="fuzz the control plane too: it reseeds the mock, moves its clock and arms faults"
+        "--include-control",
+        action="store_true",
+        help="fuzz the control plane too: it reseeds the mock, moves its clock and arms faults",
     )
     cli.add_argument("--account-id", help="the account to fuzz (default: the first one /_mockcc/health lists)")
     cli.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="an installation's client_id (default seed's)")

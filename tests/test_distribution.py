@@ -28,7 +28,17 @@ LEFTOVERS = [
     "contracts.json",
 ]
 PACKAGES = ("mockcc/", "mockcc_contracts/", "connector_ref/")
-SDIST_TOP = {".gitignore", "mockcc", "mockcc_contracts", "connector_ref", "schemas", "README.md", "LICENSE", "pyproject.toml", "PKG-INFO"}
+SDIST_TOP = {
+    ".gitignore",
+    "mockcc",
+    "mockcc_contracts",
+    "connector_ref",
+    "schemas",
+    "README.md",
+    "LICENSE",
+    "pyproject.toml",
+    "PKG-INFO",
+}
 
 
 @pytest.fixture(scope="module")

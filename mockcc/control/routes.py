@@ -30,6 +30,11 @@ async def openapi_document(ctx: Ctx) -> Response:
     return JSONResponse(openapi.document())
 
 
+async def seed_schema(ctx: Ctx) -> Response:
+    """schemas/control/seed.json, self-contained: point an editor at it to complete a seed file."""
+    return JSONResponse(openapi.seed_schema(), media_type="application/schema+json")
+
+
 async def health(ctx: Ctx) -> Response:
     """Alive, the accounts, and which event loop serves (``uvloop`` under ``mockcc serve``)."""
     loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
@@ -172,6 +177,7 @@ _CONV = "/accounts/{accountId}/conversations"
 ROUTES = [
     route("/openapi.json", openapi_document, service="control", methods=["GET"]),
     route("/_mockcc/health", health, service="control", methods=["GET"]),
+    route("/_mockcc/schemas/seed.json", seed_schema, service="control", methods=["GET"]),
     route("/_mockcc/reset", reset, service="control", methods=["POST"]),
     route("/_mockcc/seed", reset, service="control", methods=["POST"]),
     route("/_mockcc/state", state, service="control", methods=["GET"]),

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 
 from mockcc.config import build_installation
-from mockcc.errors import BadRequest, Conflict, NotFound, PreconditionFailed
+from mockcc.errors import BadRequest, Conflict, NotFound
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.admin import admin_session
@@ -101,15 +101,18 @@ def _manifest(ctx: Ctx, account: Account, *, keep: Installation | None = None) -
 
 
 def _revision(ctx: Ctx, installation: Installation) -> None:
+    """If-Match must name the current ac-revision. LivePerson documents no status for either refusal: a missing
+    header is a bad request (400, like any required header); a stale revision, state across calls, a conflict
+    (409). ARCHITECTURE.md, "Statuses for state across calls"."""
     wanted = ctx.header("if-match")
     if wanted is None:
-        raise PreconditionFailed(
+        raise BadRequest(
             "If-Match with the installation's ac-revision is required",
             path="$headers.if-match",
             rule="required",
         )
     if wanted.strip('"') != str(installation.revision):
-        raise PreconditionFailed(
+        raise Conflict(
             f"If-Match {wanted} is stale; the current ac-revision is {installation.revision}",
             path="$headers.if-match",
             rule="const",
@@ -155,8 +158,8 @@ async def update_installation(ctx: Ctx) -> Response:
     account = _admin(ctx)
     _override(ctx, "PUT")
     installation = _installation(ctx, account)
+    manifest = _manifest(ctx, account, keep=installation)  # a bad body is a 400 whatever its If-Match says
     _revision(ctx, installation)
-    manifest = _manifest(ctx, account, keep=installation)
     fixed = {k: installation.app[k] for k in ("id", "client_id", "client_secret", "client_id_issued_at")}
     installation.app = {**installation.app, **manifest, **fixed, "deleted": False}
     installation.revision += 1

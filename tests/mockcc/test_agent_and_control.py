@@ -15,7 +15,7 @@ AGENT = f"/_mockcc/accounts/{ACCOUNT}/conversations/{{}}/agent/{{}}"
 def test_agent_must_join_before_writing(client, lp, ext_id):
     conv = lp.open(ext_id)
     r = client.post(AGENT.format(conv, "text"), json={"text": "hi"})
-    assert r.status_code == 400
+    assert r.status_code == 409
     assert r.json()["mockcc"]["rule"] == "agent-joined"
 
 
@@ -33,7 +33,7 @@ def test_agent_refusals_explain_themselves(client, lp, ext_id, action, body, pat
     conv = lp.open(ext_id)
     client.post(AGENT.format(conv, "join"), json={})
     r = client.post(AGENT.format(conv, action), json=body)
-    assert r.status_code in (400, 404)
+    assert r.status_code in (400, 404, 409)
     assert r.json()["mockcc"]["path"] == path
 
 
@@ -41,8 +41,9 @@ def test_agent_cannot_act_on_a_closed_conversation(client, lp, ext_id):
     conv = lp.open(ext_id)
     lp.close(ext_id, conv)
     r = client.post(AGENT.format(conv, "join"), json={})
-    assert r.status_code == 400
-    assert r.json()["body"]["msg"] == "Bad Request, Conversation is close"
+    assert r.status_code == 409  # the consumer's SEND gets LivePerson's 400; the agent's chair, a conflict
+    assert r.json()["mockcc"]["rule"] == "conversation-state"
+    assert "closed" in r.json()["mockcc"]["explanation"]
 
 
 @pytest.mark.parametrize(
@@ -206,7 +207,7 @@ class TestAppInstallation:
         stale = client.put(
             f"{self.BASE}/{app['id']}?v=1.0", json={**app, "enabled": False}, headers={**auth, "If-Match": "0"}
         )
-        assert stale.status_code == 412
+        assert stale.status_code == 409
         updated = client.put(
             f"{self.BASE}/{app['id']}?v=1.0",
             json={**self.MANIFEST, "enabled": False},

@@ -116,15 +116,15 @@ def test_resume_refusals_explain_and_change_nothing(client, lp, ext_id, hook):
     conv = lp.open(ext_id)
     agent(client, conv, "join")
     notifications(client, hook, 2)
-    refused = agent(client, conv, "resume", 400, text="hi")
-    assert refused["code"] == "BAD_REQUEST"
+    refused = agent(client, conv, "resume", 409, text="hi")  # a conflict with the state: 409 (mockcc's own API)
+    assert refused["code"] == "CONFLICT"
     assert refused["mockcc"]["rule"] == "conversation-state"
     assert "not closed" in refused["mockcc"]["explanation"]
     agent(client, conv, "close")
     second = lp.open(ext_id)  # the consumer came back on its own
     notifications(client, hook, 2)
     before = client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json()
-    refused = agent(client, conv, "resume", 400, text="hi")
+    refused = agent(client, conv, "resume", 409, text="hi")
     assert refused["body"]["msg"].endswith("already has open conversation. Can't open another one.")
     assert second in refused["mockcc"]["explanation"]
     assert agent(client, conv, "resume", 400, text="  ")["mockcc"]["path"] == "$.text"
@@ -255,7 +255,7 @@ def test_no_auto_messages_unless_asked_for_in_time(client, lp, ext_id, hook, clo
     client.post("/_mockcc/settle", json={})
     assert hook.requests == []
     if case == "not-announced":
-        refused = agent(client, conv, "auto-message", 400, text="hello")
+        refused = agent(client, conv, "auto-message", 409, text="hello")
         assert refused["mockcc"]["rule"] == "auto-messages"
 
 

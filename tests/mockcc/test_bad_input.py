@@ -123,7 +123,7 @@ def test_schema_violations_name_the_field(client, lp, ext_id, make, path, rule):
 def test_unknown_dialog(client, lp, ext_id):
     lp.open(ext_id)
     r = lp.text(ext_id, "no-such-dialog", "x")
-    assert r.status_code == 400
+    assert r.status_code == 404  # LivePerson documents no answer: an id that names nothing is a 404
     assert r.json()["mockcc"]["rule"] == "known-dialog"
 
 

@@ -140,3 +140,26 @@ def test_the_webhook_receiver_document_takes_every_documented_notification():
     assert all(pattern.match(c.signature) for c in cases("s3cret", mutations=0) if c.expect == "accept" and c.signature)
     loaded = schemathesis.openapi.from_dict(doc)
     assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /"]
+
+
+def test_the_seed_schema_is_served_whole_for_editors():
+    """GET /_mockcc/schemas/seed.json is schemas/control/seed.json with what it refers to inside: it judges every
+    example seed as the file does, with no reference left pointing outside it."""
+    import json
+
+    import jsonschema
+
+    from mockcc.schemas import schema_root as root
+
+    with TestClient(create_app(Settings()), base_url="http://127.0.0.1") as client:
+        answer = client.get("/_mockcc/schemas/seed.json")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/schema+json"
+    served = answer.json()
+    refs = re.findall(r'"\$ref": "([^"]*)"', json.dumps(served))
+    assert refs
+    assert all(ref.startswith("#/$defs/") for ref in refs), refs
+    validator = jsonschema.Draft202012Validator(served)
+    for kind, valid in (("valid", True), ("invalid", False)):
+        for path in sorted((root() / "examples" / "control" / "seed" / kind).glob("*.json")):
+            assert validator.is_valid(json.loads(path.read_text())) is valid, path.name
