@@ -6,9 +6,11 @@ It fetches what a connector would (an AppJWT from Sentinel, a ConsumerJWS for a 
 login's bearer), writes a schemathesis configuration that gives each operation its own through the
 document's security schemes (Send API: AppJWT + ConsumerJWS; App Installation and feature grants: the
 bearer; Sentinel: the client credentials; the login: the examples' admin user) and runs ``schemathesis run
-URL/openapi.json --checks all`` with every phase. Options it does not know go to ``schemathesis run``
-unchanged (``--max-examples 50``, ``--phases stateful``, ``--report junit``...). The tokens travel in the
-environment, never on a command line. Exit status: schemathesis's (0: no failure), 2 when it cannot start.
+URL/openapi.json --checks all`` with every phase, twice: the connector's surface (CSDS, Sentinel, IdP, Send
+API, Swift, the login), then the admin's (App Installation, feature grants), which can take away what the
+first needs. Options it does not know go to ``schemathesis run`` unchanged (``--max-examples 50``,
+``--phases stateful``, ``--report junit``...). The tokens travel in the environment, never on a command
+line. Exit status: the worst of schemathesis's (0: no failure), 2 when it cannot start.
 
 The control plane (``/_mockcc/...``) is left out unless ``--include-control``: fuzzing it reseeds the
 mock, moves its clock and arms the faults it is asked for, so it belongs on a mock of its own.
@@ -127,9 +129,18 @@ def credentials(args: argparse.Namespace) -> dict[str, str]:
     }
 
 
-def command(url: str, config: Path, *, include_control: bool, passthrough: list[str]) -> list[str]:
-    """The ``schemathesis run`` command line (no secret on it)."""
-    scope = [] if include_control else ["--exclude-tag", "control"]
+#: The runs, in order, each against the same mock. The admin surface runs after the connector's: a generated
+#: feature-grants POST may turn Async Messaging off (then every Send API call is a 403) and an App Installation
+#: DELETE may remove the installation whose credentials the connector's run uses.
+PASSES: dict[str, list[str]] = {
+    "connector": ["--exclude-tag", "control", "--exclude-tag", "appinstall", "--exclude-tag", "accountconfig"],
+    "admin": ["--include-tag", "appinstall", "--include-tag", "accountconfig", "--include-tag", "health"],
+    "control": ["--include-tag", "control", "--include-tag", "health"],
+}
+
+
+def command(url: str, config: Path, scope: list[str], passthrough: list[str]) -> list[str]:
+    """One ``schemathesis run`` command line (no secret on it)."""
     run = ["run", f"{url.rstrip('/')}/openapi.json", "--checks", "all", *scope, *passthrough]
     return [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), *run]
 
@@ -147,8 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     except httpx.HTTPError as exc:
         print(f"mockcc fuzz: cannot reach the mock at {args.url}: {exc}", file=sys.stderr)  # noqa: T201
         return 2
+    passes = [name for name in PASSES if name != "control" or args.include_control]
+    codes = []
     with tempfile.TemporaryDirectory(prefix="mockcc-fuzz-") as tmp:
         config = Path(tmp) / "schemathesis.toml"
         config.write_text(CONFIG + (CONTROL_CONFIG if args.include_control else ""), encoding="utf-8")
-        cmd = command(args.url, config, include_control=args.include_control, passthrough=passthrough)
-        return subprocess.run(cmd, env=env, check=False).returncode  # noqa: S603 - our own interpreter
+        for name in passes:
+            print(f"mockcc fuzz: the {name} surface ({' '.join(PASSES[name])})", flush=True)  # noqa: T201
+            cmd = command(args.url, config, PASSES[name], passthrough)
+            codes.append(subprocess.run(cmd, env=env, check=False).returncode)  # noqa: S603 - our interpreter
+    return max(codes)

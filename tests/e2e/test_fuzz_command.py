@@ -1,0 +1,49 @@
+"""``mockcc fuzz URL`` against a real ``mockcc serve``: every operation gets past authentication in one step.
+
+The examples phase alone (a few seconds): each operation's documented example, sent with the credentials
+``mockcc fuzz`` fetched for it. The full run is ``make fuzz-cli``'s job and the README's numbers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from mockcc_contracts.launch import MockServer
+
+
+def _fuzz(url: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockcc", "fuzz", url, *options],
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+
+
+@pytest.mark.live
+@pytest.mark.timeout(300)
+def test_one_step_fuzzing_authenticates_every_operation_and_leaves_the_control_plane_alone() -> None:
+    with MockServer.start("--seed", "1") as mock:
+        done = _fuzz(mock.fields["base_url"], "--phases", "examples", "--workers", "1", "--no-color")
+        health = mock.control.get("/_mockcc/health")
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "401/403" not in out  # no "Authentication failed: N operations returned only 401/403"
+    assert "--include-control" not in out  # no warning: the control plane was not in the run
+    selected = next(line for line in out.splitlines() if "Operations:" in line)
+    assert "/_mockcc/reset" not in out
+    total = int(selected.split("/")[1].split()[0])
+    assert 0 < int(selected.split()[1]) < total  # the control plane's operations were left out
+    assert health["accounts"] == [mock.fields["account_id"]]  # nothing reseeded the mock
+
+
+@pytest.mark.live
+def test_including_the_control_plane_says_it_reseeds_the_mock() -> None:
+    done = _fuzz("http://127.0.0.1:9", "--include-control")  # nothing listens there: the warning comes first
+    assert done.returncode == 2
+    assert "reseeds the mock under test" in done.stderr
+    assert "cannot reach the mock" in done.stderr
