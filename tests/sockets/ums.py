@@ -102,10 +102,13 @@ class UmsClient:
                 raise AssertionError("the socket stayed open")
 
 
-def login(http: httpx.Client, account: str, username: str = "admin", password: str = "mockcc-admin") -> JSON:
-    answer = http.post(
-        f"/api/account/{account}/login", params={"v": "1.3"}, json={"username": username, "password": password}
-    )
+ADMIN = ("admin", "mockcc-admin")
+
+
+def login(http: httpx.Client, account: str, user: tuple[str, str] = ADMIN) -> JSON:
+    """agentVep's login (``v=1.3``) as ``(username, password)``; the whole answer (bearer, csrf, config)."""
+    body = {"username": user[0], "password": user[1]}
+    answer = http.post(f"/api/account/{account}/login", params={"v": "1.3"}, json=body)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
