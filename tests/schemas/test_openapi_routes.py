@@ -163,3 +163,25 @@ def test_the_seed_schema_is_served_whole_for_editors():
     for kind, valid in (("valid", True), ("invalid", False)):
         for path in sorted((root() / "examples" / "control" / "seed" / kind).glob("*.json")):
             assert validator.is_valid(json.loads(path.read_text())) is valid, path.name
+
+
+def test_the_channel_document_describes_both_directions_with_an_example_of_every_event():
+    """schemas/channel.yaml: consumer actions (paths) and channel events (webhooks), every example valid."""
+    from jsonschema import Draft202012Validator
+
+    from mockcc_contracts.channel.protocol import event_types
+
+    doc = bundle(schema_root(), "channel.yaml")
+    assert doc["openapi"].startswith("3.1")
+    action = doc["paths"]["/channel/messages"]["post"]["requestBody"]["content"]["application/json"]
+    event = doc["webhooks"]["channelEvent"]["post"]["requestBody"]["content"]["application/json"]
+    for media in (action, event):
+        validator = Draft202012Validator({**media["schema"], "components": doc["components"]})
+        for name, example in media["examples"].items():
+            assert validator.is_valid(example["value"]), name
+    assert {e["value"]["type"] for e in event["examples"].values()} == set(event_types())
+    assert {e["value"].get("type", "text") for e in action["examples"].values()} == {"text", "typing", "read", "close"}
+    refused = doc["webhooks"]["channelEvent"]["post"]["responses"]["400"]["content"]["application/json"]
+    assert Draft202012Validator({**refused["schema"], "components": doc["components"]}).is_valid(refused["example"])
+    loaded = schemathesis.openapi.from_dict(doc)
+    assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /channel/messages"]
