@@ -31,35 +31,38 @@ import httpx
 
 DEFAULT_CLIENT_ID = "5f1c8a6e-2d3b-4c7a-9e0f-1a2b3c4d5e6f"  # the default seed's installation (mockcc/config.py)
 DEFAULT_CLIENT_SECRET = "m0ckccdefau1tsecretf0rci00"
-ALL_STATUSES_BUT_400 = '["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]'
 
-CONFIG = f"""\
-# Written by `mockcc fuzz`; the ${{...}} are read from the environment it sets.
+CONFIG = """\
+# Written by `mockcc fuzz`; the ${...} are read from the environment it sets.
+# The feature grants' body (five required levels, open at each) is slow to draw: on a busy machine Hypothesis's
+# too_slow health check fails on generation speed alone, before any request. No check of the answers is affected.
+suppress-health-check = ["too_slow"]
+
 # Each operation gets the credentials its security scheme in /openapi.json names.
 [auth.openapi.appJwt]
-api_key = "${{MOCKCC_APP_JWT}}"
+api_key = "${MOCKCC_APP_JWT}"
 
 [auth.openapi.consumerJws]
-api_key = "${{MOCKCC_CONSUMER_JWS}}"
+api_key = "${MOCKCC_CONSUMER_JWS}"
 
 [auth.openapi.adminBearer]
-bearer = "${{MOCKCC_ADMIN_BEARER}}"
+bearer = "${MOCKCC_ADMIN_BEARER}"
 
 # Every path's account is the one the mock holds, so generated requests reach the rules behind it.
 [parameters]
-accountId = "${{MOCKCC_ACCOUNT_ID}}"
+accountId = "${MOCKCC_ACCOUNT_ID}"
 
 # Sentinel's client credentials are query parameters (or a form body), not a security scheme.
 [[operations]]
 include-tag = "sentinel"
-parameters = {{ client_id = "${{MOCKCC_CLIENT_ID}}", client_secret = "${{MOCKCC_CLIENT_SECRET}}" }}
+parameters = { client_id = "${MOCKCC_CLIENT_ID}", client_secret = "${MOCKCC_CLIENT_SECRET}" }
 
 # LivePerson documents a 400 for two schema-valid requests that the conversation's state refuses: CONVERSATION
 # for a consumer who already has an open conversation, SEND into a closed one ("Bad Request, Conversation is
 # close"). The state is across calls, so no schema can say it; a plain run reports these (README.md).
 [[operations]]
 include-operation-id-regex = "^(createConversation|sendRequest)$"
-checks.positive_data_acceptance.expected-statuses = ["400", {ALL_STATUSES_BUT_400[1:]}
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 """
 
 # With the control plane in the run, a 5xx from the Send API, the IdP or Sentinel may be one the run armed itself
@@ -89,6 +92,12 @@ def parser() -> argparse.ArgumentParser:
         "--include-control",
         action="store_true",
         help="fuzz the control plane too: it reseeds the mock, moves its clock and arms faults",
+    )
+    cli.add_argument(
+        "--only",
+        choices=["connector", "admin", "control"],
+        help="one surface: the connector's (CSDS, Sentinel, IdP, Send API, Swift, login), the admin's (App "
+        "Installation, feature grants) or the control plane's (implies --include-control)",
     )
     cli.add_argument("--account-id", help="the account to fuzz (default: the first one /_mockcc/health lists)")
     cli.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="an installation's client_id (default seed's)")
@@ -151,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("schemathesis") is None:
         print("mockcc fuzz needs schemathesis: pip install 'mockcc[fuzz]'", file=sys.stderr)  # noqa: T201
         return 2
+    args.include_control = args.include_control or args.only == "control"
     if args.include_control:
         print(CONTROL_WARNING, file=sys.stderr)  # noqa: T201
     try:
@@ -158,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except httpx.HTTPError as exc:
         print(f"mockcc fuzz: cannot reach the mock at {args.url}: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    passes = [name for name in PASSES if name != "control" or args.include_control]
+    passes = [name for name in PASSES if args.only in (None, name) and (name != "control" or args.include_control)]
     codes = []
     with tempfile.TemporaryDirectory(prefix="mockcc-fuzz-") as tmp:
         config = Path(tmp) / "schemathesis.toml"

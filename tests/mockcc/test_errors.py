@@ -66,6 +66,10 @@ REFUSAL_STATUS = {
     "UnknownConversation": (404, "NOT_FOUND"),
     "UnknownDialog": (404, "NOT_FOUND"),
     "UnknownDelivery": (404, "NOT_FOUND"),
+    # the websockets' refusals: no OpenAPI operation, no schemathesis; the sockets' own choices
+    "LimitReached": (429, "TOO_MANY_REQUESTS"),
+    "NotParticipant": (400, "BAD_REQUEST"),
+    "RingClosed": (400, "BAD_REQUEST"),
 }
 
 
