@@ -77,7 +77,9 @@ def read_seed_file(path: Path) -> JSON:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
     yaml = _yaml()
     try:
-        doc = strictjson.loads(text, max_values=None) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
+        doc = (
+            strictjson.loads(text, max_values=None) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
+        )
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     if not isinstance(doc, dict):

@@ -68,17 +68,21 @@ class Guard:
         self.public_host = public_host.lower() if public_host else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The Host rule holds for sockets too; refused before the upgrade (the server answers 403).
-        if scope["type"] == "websocket" and self.check("GET", scope["path"], scope["headers"]) is not None:
-            await receive()
-            await send({"type": "websocket.close", "code": 1008})
-            return
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        error, named = self.check(scope["method"], scope["path"], scope["headers"], scope.get(authority.TARGET_KEY))
+        method = scope.get("method", "GET")
+        error, named = self.check(method, scope["path"], scope["headers"], scope.get(authority.TARGET_KEY))
         if named is not None:
             scope[authority.SCOPE_KEY] = named
+        # The Host rule holds for sockets too; refused before the upgrade (the server answers 403).
+        if scope["type"] == "websocket":
+            if error is not None:
+                await receive()
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
         if error is not None and (error.rule == "host" or _routed(scope)):
             response = await self.refused(scope, receive, error)
             await response(scope, receive, send)
@@ -127,7 +131,9 @@ class Guard:
             try:
                 wins = authority.parse(target)
             except BadAuthority as exc:
-                return None, _bad_host(f"the request target's authority {target[:80]!r} is not valid: {exc}", self.names)
+                return None, _bad_host(
+                    f"the request target's authority {target[:80]!r} is not valid: {exc}", self.names
+                )
             if wins != named:
                 return None, _bad_host(
                     f"the absolute-form target names {target[:80]!r} but Host is {hosts[0][:80]!r}; "

@@ -27,7 +27,9 @@ def _tokens(base: str, fields: dict[str, str]) -> dict[str, str]:
         data={"client_id": fields["client_id"], "client_secret": fields["client_secret"]},
     ).json()["access_token"]
     jws = httpx.post(
-        f"{base}/api/account/{account}/consumer?v=1.0", json={"ext_consumer_id": "big"}, headers={"Authorization": app_jwt}
+        f"{base}/api/account/{account}/consumer?v=1.0",
+        json={"ext_consumer_id": "big"},
+        headers={"Authorization": app_jwt},
     ).json()["token"]
     return {"Authorization": app_jwt, "X-LP-ON-BEHALF": jws, "Content-Type": "application/json"}
 
@@ -40,7 +42,12 @@ def test_health_answers_while_one_costly_request_runs():
         sdes = [{"type": "ctmrinfo", "info": {"ctype": "vip", "customerId": f"c{i}"}} for i in range(15_000)]
         sdes[-1] = {"type": "ctmrinfo"}  # invalid at the very end: every SDE must be checked
         batch = [
-            {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {"authenticatedData": {"lp_sdes": sdes}}},
+            {
+                "kind": "req",
+                "id": "1",
+                "type": "userprofile.SetUserProfile",
+                "body": {"authenticatedData": {"lp_sdes": sdes}},
+            },
             {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": account}},
         ]
         body = json.dumps(batch, separators=(",", ":")).encode()

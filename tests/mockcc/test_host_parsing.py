@@ -38,7 +38,12 @@ def test_a_host_that_is_not_a_strict_authority_is_refused_and_never_handed_out(c
 
 @pytest.mark.parametrize(
     ("host", "base"),
-    [("127.0.0.1:8080", "127.0.0.1:8080"), ("LOCALHOST:1", "localhost:1"), ("[::1]:9", "[::1]:9"), ("localhost", "localhost")],
+    [
+        ("127.0.0.1:8080", "127.0.0.1:8080"),
+        ("LOCALHOST:1", "localhost:1"),
+        ("[::1]:9", "[::1]:9"),
+        ("localhost", "localhost"),
+    ],
 )
 def test_csds_hands_out_the_parsed_authority(clock, host, base):
     from starlette.testclient import TestClient

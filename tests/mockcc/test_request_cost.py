@@ -15,7 +15,12 @@ from tests.conftest import ACCOUNT, CONVERSATION
 def _profile(sdes: int) -> list[dict]:
     lp_sdes = [{"type": "ctmrinfo", "info": {"ctype": "vip", "customerId": f"c{i}"}} for i in range(sdes)]
     return [
-        {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {"authenticatedData": {"lp_sdes": lp_sdes}}},
+        {
+            "kind": "req",
+            "id": "1",
+            "type": "userprofile.SetUserProfile",
+            "body": {"authenticatedData": {"lp_sdes": lp_sdes}},
+        },
         {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": ACCOUNT}},
     ]
 
