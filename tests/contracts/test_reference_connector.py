@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockcc_contracts.contract import all_contracts
+from mockcc_contracts.catalogue import all_contracts
 from tests.contracts.conftest import Run, connector_cmd, outcomes
 
 # The reference connector's 5xx pauses are 5/10/15 s; shorter ones keep LP-RES-002 quick.
