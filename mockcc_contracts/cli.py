@@ -267,7 +267,7 @@ def _interrupted(stop: Interrupted, running: dict[str, object]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="mockcc contract",
-        description=__doc__,
+        description=(__doc__ or "").replace("``", ""),
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -70,7 +70,7 @@ def run_one(h: Harness, c: Contract, alive: Callable[[], bool] = lambda: True, o
     if outcome in ("fail", "error", "blocked"):
         try:
             setup, seen = h.evidence(since_delivery)
-            evidence += seen
+            evidence += [line for line in seen if line not in evidence]  # the check may have quoted some already
         except Exception as exc:
             evidence.append(f"(evidence unavailable: {exc})")
     h.verdicts[c.id] = outcome
