@@ -175,8 +175,16 @@ class Harness:
         return len(self.history) + len(self.delivery_history) + self.activity()
 
     def _refusal_note(self) -> str:
+        """What was refused while waiting: the mock's refusals of the connector's calls, and the channel's
+        refusals of its events (sent, but in a shape the channel protocol does not take)."""
+        note = ""
         refusals = self.attribution.refusals(self.calls(self.since))
-        return f"; the mock refused {len(refusals)} call(s), the first: {explain(refusals[0])}" if refusals else ""
+        if refusals:
+            note += f"; the mock refused {len(refusals)} call(s), the first: {explain(refusals[0])}"
+        refused = self.channel_refusals()
+        if refused:
+            note += f"; the channel refused {len(refused)} event(s) of the connector, the latest: {refused[-1]}"
+        return note
 
     @contextmanager
     def needs(self, prerequisite: str) -> Iterator[None]:
@@ -191,6 +199,18 @@ class Harness:
             raise
         except Failed as failed:
             raise Blocked(prerequisite, failed.reason, failed.evidence) from failed
+
+    def channel_refusals(self, consumers: list[str] | None = None) -> list[str]:
+        """The explanations of the connector's events the channel refused (this contract's consumers by
+        default); empty when the driver cannot tell (a brand's own ``ChannelDriver``)."""
+        refusals = getattr(self.driver, "refusals", None)
+        if refusals is None:
+            return []
+        return [
+            str(r.get("mockcc", {}).get("explanation"))
+            for consumer in (self.used if consumers is None else consumers)
+            for r in refusals(consumer)
+        ]
 
     def holds(self, check: Callable[[], bool], seconds: float) -> bool:
         """True when ``check`` stays true for ``seconds`` (for "never happens" checks)."""
@@ -368,4 +388,10 @@ class Harness:
             got = self.driver.received(consumer)
             lines.append(f"channel: {consumer} received {len(got)} item(s)")
             lines += [f"  {describe_received(r)}" for r in got[-15:]]
+            refused = self.channel_refusals([consumer])
+            if refused:
+                lines.append(
+                    f"channel: refused {len(refused)} event(s) of the connector for {consumer} (schemas/channel.yaml)"
+                )
+                lines += [f"  {explanation}" for explanation in refused[-5:]]
         return setup, lines

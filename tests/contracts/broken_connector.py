@@ -16,6 +16,7 @@ from typing import Any
 import connector_ref.__main__
 import connector_ref.app
 import connector_ref.bridge
+import connector_ref.channel
 import connector_ref.receipts
 import connector_ref.webhooks
 from connector_ref.retry import RetryPolicy
@@ -96,6 +97,20 @@ def _record_pid() -> None:
             out.write(f"{os.getpid()} {os.getpgid(0)}\n")
 
 
+#: A connector written from prose guesses the channel's field names (issue 18): each event renamed so.
+GUESSED_NAMES = {"closed": {"by": "closedBy"}, "agent_joined": {"agentId": "agent"}, "text": {"text": "message"}}
+
+
+def _channel_field_names_guessed() -> None:
+    post = connector_ref.channel.ChannelClient.post
+
+    async def guessed(self: connector_ref.channel.ChannelClient, event: dict[str, Any]) -> bool:
+        renames = GUESSED_NAMES.get(str(event.get("type")), {})
+        return await post(self, {renames.get(k, k): v for k, v in event.items()})
+
+    connector_ref.channel.ChannelClient.post = guessed  # type: ignore[method-assign]
+
+
 FLAWS: dict[str, Callable[[], None]] = {
     "none": lambda: None,
     "never-renews-app-jwt": _never_renews_app_jwt,
@@ -107,6 +122,7 @@ FLAWS: dict[str, Callable[[], None]] = {
     "private-notes-forwarded": _private_notes_forwarded,
     "duplicates-shown": _duplicates_shown,
     "slow-webhooks": _slow_webhooks,
+    "channel-field-names-guessed": _channel_field_names_guessed,
 }
 
 if __name__ == "__main__":
