@@ -142,13 +142,15 @@ class Harness:
     # -- waiting ----------------------------------------------------------------------------------
 
     def wait(self, check: Callable[[], T], what: str, timeout: float | None = None) -> T:
-        """Poll ``check`` until truthy; ``Failed`` after ``timeout`` (default: patience), or sooner: at once
-        when the mock refused a call of the connector that it did not recover from within ``GRACE``
-        seconds (the refusal is the why), and in a SHOULD contract once the connector went quiet."""
+        """Poll ``check`` until truthy; ``Failed`` after ``timeout`` (default: patience), or sooner: when the
+        mock refused a call of the connector that it did not recover from within ``GRACE`` seconds, or the
+        channel refused an event of the connector for ``GRACE`` seconds (the refusal is the why); in a
+        SHOULD contract once the connector went quiet."""
         limit = self.patience if timeout is None else timeout
         started = time.monotonic()
         quiet = QUIET if self.current is not None and self.current[1] == "SHOULD" else None
         seen, last_change = self.activity_count(), started
+        refused_since: dict[int, float] = {}  # channel refusals, by count, and when the suite saw them
         value = check()
         while not value:
             now = time.monotonic()
@@ -156,6 +158,12 @@ class Harness:
             if cause is not None:
                 raise Failed(
                     f"LivePerson refused the connector's call: {explain(cause)}", [f"while waiting for {what}"]
+                )
+            refused = self.channel_refusals()
+            if refused and now - refused_since.setdefault(len(refused), now) >= min(GRACE, limit):
+                raise Failed(
+                    f"the channel refused {len(refused)} event(s) of the connector, the latest: {refused[-1]}",
+                    [f"while waiting for {what}"],
                 )
             if now - started > limit:
                 raise Failed(f"timed out after {limit:g}s waiting for {what}{self._refusal_note()}")
