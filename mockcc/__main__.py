@@ -27,7 +27,6 @@ from mockcc.server import Limits, connection_cap, protocol_class
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
 from mockcc.webhooks.model import EVENT_KEYS
 
-
 DESCRIPTION = """\
 mockcc: a faithful mock of LivePerson Conversational Cloud's Connector API, and a contract suite that
 judges a brand's connector against it (no credentials, no network).
