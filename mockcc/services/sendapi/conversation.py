@@ -71,7 +71,7 @@ async def create_conversation(ctx: Ctx) -> Response:
     for item in items:
         kind, req_id = item["type"], item.get("id")
         if kind == "userprofile.SetUserProfile":
-            caller.consumer.profile = item["body"]
+            caller.consumer.profile, caller.consumer.profile_ts = item["body"], ctx.mock.clock.now_ms()
             results.append({"code": "OK", "body": PROFILE_OK, "reqId": req_id})
         elif kind == "cm.ConsumerRequestConversation":
             conflict = ctx.mock.messaging.open_conflict(account, caller.consumer.lp_consumer_id)

@@ -125,7 +125,8 @@ def update_field(ctx: Ctx, caller: Caller, request: JSON) -> Response:
 
 
 def set_profile(ctx: Ctx, caller: Caller, request: JSON) -> Response:
-    caller.account.remember(caller.consumer).profile = request["body"]
+    consumer = caller.account.remember(caller.consumer)
+    consumer.profile, consumer.profile_ts = request["body"], ctx.mock.clock.now_ms()
     return _ok(request.get("id"), dict(PROFILE_OK))
 
 
