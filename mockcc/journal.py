@@ -31,6 +31,7 @@ SERVICES = (
     "agentvep",
     "accountconfig",
     "swift",
+    "msghist",
     "control",  # only calls the security guard refused (other control calls are not recorded)
     "unmatched",
 )

@@ -13,6 +13,7 @@ SERVICES = (
     "accountConfigReadOnly",
     "swift",
     "agentVep",
+    "msgHist",
 )
 
 
