@@ -365,6 +365,7 @@ REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
     UnknownConversation: (BadRequest, None, "known-conversation", "$"),
     UnknownDialog: (BadRequest, None, "known-dialog", "$.dialogId"),
     UnknownSequence: (BadRequest, None, "known-sequence", "$.sequenceList"),
+    AlreadyOpen: (BadRequest, None, "one-open-conversation", "$"),
     NoAgent: (BadRequest, None, "agent-joined", "$path.conversationId"),
     AutoMessagesOff: (BadRequest, None, "auto-messages", "$headers.client-properties.features"),
     # LivePerson documents no answer for a Send API call on an account without Async Messaging (inferred).

@@ -53,7 +53,7 @@ class Query:
 
 def _ms(value: object) -> int:
     """An epoch-ms bound: a number or a numeric string (LivePerson's own examples send both)."""
-    return int(str(value))
+    return int(value) if isinstance(value, int | float) else int(str(value))  # JSON's 3.0 is the integer 3
 
 
 def _window(spec: JSON, name: str, now_ms: int) -> Range:

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("control", "services"),  # the endpoints
     ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it
     ("mock",),  # the composition root: one Mock wires everything below
-    ("agent", "seeding"),  # what an agent, a bot or the system does to a conversation; the seed, applied
+    ("agent", "consumer", "seeding"),  # what an agent, a bot, the system or a consumer does; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config", "history"),  # conversation rules, faults, the seed, Messaging History's view
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
