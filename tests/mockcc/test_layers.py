@@ -20,9 +20,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("server",),  # uvicorn on uvloop, with the limits no client gets past
     ("app",),  # create_app: routes + the composition root
     ("console",),  # the web console: its pages, and the event stream fed by the layers below
-    ("control", "services"),  # the endpoints
+    ("control", "services", "sockets"),  # the endpoints: HTTP, and the websocket transports
     ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it
     ("mock",),  # the composition root: one Mock wires everything below
+    ("streams",),  # what socket subscribers hear: peers, subscriptions, fed by Messaging's listeners
     ("agent", "consumer", "seeding"),  # what an agent, a bot, the system or a consumer does; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config", "history"),  # conversation rules, faults, the seed, Messaging History's view
