@@ -52,6 +52,12 @@ def check(request: object, schema: str | None = None) -> None:
         raise BadRequest.from_violation(violation)
 
 
+def sequence_answer(sequence: int | None) -> JSON:
+    """A PublishEvent's answer body: the event's sequence; none for a ChatStateEvent, which takes none
+    (reporting the next number made the following message's answer repeat it)."""
+    return {} if sequence is None else {"sequence": sequence}
+
+
 def check_brand(account: Account, body: JSON, path: str) -> None:
     """A ``brandId`` that is not the account is refused rather than ignored (inferred)."""
     brand = body.get("brandId")
@@ -84,15 +90,16 @@ class ConsumerRequests:
         self._files = files
         self._clock = clock
 
-    def request_conversation(self, asker: Asker, body: JSON) -> Conversation:
-        """cm.ConsumerRequestConversation: one open conversation per consumer, within the account's cap."""
+    def request_conversation(self, asker: Asker, body: JSON, where: str = "$") -> Conversation:
+        """cm.ConsumerRequestConversation: one open conversation per consumer, within the account's cap
+        (``where``: the request's path in what the transport received, for the refusal)."""
         account, consumer_id = asker.account, asker.consumer.lp_consumer_id
-        check_brand(account, body, "$.body.brandId")
+        check_brand(account, body, f"{where}.body.brandId")
         if (conflict := self._messaging.open_conflict(account, consumer_id)) is not None:
             raise AlreadyOpen(
-                f"the consumer already has open conversation {account.open_by_consumer[consumer_id]}; "
-                "LivePerson allows one open conversation per consumer: close it first or write in it",
+                "this consumer already has an open conversation; close it first or keep using it",
                 msg=conflict,
+                path=where,
             )
         if self._messaging.at_limit(account):
             limit = self._messaging.conversations_limit
@@ -100,14 +107,15 @@ class ConsumerRequests:
                 f"account {account.account_id} holds {limit} conversations, all open "
                 "(mockcc serve --conversations-limit); close some or raise the limit",
                 msg="Consumer request conversation failed",
+                path=where,
                 rule="conversations-limit",
                 expected=limit,
             )
         account.remember(asker.consumer)
         return self._messaging.request_conversation(account, consumer_id, asker.client_id, body, list(asker.features))
 
-    def publish(self, asker: Asker, body: JSON, metadata: list[JSON] | None) -> int:
-        """ms.PublishEvent into one of the asker's dialogs; answers the sequence (or the next one)."""
+    def publish(self, asker: Asker, body: JSON, metadata: list[JSON] | None) -> int | None:
+        """ms.PublishEvent into one of the asker's dialogs; its sequence (None: a ChatStateEvent takes none)."""
         owner = asker.account.dialog_owner(str(body["dialogId"]))
         if owner is None:
             raise UnknownDialog(
@@ -136,7 +144,7 @@ class ConsumerRequests:
         published = self._messaging.publish(
             asker.account, conversation, dialog, consumer, event, metadata=metadata, features=list(asker.features)
         )
-        return published.sequence if published.sequence is not None else self._messaging.next_sequence(dialog)
+        return published.sequence
 
     def update_field(self, asker: Asker, body: JSON) -> str:
         """cm.UpdateConversationField: close, close a dialog (PCS), TTR, CSAT; answers LivePerson's text."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.consumer.requests import Asker, check_brand
+from mockcc.consumer.requests import Asker, check_brand, sequence_answer
 from mockcc.errors import BadRequest, MockccError, as_api_error
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
@@ -60,27 +60,30 @@ async def create_conversation(ctx: Ctx) -> Response:
     failed = False
     conversation = None
     account.remember(caller.consumer)  # every check passed: from here the batch changes state
-    for item in items:
+    for i, item in enumerate(items):
         kind, req_id = item["type"], item.get("id")
         try:
             if kind == "userprofile.SetUserProfile":
                 results.append({"code": "OK", "body": consumers.set_profile(asker, item["body"]), "reqId": req_id})
             elif kind == "cm.ConsumerRequestConversation":
-                conversation = consumers.request_conversation(asker, item["body"])
-                results.append(
-                    {"code": "OK", "body": {"conversationId": conversation.conversation_id}, "reqId": req_id}
-                )
+                conversation = consumers.request_conversation(asker, item["body"], f"$[{i}]")
+                opened = {"conversationId": conversation.conversation_id}
+                results.append({"code": "OK", "body": opened, "reqId": req_id})
             elif conversation is None:  # the legacy first message, after a refused request
-                results.append({"code": "BAD_REQUEST", "body": {"msg": "Bad Request"}, "reqId": req_id})
+                raise BadRequest(
+                    "the first message was not published: the conversation request before it was refused",
+                    path=f"$[{i}]",
+                    rule="conversation-refused",
+                )
             else:
                 body = {"dialogId": conversation.conversation_id, **item["body"]}
                 sequence = consumers.publish(asker, body, item.get("metadata"))
-                results.append({"code": "OK", "body": {"sequence": sequence}, "reqId": req_id})
-        except MockccError as refused:  # LivePerson answers the batch item by item: the others still count
+                results.append({"code": "OK", "body": sequence_answer(sequence), "reqId": req_id})
+        except MockccError as refusal:  # LivePerson's per-item refusal, with the mockcc explanation beside it
             failed = True
-            error = as_api_error(refused)
-            ctx.call.explanation = error.mockcc()
-            results.append({**error.envelope(), "reqId": req_id})
+            error = as_api_error(refusal, req_id=req_id)
+            ctx.call.explanation = ctx.call.explanation or error.mockcc()
+            results.append(error.body())
     if failed:
         ctx.call.outcome = "rejected"
     return JSONResponse(results, status_code=400 if failed else 200)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.consumer.requests import Asker, check
+from mockcc.consumer.requests import Asker, check, sequence_answer
 from mockcc.errors import BadRequest
 from mockcc.http import Ctx, JsonAnswer, route
 from mockcc.services.sendapi.auth import Caller, authenticate
@@ -32,7 +32,7 @@ def _asker(ctx: Ctx, caller: Caller) -> Asker:
 
 def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
     sequence = ctx.mock.consumers.publish(_asker(ctx, caller), request["body"], request.get("metadata"))
-    return _ok(request.get("id"), {"sequence": sequence})
+    return _ok(request.get("id"), sequence_answer(sequence))
 
 
 def update_field(ctx: Ctx, caller: Caller, request: JSON) -> Response:
