@@ -14,6 +14,7 @@ SERVICES = (
     "accountConfigReadOnly",
     "swift",
     "agentVep",
+    "msgHist",
 )
 
 
