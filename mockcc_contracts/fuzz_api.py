@@ -57,11 +57,12 @@ accountId = "${MOCKCC_ACCOUNT_ID}"
 include-tag = "sentinel"
 parameters = { client_id = "${MOCKCC_CLIENT_ID}", client_secret = "${MOCKCC_CLIENT_SECRET}" }
 
-# LivePerson documents a 400 for two schema-valid requests that the conversation's state refuses: CONVERSATION
+# LivePerson documents a 400 for schema-valid requests that a rule across calls or fields refuses: CONVERSATION
 # for a consumer who already has an open conversation, SEND into a closed one ("Bad Request, Conversation is
-# close"). The state is across calls, so no schema can say it; a plain run reports these (README.md).
+# close"), a history search whose start window is backwards or over three months. No schema can say these; a
+# plain run reports them (README.md, "Fuzz the mock").
 [[operations]]
-include-operation-id-regex = "^(createConversation|sendRequest)$"
+include-operation-id-regex = "^(createConversation|sendRequest|searchConversationHistory)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 """
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from mockcc.agent.desk import AGENT_CHAT_STATES, RECEIPTS
 from mockcc.agent.view import agent_view
 from mockcc.control.common import body_object, conversation, conversation_view
-from mockcc.errors import BadRequest, Conflict, ConversationClosed, NotFound
+from mockcc.errors import AlreadyOpen, BadRequest, Conflict, ConversationClosed, NotFound
 from mockcc.http import Ctx, route
 from mockcc.state.models import Account, Conversation, Event
 from mockcc.types import JSON
@@ -155,14 +155,15 @@ async def act(ctx: Ctx) -> Response:
     body = body_object(ctx, optional=True)
     try:
         result = action(ctx, account, conv, body)
-    except ConversationClosed as exc:
-        # LivePerson's 400 is what the Send API tells the consumer; for the agent's chair (mockcc's own API) a
-        # closed conversation is a conflict with the state, 409 like the control plane's other state rules.
-        raise Conflict(exc.explanation, path=exc.path or "$path.conversationId", rule="conversation-state") from None
+    except (ConversationClosed, AlreadyOpen) as exc:
+        # LivePerson's 400s are what the consumer is told (a closed conversation; one open at a time); for the
+        # agent's chair (mockcc's own API) they are conflicts with the state, 409 like its other state rules.
+        rule = "conversation-state" if isinstance(exc, ConversationClosed) else "one-open-conversation"
+        raise Conflict(exc.explanation, msg=exc.msg, path=exc.path or "$path.conversationId", rule=rule) from None
     if isinstance(result, tuple):  # resume: the new conversation, and the agent's message in it
         conv, result = result[0], result[1]
     out: JSON = {"conversation": conversation_view(ctx.mock, account, conv, events=False)}
-    if isinstance(result, Event):
+    if isinstance(result, Event) and result.sequence is not None:  # a chat state takes none
         out["sequence"] = result.sequence
     elif isinstance(result, str):
         out["agentId"] = result

@@ -1,4 +1,4 @@
-"""What CONVERSATION and SEND share: the Client-Properties header and LivePerson's profile answer."""
+"""What CONVERSATION and SEND share: the Client-Properties header."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from mockcc import strictjson
 from mockcc.errors import BadRequest
 from mockcc.http import Ctx
 from mockcc.schemas import validate
-
-PROFILE_OK = {"msg": "OK User Profile set successfully"}
 
 
 def client_features(ctx: Ctx) -> list[str]:

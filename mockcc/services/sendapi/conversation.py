@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import BadRequest, Refused, as_api_error
+from mockcc.consumer.requests import Asker, check_brand, sequence_answer
+from mockcc.errors import BadRequest, MockccError, as_api_error
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
-from mockcc.services.sendapi.auth import Caller, authenticate
-from mockcc.services.sendapi.common import PROFILE_OK, client_features
+from mockcc.services.sendapi.auth import authenticate
+from mockcc.services.sendapi.common import client_features
 from mockcc.services.sendapi.entitlement import require_async_messaging
 from mockcc.types import JSON
 
@@ -38,17 +39,6 @@ def check_order(items: object) -> None:
             )
 
 
-def _check_brand(caller: Caller, body: JSON, index: int) -> None:
-    brand = body.get("brandId")
-    if brand is not None and str(brand) != caller.account.account_id:
-        raise BadRequest(
-            f"brandId {brand!r} is not this account ({caller.account.account_id})",
-            path=f"$[{index}].body.brandId",
-            rule="const",
-            expected=caller.account.account_id,
-        )
-
-
 async def create_conversation(ctx: Ctx) -> Response:
     ctx.require_version("v", "3")
     account = ctx.account()
@@ -62,66 +52,38 @@ async def create_conversation(ctx: Ctx) -> Response:
     assert isinstance(items, list)  # noqa: S101 - the schema guarantees an array
     for i, item in enumerate(items):
         if item["type"] == "cm.ConsumerRequestConversation":
-            _check_brand(caller, item["body"], i)
+            check_brand(account, item["body"], f"$[{i}].body.brandId")
 
+    asker = Asker(account, caller.consumer, caller.installation.client_id, tuple(features))
+    consumers = ctx.mock.consumers
     results: list[JSON] = []
     failed = False
     conversation = None
     account.remember(caller.consumer)  # every check passed: from here the batch changes state
-    for item in items:
+    for i, item in enumerate(items):
         kind, req_id = item["type"], item.get("id")
-        if kind == "userprofile.SetUserProfile":
-            caller.consumer.profile = item["body"]
-            results.append({"code": "OK", "body": PROFILE_OK, "reqId": req_id})
-        elif kind == "cm.ConsumerRequestConversation":
-            conflict = ctx.mock.messaging.open_conflict(account, caller.consumer.lp_consumer_id)
-            if conflict:
-                failed = True
-                ctx.call.explanation = {
-                    "explanation": "this consumer already has an open conversation; close it first or keep using it",
-                    "path": "$",
-                    "rule": "one-open-conversation",
-                }
-                results.append({"code": "BAD_REQUEST", "body": {"msg": conflict}, "reqId": req_id})
-                continue
-            if ctx.mock.messaging.at_limit(account):
-                failed = True
-                limit = ctx.mock.messaging.conversations_limit
-                ctx.call.explanation = {
-                    "explanation": f"account {account.account_id} holds {limit} conversations, all open "
-                    "(mockcc serve --conversations-limit); close some or raise the limit",
-                    "path": "$",
-                    "rule": "conversations-limit",
-                    "expected": limit,
-                }
-                results.append(
-                    {"code": "BAD_REQUEST", "body": {"msg": "Consumer request conversation failed"}, "reqId": req_id}
+        try:
+            if kind == "userprofile.SetUserProfile":
+                results.append({"code": "OK", "body": consumers.set_profile(asker, item["body"]), "reqId": req_id})
+            elif kind == "cm.ConsumerRequestConversation":
+                conversation = consumers.request_conversation(asker, item["body"], f"$[{i}]")
+                opened = {"conversationId": conversation.conversation_id}
+                results.append({"code": "OK", "body": opened, "reqId": req_id})
+            elif conversation is None:  # the legacy first message, after a refused request
+                raise BadRequest(
+                    "the first message was not published: the conversation request before it was refused",
+                    path=f"$[{i}]",
+                    rule="conversation-refused",
                 )
-                continue
-            conversation = ctx.mock.messaging.request_conversation(
-                account, caller.consumer.lp_consumer_id, caller.installation.client_id, item["body"], features
-            )
-            results.append({"code": "OK", "body": {"conversationId": conversation.conversation_id}, "reqId": req_id})
-        elif conversation is None:  # the legacy first message, after a refused request
-            results.append({"code": "BAD_REQUEST", "body": {"msg": "Bad Request"}, "reqId": req_id})
-        else:
-            consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
-            try:
-                event = ctx.mock.messaging.publish(
-                    account,
-                    conversation,
-                    conversation.main,
-                    consumer,
-                    item["body"]["event"],
-                    metadata=item.get("metadata"),
-                    features=features,
-                )
-            except Refused as refused:
-                failed = True
-                results.append({**as_api_error(refused).envelope(), "reqId": req_id})
-                continue
-            seq = event.sequence if event.sequence is not None else ctx.mock.messaging.next_sequence(conversation.main)
-            results.append({"code": "OK", "body": {"sequence": seq}, "reqId": req_id})
+            else:
+                body = {"dialogId": conversation.conversation_id, **item["body"]}
+                sequence = consumers.publish(asker, body, item.get("metadata"))
+                results.append({"code": "OK", "body": sequence_answer(sequence), "reqId": req_id})
+        except MockccError as refusal:  # LivePerson's per-item refusal, with the mockcc explanation beside it
+            failed = True
+            error = as_api_error(refusal, req_id=req_id)
+            ctx.call.explanation = ctx.call.explanation or error.mockcc()
+            results.append(error.body())
     if failed:
         ctx.call.outcome = "rejected"
     return JSONResponse(results, status_code=400 if failed else 200)
