@@ -81,6 +81,10 @@ CONTROL_WARNING = (
 )
 
 
+class CannotStart(Exception):
+    """The mock refused what the run needs before it starts (exit status 2)."""
+
+
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="mockcc fuzz",
@@ -118,7 +122,7 @@ def credentials(args: argparse.Namespace) -> dict[str, str]:
             data={"client_id": args.client_id, "client_secret": args.client_secret},
         )
         if token.status_code != 200:
-            raise SystemExit(f"mockcc fuzz: Sentinel refused {args.client_id} ({token.status_code}): {token.text}")
+            raise CannotStart(f"Sentinel refused client_id {args.client_id} ({token.status_code}): {token.text}")
         app_jwt = token.json()["access_token"]
         # a consumer of this run alone: it starts with no open conversation, so CONVERSATION can open one
         consumer = {"ext_consumer_id": f"mockcc-fuzz-{secrets.token_hex(4)}"}
@@ -128,7 +132,7 @@ def credentials(args: argparse.Namespace) -> dict[str, str]:
         login = http.post(f"/api/account/{account}/login", json={"username": args.username, "password": args.password})
         for answer, what in ((jws, "the IdP"), (login, "the login")):
             if answer.status_code not in (200, 201):
-                raise SystemExit(f"mockcc fuzz: {what} refused ({answer.status_code}): {answer.text}")
+                raise CannotStart(f"{what} refused ({answer.status_code}): {answer.text}")
     return {
         "MOCKCC_ACCOUNT_ID": str(account),
         "MOCKCC_APP_JWT": app_jwt,
@@ -168,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, **credentials(args)}
     except httpx.HTTPError as exc:
         print(f"mockcc fuzz: cannot reach the mock at {args.url}: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except CannotStart as exc:
+        print(f"mockcc fuzz: {exc} (--client-id/--client-secret, --username/--password)", file=sys.stderr)  # noqa: T201
         return 2
     passes = [name for name in PASSES if args.only in (None, name) and (name != "control" or args.include_control)]
     codes = []

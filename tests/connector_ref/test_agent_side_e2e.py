@@ -73,7 +73,7 @@ def test_resume_refused_changes_nothing_for_the_consumer(stack: Callable[..., St
     refused = live_mock.post(
         f"/_mockcc/accounts/{live_mock.fields['account_id']}/conversations/{conversation}/agent/resume",
         {"text": "hello again"},
-        status=400,
+        status=409,  # a conflict with the conversation's state, on the agent's chair
     )
     assert "not closed" in refused["mockcc"]["explanation"]
     live_mock.post("/_mockcc/settle")

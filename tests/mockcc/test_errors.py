@@ -66,6 +66,8 @@ REFUSAL_STATUS = {
     "UnknownConversation": (404, "NOT_FOUND"),
     "UnknownDialog": (404, "NOT_FOUND"),
     "UnknownDelivery": (404, "NOT_FOUND"),
+    "AlreadyOpen": (400, "BAD_REQUEST"),  # LivePerson documents it (the agent's chair answers 409 itself)
+    "BadQuery": (400, "BAD_REQUEST"),  # Messaging History: LivePerson documents it
     # the websockets' refusals: no OpenAPI operation, no schemathesis; the sockets' own choices
     "LimitReached": (429, "TOO_MANY_REQUESTS"),
     "NotParticipant": (400, "BAD_REQUEST"),

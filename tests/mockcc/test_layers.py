@@ -50,7 +50,7 @@ CONTRACT_LAYERS: list[tuple[str, ...]] = [
     ("__init__", "contract_tests"),  # the public surface; the contracts as pytest tests
     ("pytest_plugin", "demo"),  # fixtures and the contract tests; ``make run``
     ("cli",),  # ``mockcc contract``: start everything, run, report, stop everything
-    ("runner", "fuzz_webhooks"),  # run contracts into a report; the receiver fuzzer
+    ("runner", "fuzz_webhooks", "fuzz_api"),  # run contracts into a report; the receiver fuzzer; ``mockcc fuzz``
     ("catalogue", "report"),  # every contract in run order (imports the modules); table, JUnit, JSON
     ("contracts",),  # the contracts, one module per area
     ("contract",),  # the decorator and the registry the contract modules fill

@@ -157,7 +157,7 @@ def test_messaging_events_replay_from_fromseq_then_live_own_events_included(fres
         assert live["event"]["message"] == "hello from the desk"
         assert live["sequence"] == 3
         missing = ws.request("ms.SubscribeMessagingEvents", {"dialogId": "no-such-dialog"})
-        assert missing["code"] == 400
+        assert missing["code"] == 404  # an id that names nothing, as SEND answers it (LivePerson documents none)
         assert missing["mockcc"]["rule"] == "known-dialog"
 
 
