@@ -10,6 +10,9 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
         webhook_signature: sha1       # or sha256
         feature_grants:               # Account Configuration features (compoundFeatureID: on/off)
           Common.Async_Messaging: false   # on by default; off makes the Send API refuse (403)
+        agent_users:                  # besides admin / mockcc-admin: who logs in on agentVep, takes brand sockets
+          - {login_name: bot, password: mockcc-bot, skills: ["1234"], max_conversations: 10,
+             availability: OFFLINE, app_key: {appKey: ..., secret: ..., accessToken: ..., accessTokenSecret: ...}}
         installations:                # LivePerson app objects (manifest keys), client_id/secret optional
           - client_id: ...
             client_secret: ...
@@ -33,6 +36,7 @@ from mockcc import strictjson
 from mockcc.errors import ConfigError
 from mockcc.ids import Ids
 from mockcc.schemas import validate
+from mockcc.state.agents import DEFAULT_MAX_CONVERSATIONS, AgentUser
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
 from mockcc.types import JSON
 
@@ -45,6 +49,20 @@ DEFAULT_SEED: JSON = {
         {
             "account_id": DEFAULT_ACCOUNT,
             "agent": "echo",
+            # A bot for LivePerson's Agent SDK (or any brand-socket client): it takes conversations once it
+            # is ONLINE and subscribed to routing tasks; until then the echo agent answers.
+            "agent_users": [
+                {
+                    "login_name": "bot",
+                    "password": "mockcc-bot",
+                    "app_key": {
+                        "appKey": "mockcc-bot-app-key",
+                        "secret": "mockcc-bot-secret",
+                        "accessToken": "mockcc-bot-access-token",
+                        "accessTokenSecret": "mockcc-bot-access-token-secret",
+                    },
+                }
+            ],
             "installations": [
                 {
                     "client_id": DEFAULT_CLIENT_ID,
@@ -161,7 +179,15 @@ def build_installation(app: JSON, ids: Ids, now: int) -> Installation:
 
 
 SEED_KEYS = ("accounts", "faults", "webhook_faults")
-ACCOUNT_KEYS = ("account_id", "agent", "skill_agents", "webhook_signature", "installations", "feature_grants")
+ACCOUNT_KEYS = (
+    "account_id",
+    "agent",
+    "skill_agents",
+    "webhook_signature",
+    "installations",
+    "feature_grants",
+    "agent_users",
+)
 #: A compoundFeatureID: ``Package.Feature`` (``Common.Async_Messaging``, ``Messaging.Agent_File_Sharing``).
 FEATURE_ID = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
@@ -171,6 +197,22 @@ def _unknown(doc: JSON, known: tuple[str, ...], where: str) -> None:
     extra = sorted(set(doc) - set(known))
     if extra:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)}; known: {', '.join(known)}")
+
+
+def agent_user(account_id: str, spec: object, where: str) -> AgentUser:
+    """One seeded agent user (the schema checked its shape; this names what it cannot)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("login_name"), str) or not spec.get("password"):
+        raise ConfigError(f"{where}: an agent user needs login_name and password")
+    app_key = spec.get("app_key")
+    return AgentUser(
+        account_id,
+        spec["login_name"],
+        str(spec["password"]),
+        skills=[str(s) for s in spec.get("skills") or []],
+        max_conversations=int(spec.get("max_conversations", DEFAULT_MAX_CONVERSATIONS)),
+        availability=str(spec.get("availability", "OFFLINE")),
+        app_key={str(k): str(v) for k, v in app_key.items()} if isinstance(app_key, dict) else None,
+    )
 
 
 def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str, bool]:
@@ -245,6 +287,11 @@ def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[s
         account.signature_algorithm = algorithm
         if "feature_grants" in entry:
             account.feature_grants = feature_grants(account.feature_grants, entry["feature_grants"], where)
+        for j, spec in enumerate(entry.get("agent_users") or []):
+            user = agent_user(account.account_id, spec, f"{where}.agent_users[{j}]")
+            if user.login_name in account.agent_users:
+                raise ConfigError(f"{where}.agent_users[{j}]: login name {user.login_name} appears twice")
+            account.agent_users[user.login_name] = user
         for j, app in enumerate(entry.get("installations") or []):
             if not isinstance(app, dict):
                 raise ConfigError(f"{where}.installations[{j}]: must be an app object")
