@@ -81,10 +81,12 @@ class Peer:
     version: str = ""
     conversations: dict[str, ConversationsSubscription] = field(default_factory=dict)
     events: dict[str, EventsSubscription] = field(default_factory=dict)
+    #: The agent side's own subscriptions by topic (``routing``, ``agent-state``) -> subscription id.
+    topics: dict[str, str] = field(default_factory=dict)
     #: Conversations whose UPSERT reached this peer (§7.8: events of an unknown conversation crash bots).
     known: set[str] = field(default_factory=set)
     requests: int = 0
 
     @property
     def subscriptions(self) -> int:
-        return len(self.conversations) + len(self.events)
+        return len(self.conversations) + len(self.events) + len(self.topics)
