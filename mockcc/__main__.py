@@ -24,7 +24,7 @@ from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
 from mockcc.server import Limits, connection_cap, protocol_class
-from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
+from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, IDLE_SECONDS, Settings, SocketLimits
 from mockcc.webhooks.model import EVENT_KEYS
 
 
@@ -66,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=Limits.max_connections,
         help="open connections at most (also kept under the file-descriptor limit); default 1000",
+    )
+    serve.add_argument(
+        "--socket-idle",
+        type=float,
+        default=IDLE_SECONDS,
+        help="seconds of wall time a websocket may stay silent before it is closed (default 60, LivePerson's)",
     )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
@@ -149,6 +155,7 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_read_timeout=args.webhook_read_timeout,
         conversations_limit=args.conversations_limit,
         request_log=args.request_log,
+        socket_limits=SocketLimits(idle_seconds=args.socket_idle),
     )
     app = create_app(settings)
     app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts

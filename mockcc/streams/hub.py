@@ -3,7 +3,8 @@
 Bounded (``SocketLimits``, listed on ``GET /_mockcc/limits``): sockets in all and per user, connects
 per user per minute (LivePerson's example bots reconnect at once on any close, §7.9), subscriptions per
 socket, frames waiting per socket (past it the socket is closed with 1013, see ``outbox``). One sweep
-a second of mock time closes idle sockets (1000) and sockets whose credential expired (4401).
+a second closes sockets whose credential expired on the mock's clock (4401) and sockets idle for a minute of
+wall time (1000).
 
 Fan-out is indexed, never a scan of every socket: a dialog's events go to the subscriptions of that
 dialog; a conversation change goes to the subscriptions filtering on one of its participants, the
@@ -13,7 +14,9 @@ unfiltered ones of its account, and those that announced it before (which may ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
@@ -299,21 +302,25 @@ class Streams:
     # -- deadlines ---------------------------------------------------------------------------
 
     def sweep(self) -> None:
-        """Close idle sockets and those whose credential expired (on the mock's clock)."""
-        now = self._clock.now()
+        """Close sockets whose credential expired (on the mock's clock) and idle ones (on wall time: a
+        test that moves the mock's clock an hour ahead does not idle its sockets; a client that sends
+        nothing for a minute is idle whatever the mock's clock says)."""
+        now, wall = self._clock.now(), time.monotonic()
         for peer in list(self.peers.values()):
             if peer.outbox.closing is not None:
                 continue
             if peer.valid is not None and not peer.valid(now):
                 self.overload["closed_expired"] += 1
                 peer.outbox.close(CLOSE_UNAUTHORIZED, "token expired: log in again")
-            elif now - peer.last_seen >= self.limits.idle_seconds:
+            elif wall - peer.last_seen >= self.limits.idle_seconds:
                 self.overload["closed_idle"] += 1
                 peer.outbox.close(CLOSE_NORMAL, f"idle: no frame for {self.limits.idle_seconds:g} s")
 
     async def _sweep_forever(self) -> None:
+        """Once a second of wall time, and at once when a test moves the mock's clock."""
         while True:
-            await self._clock.sleep(SWEEP_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._clock.sleep(SWEEP_SECONDS), SWEEP_SECONDS)
             self.sweep()
 
     def start(self) -> None:

@@ -74,7 +74,7 @@ class Peer:
     pid: str
     outbox: Outbox
     opened_at: float
-    last_seen: float
+    last_seen: float  # time.monotonic() of its last frame (idle is wall time)
     #: ``valid(now)``: whether the credential still holds on the mock's clock (the agent's bearer, which
     #: ``refresh`` extends); None = it never expires. Checked once a second; False closes with 4401.
     valid: Callable[[float], bool] | None = None
