@@ -76,7 +76,10 @@ HANDLERS: dict[str, Handler] = {
     "cqm.UpdateExConversationSubscription": update_conversations(scope),
     "ms.SubscribeMessagingEvents": subscribe_events(may_read),
     "ms.QueryMessages": subscribe_events(
-        may_read, from_fields=("newerThanSequence", "fromSeq"), reply_type=".ams.ms.QueryMessages$Response"
+        may_read,
+        from_fields=("newerThanSequence", "fromSeq"),
+        reply_type=".ams.ms.QueryMessages$Response",
+        replay_in_body=True,
     ),
 }
 

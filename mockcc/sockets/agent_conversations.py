@@ -67,10 +67,12 @@ def publish_event(conn: Conn, request: Request) -> Reply:
             path="$.body.event.message.relativePath",
             rule="uploaded-file",
         )
-    messaging = conn.mock.messaging
-    published = messaging.publish(conn.account, conversation, dialog, speaker, event, metadata=request.metadata)
-    sequence = published.sequence if published.sequence is not None else messaging.next_sequence(dialog)
-    return Reply(200, "ms.PublishEventResponse", {"sequence": sequence})
+    published = conn.mock.messaging.publish(
+        conn.account, conversation, dialog, speaker, event, metadata=request.metadata
+    )
+    # a ChatStateEvent takes no sequence and reports none (as on the Send API)
+    answer = {} if published.sequence is None else {"sequence": published.sequence}
+    return Reply(200, "ms.PublishEventResponse", answer)
 
 
 def _conversation(conn: Conn, body: JSON) -> Conversation:

@@ -31,8 +31,10 @@ def test_the_docs_minimal_bot_flow_against_connector_ref(stack: Callable[..., St
         assert ring["ringsDetails"][0]["ringExpiration"] == 72_000
         bot.accept(ring)
         s.wait_for("sam", "agent_joined")
-        bot.ok(".ams.ms.QueryMessages", {"dialogId": conversation, "newerThanSequence": 0})
-        hello = bot.wait_text(conversation, "hi, I need help")
+        replay = bot.ok(".ams.ms.QueryMessages", {"dialogId": conversation, "newerThanSequence": 0})
+        assert replay["type"] == ".ams.ms.QueryMessages$Response"
+        [hello] = [c for c in replay["body"] if c["event"].get("message") == "hi, I need help"]
+        assert hello["originatorPId"] == hello["originatorId"]
         assert hello["originatorMetadata"]["role"] == "CONSUMER"
         bot.answer(conversation, hello["sequence"], "Hello from the bot")
         wait_until(lambda: s.agent_texts("sam") == ["Hello from the bot"], what="the bot's answer on the channel")
