@@ -346,8 +346,10 @@ class SessionError(ApiError):
 
     status_code = 401
 
-    def __init__(self, explanation: str, *, at_ms: int, path: str = "$.csrf") -> None:
-        super().__init__(explanation, path=path, rule="session")
+    def __init__(
+        self, explanation: str, *, at_ms: int = 0, path: str = "$.csrf", rule: str = "session", expected: object = None
+    ) -> None:
+        super().__init__(explanation, path=path, rule=rule, expected=expected)
         self.at_ms = at_ms
 
     def envelope(self) -> JSON:
