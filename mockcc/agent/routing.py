@@ -135,6 +135,14 @@ class Routing:
     def load(self, account_id: str, pid: str) -> int:
         return self._load[(account_id, pid)]
 
+    def listening(self, account_id: str, pid: str) -> int:
+        """How many of the agent's sockets are subscribed to routing tasks."""
+        return self._listening[(account_id, pid)]
+
+    def conversations_of(self, account_id: str, pid: str) -> list[str]:
+        """The open conversations the agent holds as ASSIGNED_AGENT."""
+        return [conv for (acc, conv), holder in self._assigned.items() if acc == account_id and holder == pid]
+
     def claims(self, account: Account, conversation: Conversation) -> bool:
         """Whether the socket agents hold this conversation (the scripted agent then stands aside)."""
         agent = conversation.agent()

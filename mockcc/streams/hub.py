@@ -114,6 +114,10 @@ class Streams:
             if not same:
                 del self._by_pid[(peer.account_id, peer.pid)]
 
+    def peers_of(self, account_id: str, pid: str) -> set[Peer]:
+        """The open sockets of the participant ``pid`` (an agent user's brand sockets)."""
+        return set(self._by_pid.get((account_id, pid), ()))
+
     def of_user(self, account_id: str, user: str) -> set[Peer]:
         return set(self._by_user.get((account_id, user), ()))
 
