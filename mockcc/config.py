@@ -13,6 +13,8 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
         agent_users:                  # besides admin / mockcc-admin: who logs in on agentVep, takes brand sockets
           - {login_name: bot, password: mockcc-bot, skills: ["1234"], max_conversations: 10,
              availability: OFFLINE, app_key: {appKey: ..., secret: ..., accessToken: ..., accessTokenSecret: ...}}
+        consumer_auth:                # the brand's key for IdP authenticate (consumer JWTs for the socket)
+          public_key: "MIGfMA0G..."   # PEM or bare base64; or jwks: {keys: [...]}; optional issuer
         installations:                # LivePerson app objects (manifest keys), client_id/secret optional
           - client_id: ...
             client_secret: ...
@@ -38,6 +40,7 @@ from mockcc.ids import Ids
 from mockcc.schemas import validate
 from mockcc.state.agents import DEFAULT_MAX_CONVERSATIONS, AgentUser
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
+from mockcc.tokens import check_brand_keys
 from mockcc.types import JSON
 
 DEFAULT_ACCOUNT = "70000001"
@@ -187,7 +190,9 @@ ACCOUNT_KEYS = (
     "installations",
     "feature_grants",
     "agent_users",
+    "consumer_auth",
 )
+CONSUMER_AUTH_KEYS = ("public_key", "jwks", "issuer")
 #: A compoundFeatureID: ``Package.Feature`` (``Common.Async_Messaging``, ``Messaging.Agent_File_Sharing``).
 FEATURE_ID = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
@@ -230,6 +235,19 @@ def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str,
         if not isinstance(on, bool):
             raise ConfigError(f"{where}.feature_grants.{feature}: must be true or false (got {on!r})")
     return merged
+
+
+def consumer_auth(spec: object, where: str) -> JSON:
+    """The brand's keys for IdP ``authenticate`` (``public_key`` PEM or bare base64, or ``jwks``; optional
+    ``issuer``), parsed now so a bad key refuses the seed rather than every later authenticate."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}.consumer_auth: must be a mapping with public_key or jwks (and optional issuer)")
+    _unknown(spec, CONSUMER_AUTH_KEYS, f"{where}.consumer_auth")
+    try:
+        check_brand_keys(spec)
+    except ValueError as exc:
+        raise ConfigError(f"{where}.consumer_auth: {exc}") from None
+    return dict(spec)
 
 
 def inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
@@ -292,6 +310,8 @@ def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[s
             if user.login_name in account.agent_users:
                 raise ConfigError(f"{where}.agent_users[{j}]: login name {user.login_name} appears twice")
             account.agent_users[user.login_name] = user
+        if entry.get("consumer_auth") is not None:
+            account.consumer_auth = consumer_auth(entry["consumer_auth"], where)
         for j, app in enumerate(entry.get("installations") or []):
             if not isinstance(app, dict):
                 raise ConfigError(f"{where}.installations[{j}]: must be an app object")

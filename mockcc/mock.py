@@ -15,6 +15,7 @@ from mockcc.agent.controller import Controller
 from mockcc.agent.desk import AgentDesk
 from mockcc.agent.routing import Routing
 from mockcc.clock import Clock
+from mockcc.consumer.requests import ConsumerRequests
 from mockcc.faults import Faults
 from mockcc.ids import Ids
 from mockcc.journal import Journal
@@ -55,6 +56,7 @@ class Mock:
         self.routing.bind(lambda: self.accounts)
         self.bots = Bots(self.agents, self.clock, self.routing)
         self.controller = Controller(self.messaging)
+        self.consumers = ConsumerRequests(self.messaging, self.files, self.clock)
         self.streams = Streams(self.clock, self.messaging.effective_ttr, settings.socket_limits, self.routing)
         # Every change, in this order: the connector's webhook, the websockets' subscribers, routing (a
         # ring after the conversation's UPSERT), the scripted agent (which stands aside for socket agents),
