@@ -187,6 +187,7 @@ async def serve(args: argparse.Namespace) -> None:
     app = create_app(settings)
     app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts
     limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))
+    app.state.mock.limit_reporters["server"] = limits.report
 
     def config(ssl: tuple[Path, Path] | None, lifespan: Literal["on", "off"]) -> uvicorn.Config:
         return uvicorn.Config(
