@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE, MAX_OFFSET
-from mockcc.control import agent, limits, webhooks
+from mockcc.control import agent, agents, limits, webhooks
 from mockcc.control.common import (
     body_object,
     conversation,
@@ -193,4 +193,5 @@ ROUTES = [
     *webhooks.ROUTES,
     *limits.ROUTES,
     *agent.ROUTES,
+    *agents.ROUTES,
 ]
