@@ -45,7 +45,7 @@ SDIST_TOP = {
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str]]:
     """(the sdist's members without their top folder, the wheel's members)."""
     tree = tmp_path_factory.mktemp("checkout") / "mockcc"
-    ignore = shutil.ignore_patterns(".git", ".venv", ".bench", "node_modules", "dist", "build")
+    ignore = shutil.ignore_patterns(".git", ".venv", ".bench", ".agent-sdk", "node_modules", "dist", "build")
     shutil.copytree(ROOT, tree, ignore=ignore)
     for leftover in LEFTOVERS:
         (tree / leftover).parent.mkdir(parents=True, exist_ok=True)
