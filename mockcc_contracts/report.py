@@ -86,7 +86,7 @@ class Report:
         for r in self.results:
             if r.outcome not in ("fail", "error", "blocked"):
                 continue
-            if r.outcome == "blocked" and not (r.evidence or r.setup):  # not run: its prerequisite's failure says it all
+            if r.outcome == "blocked" and not (r.evidence or r.setup):  # not run: the prerequisite says it all
                 lines += ["", f"{r.id} BLOCKED ({r.level}): {r.title}", f"  why: {r.reason}"]
                 continue
             lines += [
