@@ -23,7 +23,7 @@ from mockcc.messaging import Change
 from mockcc.settings import SocketLimits
 from mockcc.state.models import Account, Conversation, Dialog
 from mockcc.streams import frames
-from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, CLOSE_UNAUTHORIZED
+from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART
 from mockcc.streams.subscriptions import (
     SNAPSHOT_LIMIT,
     ConversationFilter,
@@ -261,7 +261,7 @@ class Streams:
                 continue
             if peer.valid is not None and not peer.valid(now):
                 self.overload["closed_expired"] += 1
-                peer.outbox.close(CLOSE_UNAUTHORIZED, "token expired: log in again")
+                peer.outbox.close(*peer.expired)
             elif now - peer.last_seen >= self.limits.idle_seconds:
                 self.overload["closed_idle"] += 1
                 peer.outbox.close(CLOSE_NORMAL, f"idle: no frame for {self.limits.idle_seconds:g} s")
