@@ -288,6 +288,7 @@ class Streams:
         return {
             "sockets_limit": self.limits.sockets,
             "sockets_open": len(self.peers),
+            "sockets_open_by_side": dict(Counter(p.side for p in self.peers.values())),  # agent, consumer
             "sockets_per_user_limit": self.limits.sockets_per_user,
             "connects_per_user_per_minute": self.limits.connects_per_user_per_minute,
             "subscriptions_per_socket_limit": self.limits.subscriptions_per_socket,

@@ -197,6 +197,7 @@ def test_init_connection_authenticates_a_browser_and_files_go_through_swift(fres
             {"type": ".ams.headers.ConsumerAuthentication", "jwt": signup(fresh)},
         ]
         init = ws.request("InitConnection", req_id="0", headers=headers)
+        jwt = headers[1]["jwt"]
         assert (init["code"], init["reqId"]) == (200, "0")
         conversation_id = ws.request("cm.ConsumerRequestConversation")["body"]["conversationId"]
         upload = ws.request("ms.GenerateURLForUploadFile", {"fileSize": "4", "fileType": "PNG"})
@@ -209,6 +210,7 @@ def test_init_connection_authenticates_a_browser_and_files_go_through_swift(fres
         assert ws.request("ms.PublishEvent", {"dialogId": conversation_id, "event": event})["body"] == {"sequence": 0}
         download = ws.request("ms.GenerateURLForDownloadFile", {"relativePath": path})
         assert fresh.http.get(path, params=download["body"]["queryParams"]).content == b"\x89PNG"
+    assert jwt not in str(fresh.journal("consumersocket"))  # the journal keeps no usable token
     record = history(fresh, conversation_id)
     assert record["messageRecords"][0]["type"] == "HOSTED_FILE"
     assert record["messageRecords"][0]["messageData"]["file"]["relativePath"] == path
@@ -294,6 +296,19 @@ def test_a_connectors_consumer_on_the_socket_is_heard_by_that_installations_webh
         conversation_id = ws.request("cm.ConsumerRequestConversation")["body"]["conversationId"]
         ws.request("ms.PublishEvent", text(conversation_id, "via the app"))
     assert fresh.conversation(conversation_id)["consumerId"] == jws_consumer
+    event = {"type": "ContentEvent", "contentType": "text/plain", "message": "and via the connector"}
+    over_rest = fresh.http.post(
+        f"/api/account/{account}/messaging/consumer/conversation/send",
+        params={"v": "3"},
+        json={
+            "kind": "req",
+            "id": "9",
+            "type": "ms.PublishEvent",
+            "body": {"dialogId": conversation_id, "event": event},
+        },
+        headers=rest_tokens(fresh, "same-person"),
+    )
+    assert over_rest.json()["body"] == {"sequence": 1}  # the same consumer writes into it over the Send API
     heard = wait_until(
         lambda: [d for d in fresh.deliveries() if d["conversation_id"] == conversation_id] or None,
         what="the installation's notifications",
@@ -309,6 +324,7 @@ def test_the_consumer_socket_is_bounded_like_the_agent_socket(fresh: MockProcess
     try:
         for ws in sockets:
             assert ws.request("GetClock")["code"] == 200
+        assert fresh.get("/_mockcc/limits")["sockets"]["sockets_open_by_side"] == {"consumer": per_user}
         with consumer(fresh, token) as extra:
             closed = extra.closed()
         assert closed.code == 1013
@@ -364,3 +380,18 @@ def fresh_conversation(mock: MockProcess) -> str:
     with httpx.Client(base_url=mock.url) as http:
         _, conversation_id = open_conversation(http, mock.fields, "someone-else")
     return str(conversation_id)
+
+
+def test_an_agent_socket_sees_the_socket_consumers_conversation_and_messages(fresh: MockProcess) -> None:
+    account = fresh.fields["account_id"]
+    bearer = login(fresh.http, account)["bearer"]
+    agent_url = fresh.url.replace("http://", "ws://") + f"/ws_api/account/{account}/messaging/brand/{bearer}?v=2"
+    with UmsClient(agent_url) as agent, consumer(fresh) as ws:
+        agent.request(".ams.cqm.SubscribeExConversations", {"convState": ["OPEN"]})
+        conversation_id = ws.request("cm.ConsumerRequestConversation")["body"]["conversationId"]
+        upserts = agent.wait("cqm.ExConversationChangeNotification", 2)
+        assert upserts[1]["body"]["changes"][0]["result"]["convId"] == conversation_id
+        agent.request("ms.SubscribeMessagingEvents", {"dialogId": conversation_id, "fromSeq": 0})
+        ws.request("ms.PublishEvent", text(conversation_id, "to whoever answers"))
+        [heard] = messages(agent, conversation_id, 1)
+        assert (heard["event"]["message"], heard["originatorMetadata"]["role"]) == ("to whoever answers", "CONSUMER")
