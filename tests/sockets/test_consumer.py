@@ -228,6 +228,10 @@ def test_refusals_answer_with_the_send_apis_rule_and_explanation(fresh: MockProc
         assert malformed["code"] == 400
         assert malformed["mockcc"]["rule"] == "required"
         assert malformed["mockcc"]["path"].startswith("$.body")
+        urgent = {"field": "TTRField", "ttrType": "URGENT", "value": 120}
+        ttr = ws.request("cm.UpdateConversationField", {"conversationId": conversation_id, "conversationField": urgent})
+        assert (ttr["code"], ttr["body"]) == (200, "OK Conversation field updated successfully")
+        assert fresh.conversation(conversation_id)["conversationDetails"]["ttr"] == {"ttrType": "URGENT", "value": 120}
         sent_over_rest = httpx.post(
             f"{fresh.url}/api/account/{fresh.fields['account_id']}/messaging/consumer/conversation/send?v=3",
             json={"kind": "req", "id": "1", "type": "ms.PublishEvent", "body": no_dialog},
