@@ -32,7 +32,18 @@ LAYERS: list[tuple[str, ...]] = [
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config", "history"),  # conversation rules, faults, the seed, Messaging History's view
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
+    (
+        "clock",
+        "ids",
+        "settings",
+        "schemas",
+        "tls",
+        "strictjson",
+        "redact",
+        "types",
+        "urlencoded",
+        "authority",
+    ),  # leaves
 ]
 #: The suite's floors (it imports ``mockcc``, never the reverse; ``mockcc.__main__`` reaches it lazily).
 CONTRACT_LAYERS: list[tuple[str, ...]] = [
