@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from starlette.websockets import WebSocket
 
 from mockcc import strictjson
+from mockcc.auth_errors import AuthError
 from mockcc.consumer.requests import PROFILE_OK, Asker, check, sequence_answer
-from mockcc.errors import AuthError, Unauthorized
+from mockcc.errors import Unauthorized
 from mockcc.sockets.common import COMMON, subscribe_conversations, subscribe_events
 from mockcc.sockets.conn import Admission, Conn
 from mockcc.sockets.dispatch import Handler, Reply
