@@ -22,6 +22,7 @@ import uvicorn
 from mockcc.app import create_app, journal_refusals
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
+from mockcc.hosts import OWN_PORT
 from mockcc.mock import Mock
 from mockcc.server import Limits, connection_cap, protocol_class
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
@@ -42,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--public-host", help="host[:port] CSDS hands out (when behind a proxy); default: the Host header"
+    )
+    serve.add_argument(
+        "--split-hosts",
+        action="store_true",
+        help="each LivePerson service on a port of its own, as CSDS hands them out; a call to the wrong one is refused"
+        " (the contract suite turns this on)",
     )
     serve.add_argument("--webhook-url", help="point every installation's webhooks without an endpoint at this URL")
     serve.add_argument("--tls-self-signed", action="store_true", help="serve https with a throwaway certificate")
@@ -121,6 +128,19 @@ def _self_signed(host: str) -> tuple[Path, Path]:
     return self_signed(host)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn (``port`` 0: a free one)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this; without it, replies wait out the client's delayed ACK (~40 ms).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
 async def serve(args: argparse.Namespace) -> None:
     seed = read_seed_file(args.config) if args.config else DEFAULT_SEED
     if args.webhook_url:
@@ -128,20 +148,15 @@ async def serve(args: argparse.Namespace) -> None:
     tls = (args.tls_cert, args.tls_key) if args.tls_cert else _self_signed(args.host) if args.tls_self_signed else None
     if args.tls_cert and not args.tls_key:
         raise ConfigError("--tls-cert needs --tls-key")
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this; without it, replies wait out the client's delayed ACK (~40 ms).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    sock = listen(args.host, args.port)
     port = sock.getsockname()[1]
+    own = {name: listen(args.host, 0) for name in (OWN_PORT if args.split_hosts else ())}  # each on a free port
     settings = Settings(
         script_dir=args.script_dir,
         host=args.host,
         port=port,
         public_host=args.public_host,
+        service_ports=tuple((name, s.getsockname()[1]) for name, s in own.items()),
         seed_doc=seed,
         frozen_clock=args.frozen_clock,
         random_seed=args.seed,
@@ -165,7 +180,7 @@ async def serve(args: argparse.Namespace) -> None:
         ws_max_size=settings.body_limit,  # a frame is capped like a request body (larger: close 1009)
     )
     server = _Server(config, on_exit=app.state.console.close)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    task = asyncio.create_task(server.serve(sockets=[sock, *own.values()]))
     while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.01)
     if server.started:

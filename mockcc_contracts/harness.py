@@ -20,6 +20,7 @@ from mockcc_contracts.contract import Failed
 from mockcc_contracts.control import Agent, ControlClient, Credentials
 from mockcc_contracts.driver import ChannelDriver, Received
 from mockcc_contracts.evidence import describe_call, describe_delivery, describe_received
+from mockcc_contracts.signatures import explain_refusals
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -302,7 +303,9 @@ class Harness:
     def evidence(self, since_call: int, since_delivery: int, consumers: list[str]) -> list[str]:
         """What the mock and the channel saw during one contract, as lines for the report."""
         lines = [describe_call(c) for c in self.calls(since_call)][-25:]
-        lines += [describe_delivery(d) for d in self.deliveries(since_delivery)][-25:]
+        deliveries = self.deliveries(since_delivery)
+        lines += [describe_delivery(d) for d in deliveries][-25:]
+        lines += explain_refusals(deliveries, self.credentials.client_secret)  # the signature was right: how
         for consumer in consumers:
             got = self.driver.received(consumer)
             lines.append(f"channel: {consumer} received {len(got)} item(s)")

@@ -1,7 +1,9 @@
-"""The service directory CSDS answers with (and the admin login repeats): every service on this mock's host."""
+"""The service directory CSDS answers with (and the admin login repeats): every service on this mock's host,
+or, with ``--split-hosts``, each on its own port of it (``mockcc.hosts``)."""
 
 from __future__ import annotations
 
+from mockcc import hosts
 from mockcc.http import Ctx
 
 #: The CSDS service names the mock answers (LivePerson's exact, case-sensitive names).
@@ -16,13 +18,15 @@ SERVICES = (
 )
 
 
-def base_uri(ctx: Ctx) -> str:
-    """A bare host[:port], no scheme, like LivePerson's: configured, or the Host we were reached at."""
-    configured = ctx.mock.settings.public_host
-    return configured or ctx.request.headers.get("host") or f"{ctx.mock.settings.host}:{ctx.mock.settings.port}"
+def base_uri(ctx: Ctx, service: str | None = None) -> str:
+    """A bare host[:port], no scheme, like LivePerson's: configured, or the Host we were reached at; with
+    split hosts, that host name and ``service``'s own port."""
+    settings = ctx.mock.settings
+    host = settings.public_host or ctx.request.headers.get("host") or f"{settings.host}:{settings.port}"
+    port = hosts.port_of(settings, service) if service else None
+    return host if port is None else f"{hosts.hostname(host)}:{port}"
 
 
 def base_uris(ctx: Ctx, account_id: str) -> list[dict[str, str]]:
     """Every service's entry, as CSDS lists them (the admin login repeats this list)."""
-    host = base_uri(ctx)
-    return [{"service": s, "account": account_id, "baseURI": host} for s in SERVICES]
+    return [{"service": s, "account": account_id, "baseURI": base_uri(ctx, s)} for s in SERVICES]

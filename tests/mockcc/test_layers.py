@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("streams",),  # what socket subscribers hear: peers, subscriptions, fed by Messaging's listeners
     ("agent", "seeding"),  # what an agent, a bot or the system does to a conversation; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
-    ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
+    ("messaging", "faults", "config", "hosts"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
     ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
 ]

@@ -162,3 +162,13 @@ def test_the_channel_document_describes_both_directions_with_an_example_of_every
     assert Draft202012Validator({**refused["schema"], "components": doc["components"]}).is_valid(refused["example"])
     loaded = schemathesis.openapi.from_dict(doc)
     assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /channel/messages"]
+
+
+def test_every_liveperson_operation_documents_the_wrong_host_404():
+    """With --split-hosts any LivePerson route may answer 404 (rule csds-host) on another service's port."""
+    for path, item in source()["paths"].items():
+        if path.startswith(("/_mockcc", "/ui")) or path == "/openapi.json":
+            continue
+        for method, operation in item.items():
+            if method in METHODS:
+                assert "404" in operation["responses"], f"{method.upper()} {path} does not document 404"
