@@ -45,7 +45,7 @@ CONTRACT_LAYERS: list[tuple[str, ...]] = [
     ("contract",),  # the decorator and the registry the contract modules fill
     ("harness", "testing"),  # what a check works with; what brands' tests work with
     ("launch", "journal"),  # start processes; journal assertions for brands' tests
-    ("evidence",),  # one-line descriptions of calls, deliveries and what the consumer got
+    ("evidence", "signatures"),  # one-line descriptions of calls, deliveries, what the consumer got; signatures
     ("driver", "receiver", "control", "watch", "verdict"),  # channel, webhook receiver, control plane, leaves
     ("channel",),  # the channel simulator
 ]
