@@ -15,6 +15,7 @@ SERVICES = (
     "accountConfigReadOnly",
     "swift",
     "agentVep",
+    "msgHist",
 )
 
 
