@@ -22,7 +22,7 @@ from mockcc.settings import Settings
 #: The configured domain: CSDS answers there, and so do the control plane, the console and /openapi.json.
 CSDS = "csds"
 #: Services with a port of their own when hosts are split, in CSDS's names.
-OWN_PORT = ("asyncMessagingEnt", "sentinel", "idp", "accountConfigReadWrite", "agentVep", "swift")
+OWN_PORT = ("asyncMessagingEnt", "sentinel", "idp", "accountConfigReadWrite", "agentVep", "swift", "msgHist")
 #: CSDS names answered on another service's port (LivePerson's read-only account configuration host
 #: serves the same API; the mock keeps one for both).
 SAME_PORT = {"accountConfigReadOnly": "accountConfigReadWrite"}
@@ -37,6 +37,7 @@ HOME = {
     "accountconfig": "accountConfigReadWrite",
     "agentvep": "agentVep",
     "swift": "swift",
+    "msghist": "msgHist",
 }
 DESCRIBED = {
     CSDS: "CSDS (the Domain API, the host a connector is configured with)",
@@ -46,6 +47,7 @@ DESCRIBED = {
     "accountConfigReadWrite": "App Installation and feature grants (accountConfigReadWrite)",
     "agentVep": "the login (agentVep)",
     "swift": "Swift (file sharing)",
+    "msgHist": "Messaging History (msgHist)",
 }
 
 
