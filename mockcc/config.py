@@ -80,7 +80,9 @@ def read_seed_file(path: Path) -> JSON:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
     yaml = _yaml()
     try:
-        doc = strictjson.loads(text) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
+        doc = (
+            strictjson.loads(text, max_values=None) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
+        )
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     if not isinstance(doc, dict):
@@ -100,7 +102,7 @@ def json_compatible(doc: object) -> object:
         text = json.dumps(doc, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"it holds a value JSON cannot (strict JSON only): {exc}") from None
-    return strictjson.loads(text)
+    return strictjson.loads(text, max_values=None)  # a file the command line named: trusted, any size
 
 
 def normalise_agent(spec: object, where: str, script_dir: Path | None = None) -> JSON:

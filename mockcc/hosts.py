@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mockcc.authority import SCOPE_KEY
 from mockcc.errors import NotFound
 from mockcc.settings import Settings
 
@@ -78,8 +79,8 @@ def wrong_host(settings: Settings, service: str, scope: Mapping[str, Any]) -> No
     right = port_of(settings, home)
     if here is None or here == home or right is None:
         return None
-    host_header = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), None)
-    name = hostname(host_header or str(server[0]))
+    named = scope.get(SCOPE_KEY)  # the guard's parse of the Host header
+    name = hostname(str(named) if named is not None else str(server[0]))
     return NotFound(
         f"{DESCRIBED[home]} was called at {name}:{server[1]}, which is {DESCRIBED[here]} in this mock; CSDS hands "
         f"out {name}:{right} for {home}: discover every host from CSDS "

@@ -65,6 +65,8 @@ class Mock:
             self.controller.on_change,
         ]
         self.reset_listeners: list[Callable[[], None]] = []  # told after every reset (the console resyncs)
+        #: Caps kept above this floor (the console's streams, the server's), for ``GET /_mockcc/limits``.
+        self.limit_reporters: dict[str, Callable[[], dict[str, object]]] = {}
         self.seed = Seed.read(first_seed(settings), self.ids, int(self.clock.now()), script_dir=settings.script_dir)
         self.accounts: dict[str, Account] = self.seed.accounts
         self.seed.arm(self.faults, self.dispatcher)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockcc_contracts.harness import event_of, items
+from mockcc_contracts.record import event_of, items
 
 if TYPE_CHECKING:
     from mockcc_contracts.harness import Harness

@@ -4,6 +4,7 @@ or, with ``--split-hosts``, each on its own port of it (``mockcc.hosts``)."""
 from __future__ import annotations
 
 from mockcc import hosts
+from mockcc.authority import SCOPE_KEY
 from mockcc.http import Ctx
 
 #: The CSDS service names the mock answers (LivePerson's exact, case-sensitive names).
@@ -20,10 +21,12 @@ SERVICES = (
 
 
 def base_uri(ctx: Ctx, service: str | None = None) -> str:
-    """A bare host[:port], no scheme, like LivePerson's: configured, or the Host we were reached at; with
-    split hosts, that host name and ``service``'s own port."""
+    """A bare host[:port], no scheme, like LivePerson's: configured, or the authority we were reached at
+    (the guard's one strict parse of it, never the raw header); with split hosts, that host name and
+    ``service``'s own port."""
     settings = ctx.mock.settings
-    host = settings.public_host or ctx.request.headers.get("host") or f"{settings.host}:{settings.port}"
+    named = ctx.request.scope.get(SCOPE_KEY)
+    host = settings.public_host or (str(named) if named is not None else f"{settings.host}:{settings.port}")
     port = hosts.port_of(settings, service) if service else None
     return host if port is None else f"{hosts.hostname(host)}:{port}"
 

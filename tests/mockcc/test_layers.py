@@ -33,7 +33,18 @@ LAYERS: list[tuple[str, ...]] = [
     ("messaging", "faults", "config", "history", "hosts"),  # conversation rules, faults, the seed, Messaging
     # History's view, split hosts
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
+    (
+        "clock",
+        "ids",
+        "settings",
+        "schemas",
+        "tls",
+        "strictjson",
+        "redact",
+        "types",
+        "urlencoded",
+        "authority",
+    ),  # leaves
 ]
 #: The suite's floors (it imports ``mockcc``, never the reverse; ``mockcc.__main__`` reaches it lazily).
 CONTRACT_LAYERS: list[tuple[str, ...]] = [
@@ -45,7 +56,7 @@ CONTRACT_LAYERS: list[tuple[str, ...]] = [
     ("contracts",),  # the contracts, one module per area
     ("contract",),  # the decorator and the registry the contract modules fill
     ("harness", "testing"),  # what a check works with; what brands' tests work with
-    ("launch", "journal"),  # start processes; journal assertions for brands' tests
+    ("launch", "journal", "record"),  # start processes; journal assertions; the run's record of the journal
     ("evidence", "signatures"),  # one-line descriptions of calls, deliveries, what the consumer got; signatures
     ("driver", "receiver", "control", "watch", "verdict"),  # channel, webhook receiver, control plane, leaves
     ("channel",),  # the channel simulator
