@@ -86,6 +86,9 @@ class Report:
         for r in self.results:
             if r.outcome not in ("fail", "error", "blocked"):
                 continue
+            if r.outcome == "blocked" and not (r.evidence or r.setup):  # not run: the prerequisite says it all
+                lines += ["", f"{r.id} BLOCKED ({r.level}): {r.title}", f"  why: {r.reason}"]
+                continue
             lines += [
                 "",
                 f"{r.id} {r.outcome.upper()} ({r.level}): {r.title}",
