@@ -20,9 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc import hosts, strictjson, urlencoded
+from mockcc.auth_errors import AuthError
 from mockcc.errors import (
     ApiError,
-    AuthError,
     BadRequest,
     InternalError,
     MockccError,

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config", "history", "hosts"),  # conversation rules, faults, the seed, Messaging
     # History's view, split hosts
+    ("auth_errors",),  # the services' own auth envelopes (Send API table, Sentinel OAuth, agentVep session)
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
     (
         "clock",
