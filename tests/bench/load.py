@@ -102,6 +102,33 @@ def measure(url: str, script: str, warmup: float, seconds: float) -> Run:
     return wrk(url, script, seconds)
 
 
+WINDOW = 3.0  # seconds per warm-up window
+STABLE = 0.05  # two consecutive windows within this fraction of each other: warm
+
+
+@dataclass
+class Warmup:
+    """How a server was warmed: each window's rate, and whether the last two agreed."""
+
+    rates: list[float]
+    stable: bool
+
+    @property
+    def seconds(self) -> float:
+        return len(self.rates) * WINDOW
+
+
+def warm(url: str, script: str, most: float, window: float = WINDOW, tolerance: float = STABLE) -> Warmup:
+    """Load in ``window``-second runs until two consecutive rates are within ``tolerance`` (a JIT has
+    settled, caches are full), or ``most`` seconds have gone; those runs are thrown away."""
+    rates: list[float] = []
+    while len(rates) * window < most:
+        rates.append(wrk(url, script, window).rps)
+        if len(rates) >= 2 and abs(rates[-1] - rates[-2]) <= tolerance * max(rates[-1], rates[-2]):
+            return Warmup(rates, True)
+    return Warmup(rates, not most)
+
+
 # Opening many conversations: each consumer needs a ConsumerJWS from the IdP, then a CONVERSATION
 # call with it. One Lua state interleaves both: IdP answers feed a stack of tokens, and a token
 # waiting is always spent first. The caller stops wrk (SIGINT) once the mock holds enough.
