@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,6 +20,7 @@ from mockcc.console import routes as console
 from mockcc.console.feed import Feed
 from mockcc.control import routes as control
 from mockcc.errors import ApiError, MethodNotAllowed, NotFound, RestError, rest_error
+from mockcc.fastlane import MockApp, lane_handlers, no_app
 from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
 from mockcc.journal import Call, preview
@@ -188,14 +190,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await mock.bots.cancel_all()
             await mock.dispatcher.aclose()
 
-    app = Starlette(
-        routes=[*all_routes(), *console.PAGES],
+    routes = all_routes()
+    guard: dict[str, Any] = {"bind_host": settings.host, "public_host": settings.public_host, "refused": _guard_refusal}
+    app = MockApp(
+        check=Guard(no_app, **guard).check,
+        lane=lane_handlers(routes),
+        routes=[*routes, *console.PAGES],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
         # The security rule (mockcc/guard.py) sits in front of every route, present and future.
-        middleware=[
-            Middleware(Guard, bind_host=settings.host, public_host=settings.public_host, refused=_guard_refusal)
-        ],
+        middleware=[Middleware(Guard, **guard)],
     )
     app.state.mock = mock
     app.state.console = Feed(mock)
