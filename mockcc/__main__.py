@@ -67,6 +67,11 @@ def parser() -> argparse.ArgumentParser:
         default=Limits.max_connections,
         help="open connections at most (also kept under the file-descriptor limit); default 1000",
     )
+    serve.add_argument(
+        "--deliver-in-process",
+        action="store_true",
+        help="POST webhooks from the mock's own process (default: from a second process, off SEND's core)",
+    )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -149,6 +154,7 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_read_timeout=args.webhook_read_timeout,
         conversations_limit=args.conversations_limit,
         request_log=args.request_log,
+        webhook_worker=not args.deliver_in_process,
     )
     app = create_app(settings)
     app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts

@@ -19,6 +19,7 @@ import functools
 import ssl
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httptools
@@ -32,6 +33,16 @@ class DeliveryError(Exception):
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(detail)
         self.kind = kind
+
+
+class Poster(Protocol):
+    """What delivery needs of a client: this one in-process, or ``remote.RemoteWebhookClient``."""
+
+    closed: bool
+
+    async def post(self, url: str, body: bytes, headers: list[tuple[str, str]]) -> int: ...
+
+    async def close(self) -> None: ...
 
 
 class _Connection(asyncio.Protocol):

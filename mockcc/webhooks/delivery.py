@@ -15,7 +15,7 @@ from typing import Any
 
 from mockcc import redact
 from mockcc.webhooks.activity import Activity, Gate
-from mockcc.webhooks.client import DeliveryError, WebhookClient
+from mockcc.webhooks.client import DeliveryError, Poster
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
 from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Route, Subscription, retention_time
@@ -88,14 +88,14 @@ def describe(exc: BaseException) -> str:
 
 
 class Deliverer:
-    """Sends events through one shared ``WebhookClient`` and injects faults on the way."""
+    """Sends events through one shared client (``Poster``) and injects faults on the way."""
 
     def __init__(
         self,
         activity: Activity,
         log: DeliveryLog,
         faults: FaultBook,
-        client: Callable[[], WebhookClient],
+        client: Callable[[], Poster],
         concurrency: int = 100,
     ) -> None:
         self._activity = activity
