@@ -329,8 +329,8 @@ class OAuthError(ApiError):
 
     error: str = "invalid_request"
 
-    def __init__(self, explanation: str, *, path: str = "$") -> None:
-        super().__init__(explanation, path=path, rule="oauth2")
+    def __init__(self, explanation: str, *, path: str = "$", rule: str = "oauth2", expected: object = None) -> None:
+        super().__init__(explanation, path=path, rule=rule, expected=expected)
 
     def envelope(self) -> JSON:
         return {"error": self.error, "error_description": self.explanation}

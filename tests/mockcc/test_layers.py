@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types"),  # leaves
+    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
 ]
 
 
