@@ -23,7 +23,7 @@ from mockcc.errors import ApiError, MethodNotAllowed, NotFound, RestError, rest_
 from mockcc.fastlane import MockApp, lane_handlers, no_app
 from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
-from mockcc.journal import Call, preview
+from mockcc.journal import Call
 from mockcc.mock import Mock
 from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
 from mockcc.services.sendapi import conversation, send
@@ -157,7 +157,7 @@ async def _unanswered(
         headers=request.headers.raw,
     )
     try:  # the body is what tells a user which call went astray: keep it, as for any other call
-        call.request_body = preview(await read_body(request, mock.settings.body_limit))
+        call.keep_request_body(await read_body(request, mock.settings.body_limit))
     except ApiError as too_large:
         call.warnings.append(too_large.explanation)
     return _refused(mock, call, error, started=started, outcome=outcome, headers=headers)

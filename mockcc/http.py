@@ -32,7 +32,7 @@ from mockcc.errors import (
     as_api_error,
     rest_error,
 )
-from mockcc.journal import SERVICES, Call, preview
+from mockcc.journal import SERVICES, Call
 from mockcc.state.models import Account
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ async def _handle(
     ctx: Ctx | None = None
     try:
         body = await read_body(request, mock.settings.body_limit)
-        call.request_body = preview(body)
+        call.keep_request_body(body)
         query = query_at_the_door(request.scope["query_string"], bad_input)
         fault = mock.faults.draw(service, call.account_id)
         if fault is not None:
@@ -294,7 +294,7 @@ def refuse(
 def finish(mock: Mock, call: Call, response: Response, started: float) -> Response:
     """Complete the call's journal entry (status, answer, latency) and, when asked, its request-log line."""
     call.status = response.status_code
-    call.response_body = preview(bytes(response.body))
+    call.keep_response_body(bytes(response.body))
     call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     if mock.settings.request_log:
         sys.stderr.write(request_line(call) + "\n")
