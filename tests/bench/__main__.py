@@ -140,6 +140,11 @@ def bench(args: argparse.Namespace) -> JSON:
     b.mockcc_default()
     if not args.smoke:
         b.webhooks()
+        if args.population and load.have_wrk():
+            from tests.bench import population
+
+            print(f"  population: {args.population:,} conversations x 100 messages ...", flush=True)
+            b.result["population"] = population.run(args.population, 100)
     b.result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return b.result
 
@@ -152,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-most", type=float, default=60.0, help="most warm-up seconds per server (thrown away)")
     parser.add_argument("--rounds", type=int, default=3, help="times the whole comparison is repeated")
     parser.add_argument("--conversations", type=int, default=100_000, help="open conversations for the scale figures")
+    parser.add_argument(
+        "--population", type=int, default=10_000, help="conversations of 100 messages for the query figures (0: skip)"
+    )
     parser.add_argument("--json", type=Path, default=ROOT / ".bench" / "results.json", help="where the JSON goes")
     parser.add_argument("--smoke", action="store_true", help="a tiny run of the harness (make test)")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="soak the default seed for SECONDS instead")

@@ -202,8 +202,13 @@ def python_load(url: str, body: str, headers: dict[str, str], seconds: float, co
 
 def open_conversations(base_url: str, script: str, done: Callable[[], bool], timeout: float = 600) -> None:
     """Run ``script`` under wrk until ``done()`` says the conversations are there, then stop wrk."""
+    run_until(base_url, script, done, timeout)
+
+
+def run_until(base_url: str, script: str, done: Callable[[], bool], timeout: float = 1800) -> None:
+    """Run ``script`` (Lua) under wrk until ``done()``, polled every 0.1 s, then stop wrk."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "open.lua"
+        path = Path(tmp) / "load.lua"
         path.write_text(script)
         proc = subprocess.Popen(
             ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{int(timeout)}s", "-s", str(path), base_url],

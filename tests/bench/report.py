@@ -110,4 +110,16 @@ def facts(result: JSON) -> str:
             f"last chunk {scale['last_chunk_per_s']:,.0f}/s; SEND at {scale['conversations']:,} open "
             f"{scale['send']['rps']:,.0f} req/s, p99 {scale['send']['p99_ms']:.1f} ms"
         )
+    population = result.get("population")
+    if population:
+        out.append(
+            f"- populated: {population['conversations']:,} conversations, {population['events']:,} events "
+            f"(opened in {population['open_s']} s, SENT at {population['sends_per_s']:,}/s); RSS "
+            f"{population['rss_idle_mb']} -> {population['rss_populated_mb']} MiB; queries (median / worst wall "
+            "ms, server CPU ms per call): "
+            + "; ".join(
+                f"{label} {q['median_ms']} / {q['worst_ms']} ms, CPU {q['cpu_ms']} ms"
+                for label, q in population["queries"].items()
+            )
+        )
     return "\n".join(out)
