@@ -16,6 +16,7 @@ from typing import Any
 import connector_ref.__main__
 import connector_ref.app
 import connector_ref.bridge
+import connector_ref.channel
 import connector_ref.webhooks
 from connector_ref.retry import RetryPolicy
 from connector_ref.tokens import AppJwtCache
@@ -58,6 +59,20 @@ def _slow_webhooks() -> None:
     connector_ref.app.receiver = receiver
 
 
+#: A connector written from prose guesses the channel's field names (issue 18): each event renamed so.
+GUESSED_NAMES = {"closed": {"by": "closedBy"}, "agent_joined": {"agentId": "agent"}, "text": {"text": "message"}}
+
+
+def _channel_field_names_guessed() -> None:
+    post = connector_ref.channel.ChannelClient.post
+
+    async def guessed(self: connector_ref.channel.ChannelClient, event: dict[str, Any]) -> bool:
+        renames = GUESSED_NAMES.get(str(event.get("type")), {})
+        return await post(self, {renames.get(k, k): v for k, v in event.items()})
+
+    connector_ref.channel.ChannelClient.post = guessed  # type: ignore[method-assign]
+
+
 FLAWS: dict[str, Callable[[], None]] = {
     "no-signature-check": _no_signature_check,
     "new-app-jwt-every-request": _new_app_jwt_every_time,
@@ -65,6 +80,7 @@ FLAWS: dict[str, Callable[[], None]] = {
     "private-notes-forwarded": _private_notes_forwarded,
     "duplicates-shown": _duplicates_shown,
     "slow-webhooks": _slow_webhooks,
+    "channel-field-names-guessed": _channel_field_names_guessed,
 }
 
 if __name__ == "__main__":
