@@ -8,6 +8,7 @@ becomes a 500 envelope, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -62,7 +63,7 @@ class Ctx:
         self.body = body
         #: The request's id once SEND has read it: echoed as ``reqId`` by every refusal after that.
         self.req_id: object = None
-        self._headers: dict[str, str] | None = None
+        self._headers: dict[bytes, bytes] | None = None
         self._query = query
 
     @property
@@ -91,12 +92,14 @@ class Ctx:
         return dict(self._query)
 
     def header(self, name: str) -> str | None:
-        """The first value of header ``name``; the raw pairs are read once per call, not per lookup."""
+        """The first value of header ``name``; the raw pairs are indexed once per call, and only the
+        values asked for are decoded."""
         if self._headers is None:
             self._headers = {}
             for key, value in self.request.scope["headers"]:
-                self._headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        return self._headers.get(name.lower())
+                self._headers.setdefault(key, value)
+        value = self._headers.get(_header_key(name))
+        return None if value is None else value.decode("latin-1")
 
     def require_version(self, name: str, expected: str, *, optional: bool = False) -> None:
         """LivePerson requires ``v`` (``version`` on CSDS) everywhere, with one documented value per API.
@@ -168,11 +171,26 @@ def not_utf8(bad_input: BadInput, exc: urlencoded.NotUtf8, prefix: str) -> ApiEr
 
 
 def query_at_the_door(scope_query: bytes, bad_input: BadInput) -> dict[str, str]:
-    """Every query parameter, decoded strictly before any endpoint runs (whether or not it reads it)."""
+    """Every query parameter, decoded strictly before any endpoint runs (whether or not it reads it).
+
+    The answer is shared between calls with the same query (``?v=3`` on every SEND): never mutated."""
     try:
-        return dict(urlencoded.parse(scope_query))
+        return _parsed(scope_query) if len(scope_query) <= SHORT_QUERY else dict(urlencoded.parse(scope_query))
     except urlencoded.NotUtf8 as exc:
         raise not_utf8(bad_input, exc, "$query") from None
+
+
+SHORT_QUERY = 256  # queries up to this long are parsed once each (the cache holds at most 256 of them)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(scope_query: bytes) -> dict[str, str]:
+    return dict(urlencoded.parse(scope_query))  # a refusal (NotUtf8) is raised, never cached
+
+
+@functools.lru_cache(maxsize=64)  # the few names endpoints ask for
+def _header_key(name: str) -> bytes:
+    return name.lower().encode("latin-1")
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))

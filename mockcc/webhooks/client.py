@@ -40,6 +40,12 @@ class Poster(Protocol):
 
     closed: bool
 
+    def prepare(self) -> None:
+        """Start whatever the first POST would otherwise wait for (the worker process), in the background."""
+
+    async def ready(self) -> None:
+        """Wait until a POST would go out at once (the worker is up): attempts are timed from here."""
+
     async def post(self, url: str, body: bytes, headers: list[tuple[str, str]]) -> int: ...
 
     async def close(self) -> None: ...
@@ -147,6 +153,12 @@ class WebhookClient:
                 self._tls.check_hostname = False
                 self._tls.verify_mode = ssl.CERT_NONE
         return self._tls
+
+    def prepare(self) -> None:
+        """Nothing to start: connections open with the first POST to each origin."""
+
+    async def ready(self) -> None:
+        """Always ready."""
 
     async def post(self, url: str, body: bytes, headers: list[tuple[str, str]]) -> int:
         """POST ``body`` with ``headers`` (plus Host and Content-Length) to ``url``; the answer's status."""

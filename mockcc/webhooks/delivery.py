@@ -208,12 +208,18 @@ class Deliverer:
         """POST once and log it; the log entry."""
         headers = self._headers(pending, corrupt=corrupt)
         url = pending.route.url
-        at = self._activity.clock.now()
-        started = time.perf_counter()
+        client = self._client()
         status: int | None = None
         error: str | None = None
         try:
-            status = await self._client().post(url, pending.body, headers)
+            await client.ready()  # a worker still booting is not the endpoint's latency
+        except Exception as exc:  # a worker that cannot start: the attempt fails, it never crashes
+            error = describe(exc)
+        at = self._activity.clock.now()
+        started = time.perf_counter()
+        try:
+            if error is None:
+                status = await client.post(url, pending.body, headers)
         except Exception as exc:  # any transport or URL problem is a failed delivery, never a crash
             error = describe(exc)
         latency = round((time.perf_counter() - started) * 1000, 3)

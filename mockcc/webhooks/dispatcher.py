@@ -136,9 +136,12 @@ class WebhookDispatcher:
         """Accept deliveries (Starlette lifespan startup); the HTTP client opens with the first one.
 
         ``preload`` (the seed routes webhooks) is kept for callers; the client is small and loads with
-        this module, so there is nothing left to load ahead.
+        this module, so there is nothing left to load ahead. The delivery worker, when deliveries go
+        through one, starts now in the background.
         """
         self._closed = False
+        if self._worker:
+            self._client().prepare()
 
     async def aclose(self) -> None:
         """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""

@@ -10,7 +10,8 @@ writes, reads and HTTP parsing of the POST itself.
 
 Frames on the worker's stdin and stdout: a 4-byte big-endian length, then ``marshal`` data (the worker
 is this interpreter, so the format always matches). Out: ``(id, url, body, headers)``; back:
-``(id, status, kind, detail)`` with ``status`` 0 when ``kind`` names a ``DeliveryError``.
+``(id, status, kind, detail)`` with ``status`` 0 when ``kind`` names a ``DeliveryError``. The worker's
+first frame says it is up (``READY``): attempts are timed from then, never over its boot.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from mockcc.webhooks.client import DeliveryError
 
 _LENGTH = struct.Struct(">I")
+READY = (0, 0, "ready", "")  # the worker's first frame, once it reads jobs
 
 
 #: One frame's data: a tuple of ints, strings, bytes and lists of string pairs.
@@ -75,10 +77,22 @@ class RemoteWebhookClient:
         self._reader: asyncio.Task[None] | None = None
         self.closed = False
 
+    def prepare(self) -> None:
+        """Start the worker now, in the background (the dispatcher's start), so the first delivery does
+        not wait for a Python process to boot."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._spawn())
+
+    async def ready(self) -> None:
+        """Wait for the worker to be up."""
+        self.prepare()
+        assert self._starting is not None  # noqa: S101 - made by prepare
+        await asyncio.shield(self._starting)
+
     async def post(self, url: str, body: bytes, headers: list[tuple[str, str]]) -> int:
         """POST ``body`` with ``headers`` to ``url`` from the worker; the answer's status."""
         if self._out is None:
-            await self._start()
+            await self.ready()
         assert self._out is not None  # noqa: S101 - started above
         job = next(self._ids)
         answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -94,11 +108,6 @@ class RemoteWebhookClient:
         """The worker's process id once started."""
         return self._worker.pid if self._worker is not None else None
 
-    async def _start(self) -> None:
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(self._spawn())
-        await asyncio.shield(self._starting)
-
     async def _spawn(self) -> None:
         limit, connect, read = self._settings
         self._worker = await asyncio.create_subprocess_exec(
@@ -107,6 +116,12 @@ class RemoteWebhookClient:
         )  # fmt: skip
         assert self._worker.stdin is not None  # noqa: S101 - piped above
         assert self._worker.stdout is not None  # noqa: S101 - piped above
+        try:
+            hello = await read_frame(self._worker.stdout)  # the worker is up: it reads jobs from now on
+        except (asyncio.IncompleteReadError, ConnectionError):
+            raise DeliveryError("RemoteProtocolError", "the delivery worker did not start") from None
+        if hello != READY:
+            raise DeliveryError("RemoteProtocolError", f"the delivery worker said {hello!r} instead of ready")
         self._out = Batcher(self._worker.stdin)
         self._reader = asyncio.ensure_future(self._answers(self._worker.stdout))
 

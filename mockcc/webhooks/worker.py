@@ -11,7 +11,7 @@ import asyncio
 import sys
 
 from mockcc.webhooks.client import DeliveryError, WebhookClient
-from mockcc.webhooks.remote import Batcher, read_frame
+from mockcc.webhooks.remote import READY, Batcher, read_frame
 
 
 async def serve(limit: int, connect_timeout: float, read_timeout: float) -> None:
@@ -20,6 +20,7 @@ async def serve(limit: int, connect_timeout: float, read_timeout: float) -> None
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin.buffer)
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, sys.stdout.buffer)
     out = Batcher(asyncio.StreamWriter(transport, protocol, None, loop))
+    out.send(READY)
     client = WebhookClient(limit=limit, connect_timeout=connect_timeout, read_timeout=read_timeout)
     running: set[asyncio.Task[None]] = set()
 
