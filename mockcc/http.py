@@ -137,6 +137,8 @@ class Ctx:
             )
         if not self.body.strip():
             raise BadRequest("the request body is empty; a JSON document was expected", path="$", rule="json")
+        if not ctype:
+            self.lenient("no Content-Type: the body was read as JSON; LivePerson's APIs expect application/json")
         try:
             return strictjson.loads(self.body)
         except strictjson.JsonRefused as exc:
@@ -154,6 +156,10 @@ class Ctx:
 
     def warn(self, text: str) -> None:
         self.call.warnings.append(text)
+
+    def lenient(self, text: str) -> None:
+        """Note in the journal what the mock accepted although LivePerson documents otherwise."""
+        self.call.lenient.append(text)
 
 
 Endpoint = Callable[[Ctx], Awaitable[Response]]
@@ -236,10 +242,10 @@ async def read_body(request: Request, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _fault_response(kind: str) -> Response:
+def _fault(kind: str) -> ApiError:
     if kind == "401":
-        return error_response(AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401"))
-    return error_response(rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault"))
+        return AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401")
+    return rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault")
 
 
 def route(
@@ -284,7 +290,7 @@ async def _handle(
             call.fault = fault.kind
             call.outcome = "fault"
             if fault.kind != "delay":
-                return _fault_response(fault.kind)
+                return refuse(call, _fault(fault.kind), outcome="fault")
             await mock.clock.sleep(fault.delay_seconds)
         ctx = Ctx(request, mock, call, body, query, bad_input)
         return await endpoint(ctx)

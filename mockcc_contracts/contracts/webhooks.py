@@ -55,6 +55,7 @@ def _post(h: Harness, body: bytes, signature: str | None) -> httpx.Response:
     "Webhooks answered 200 in time, even in a burst",
     operations=("webhook ContentEvent",),
     faults=("burst of 20 agent messages",),
+    requires=("LP-AGENT-001",),
 )
 def answered_in_time(h: Harness) -> None:
     """LivePerson waits 5 seconds for a webhook's answer (the suite's --webhook-timeout) and treats
@@ -90,6 +91,7 @@ def _attempts(h: Harness, mark: int, conversation: str) -> list[dict[str, Any]]:
     "A forged signature is refused",
     operations=("webhook signature",),
     faults=("forged signature",),
+    requires=("LP-AGENT-001",),
 )
 def forged_refused(h: Harness) -> None:
     """A notification whose X-Liveperson-Signature does not match the body (signed with another secret) is
@@ -103,6 +105,7 @@ def forged_refused(h: Harness) -> None:
     "A missing signature is refused",
     operations=("webhook signature",),
     faults=("unsigned notification",),
+    requires=("LP-AGENT-001",),
 )
 def unsigned_refused(h: Harness) -> None:
     """A notification without an X-Liveperson-Signature header is refused with a 4xx and never reaches the
@@ -115,7 +118,8 @@ def _refuses(h: Harness, label: str, signature: object) -> None:
     conversation, agent = h.joined(consumer)
     genuine = h.text("genuine")
     agent.say(genuine)
-    h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
+    with h.needs("LP-AGENT-001"):
+        h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
     doc, sequence = _genuine(h, conversation, genuine)
     fake = h.text(f"{label} by an attacker")
     body = _forge(doc, text=fake, sequence=sequence + 1)
@@ -135,6 +139,7 @@ def _refuses(h: Harness, label: str, signature: object) -> None:
     "Duplicates are shown once",
     operations=("webhook ContentEvent",),
     faults=("webhook duplicate",),
+    requires=("LP-AGENT-001",),
 )
 def duplicates_once(h: Harness) -> None:
     """LivePerson may deliver the same notification twice; the consumer sees each agent message once
@@ -156,6 +161,7 @@ def duplicates_once(h: Harness) -> None:
     "Overtaken messages are put back in order",
     operations=("webhook ContentEvent",),
     faults=("webhook reorder",),
+    requires=("LP-AGENT-001",),
 )
 def reordered(h: Harness) -> None:
     """Notifications may overtake each other; the consumer sees the agent's messages in the order the agent
@@ -179,6 +185,7 @@ def reordered(h: Harness) -> None:
     "Unknown conversations are acknowledged and ignored",
     operations=("webhook ContentEvent",),
     faults=("notification for an unknown conversation",),
+    requires=("LP-AGENT-001",),
 )
 def unknown_ignored(h: Harness) -> None:
     """A correctly signed notification about a conversation the connector does not know (another
@@ -188,7 +195,8 @@ def unknown_ignored(h: Harness) -> None:
     conversation, agent = h.joined(consumer)
     genuine = h.text("genuine")
     agent.say(genuine)
-    h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
+    with h.needs("LP-AGENT-001"):
+        h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
     doc, _ = _genuine(h, conversation, genuine)
     stranger = h.text("for nobody here")
     body = _forge(doc, text=stranger, sequence=1, conversation=str(uuid.uuid4()))
@@ -202,7 +210,11 @@ def unknown_ignored(h: Harness) -> None:
 
 
 @contract(
-    "LP-HOOK-007", "MUST", "Private notes never reach the consumer", operations=("webhook ContentEvent (private)",)
+    "LP-HOOK-007",
+    "MUST",
+    "Private notes never reach the consumer",
+    operations=("webhook ContentEvent (private)",),
+    requires=("LP-AGENT-001",),
 )
 def notes_private(h: Harness) -> None:
     """An agent's private note (messageAudience AGENTS_AND_MANAGERS) is for agents and managers only: it

@@ -17,6 +17,7 @@ import connector_ref.__main__
 import connector_ref.app
 import connector_ref.bridge
 import connector_ref.channel
+import connector_ref.receipts
 import connector_ref.webhooks
 from connector_ref.retry import RetryPolicy
 from connector_ref.tokens import AppJwtCache
@@ -59,6 +60,43 @@ def _slow_webhooks() -> None:
     connector_ref.app.receiver = receiver
 
 
+def _never_renews_app_jwt() -> None:
+    """Keep the first AppJWT for ever: neither its expiry nor a 401 makes it fetch another."""
+    AppJwtCache._fresh = lambda self: self._cached  # type: ignore[method-assign]
+
+    async def refused(self: AppJwtCache, token: str) -> str:
+        return await self.get()
+
+    AppJwtCache.refused = refused  # type: ignore[method-assign]
+
+
+def _closed_not_forwarded() -> None:
+    """Never tell the consumer that the conversation was closed (the channel's ``closed``)."""
+
+    async def tell_closed(self: Any, conversation: Any, by: str) -> None:
+        self.stats["conversations_closed"] += 1
+
+    connector_ref.bridge.Bridge._tell_closed = tell_closed  # type: ignore[method-assign]
+
+
+def _no_typing_no_receipts() -> None:
+    """Misses two SHOULDs: the consumer's typing never reaches LivePerson, agent messages are never acknowledged."""
+
+    async def nothing(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    connector_ref.bridge.Bridge._consumer_typing = nothing  # type: ignore[method-assign]
+    connector_ref.receipts.Receipts.delivered = nothing  # type: ignore[method-assign]
+
+
+def _record_pid() -> None:
+    """Write this process's id and group to $CONNECTOR_PIDFILE (the lifecycle tests look for them)."""
+    path = os.environ.get("CONNECTOR_PIDFILE")
+    if path:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {os.getpgid(0)}\n")
+
+
 #: A connector written from prose guesses the channel's field names (issue 18): each event renamed so.
 GUESSED_NAMES = {"closed": {"by": "closedBy"}, "agent_joined": {"agentId": "agent"}, "text": {"text": "message"}}
 
@@ -74,6 +112,10 @@ def _channel_field_names_guessed() -> None:
 
 
 FLAWS: dict[str, Callable[[], None]] = {
+    "none": lambda: None,
+    "never-renews-app-jwt": _never_renews_app_jwt,
+    "closed-not-forwarded": _closed_not_forwarded,
+    "no-typing-no-receipts": _no_typing_no_receipts,
     "no-signature-check": _no_signature_check,
     "new-app-jwt-every-request": _new_app_jwt_every_time,
     "no-backoff-on-429": _no_backoff_on_429,
@@ -84,5 +126,6 @@ FLAWS: dict[str, Callable[[], None]] = {
 }
 
 if __name__ == "__main__":
+    _record_pid()
     FLAWS[sys.argv[1]]()
     sys.exit(connector_ref.__main__.main(sys.argv[2:]))
