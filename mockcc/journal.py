@@ -158,6 +158,7 @@ class Call:
             "explanation": copy.deepcopy(self.explanation),
             "fault": self.fault,
             "warnings": list(self.warnings),
+            "lenient": list(self.lenient),
             "latency_ms": self.latency_ms,
         }
 
