@@ -25,7 +25,7 @@ from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
 from mockcc.journal import Call
 from mockcc.mock import Mock
-from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
+from mockcc.services import appinstall, csds, featuregrants, idp, login, msghist, sentinel, swift
 from mockcc.services.sendapi import conversation, send
 from mockcc.settings import Settings
 from mockcc.sockets import agent as agent_socket
@@ -44,6 +44,7 @@ def all_routes() -> list[BaseRoute]:
         *appinstall.ROUTES,
         *featuregrants.ROUTES,
         *swift.ROUTES,
+        *msghist.ROUTES,
         *control.ROUTES,
         *console.ROUTES,
     ]

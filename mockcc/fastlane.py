@@ -19,6 +19,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from mockcc import authority
+from mockcc.authority import Authority
 from mockcc.errors import ApiError
 from mockcc.guard import _is_cors
 
@@ -26,8 +28,8 @@ PREFIX = "/api/account/"
 #: What follows ``/api/account/{accountId}`` on the paths the lane takes, longest first.
 TAILS = ("/messaging/consumer/conversation/send", "/messaging/consumer/conversation")
 Handler = Callable[[Request], Awaitable[Response]]
-#: The guard's rule (``Guard.check``): the refusal a request earns, or None.
-Check = Callable[[str, str, Iterable[tuple[bytes, bytes]]], ApiError | None]
+#: The guard's rule (``Guard.check``): the refusal a request earns (or None), and its parsed authority.
+Check = Callable[[str, str, Iterable[tuple[bytes, bytes]], str | None], tuple[ApiError | None, Authority | None]]
 
 
 def lane_path(path: str) -> tuple[str, str] | None:
@@ -53,15 +55,23 @@ class MockApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
             found = lane_path(scope["path"])
-            if found is not None and self._check("POST", scope["path"], scope["headers"]) is None:
-                scope["app"] = self
-                scope["path_params"] = {"accountId": found[0]}
-                response = await self._lane[found[1]](Request(scope, receive))
-                headers = [pair for pair in response.raw_headers if not _is_cors(pair[0])]
-                await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-                await send({"type": "http.response.body", "body": response.body})
+            if found is not None and await self._took(found, scope, receive, send):
                 return
         await super().__call__(scope, receive, send)
+
+    async def _took(self, found: tuple[str, str], scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the call here, unless the guard refuses it (then Starlette refuses and journals it)."""
+        error, named = self._check("POST", scope["path"], scope["headers"], scope.get(authority.TARGET_KEY))
+        if error is not None:
+            return False
+        scope[authority.SCOPE_KEY] = named  # as the guard leaves it for the endpoints
+        scope["app"] = self
+        scope["path_params"] = {"accountId": found[0]}
+        response = await self._lane[found[1]](Request(scope, receive))
+        headers = [pair for pair in response.raw_headers if not _is_cors(pair[0])]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+        return True
 
 
 def lane_handlers(routes: list[BaseRoute]) -> dict[str, Handler]:
