@@ -23,6 +23,7 @@ import httpx
 from tests.bench import anchor, load, report, servers
 from tests.bench.client import ACCOUNT, consumer, send_body
 from tests.bench.servers import ROOT, Server, rss_mb
+from tests.bench.sockets import bench_sockets
 
 JSON = dict[str, Any]
 
@@ -140,6 +141,7 @@ def bench(args: argparse.Namespace) -> JSON:
     b.mockcc_default()
     if not args.smoke:
         b.webhooks()
+        b.result["sockets"] = bench_sockets(args.seconds)
         if args.population and load.have_wrk():
             from tests.bench import population
 

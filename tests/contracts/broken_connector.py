@@ -89,6 +89,19 @@ def _no_typing_no_receipts() -> None:
     connector_ref.receipts.Receipts.delivered = nothing  # type: ignore[method-assign]
 
 
+def _conversation_for_another_brand() -> None:
+    """Ask for conversations with the developer's sandbox account as ``brandId``: none ever opens."""
+    import connector_ref.lp
+
+    def request(kind: str, body: Any) -> Any:
+        if kind == "cm.ConsumerRequestConversation":
+            body = {**body, "brandId": "12345678"}
+        return original(kind, body)
+
+    original = connector_ref.lp._req
+    connector_ref.lp._req = request
+
+
 def _record_pid() -> None:
     """Write this process's id and group to $CONNECTOR_PIDFILE (the lifecycle tests look for them)."""
     path = os.environ.get("CONNECTOR_PIDFILE")
@@ -116,6 +129,7 @@ FLAWS: dict[str, Callable[[], None]] = {
     "never-renews-app-jwt": _never_renews_app_jwt,
     "closed-not-forwarded": _closed_not_forwarded,
     "no-typing-no-receipts": _no_typing_no_receipts,
+    "conversation-for-another-brand": _conversation_for_another_brand,
     "no-signature-check": _no_signature_check,
     "new-app-jwt-every-request": _new_app_jwt_every_time,
     "no-backoff-on-429": _no_backoff_on_429,
