@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc import strictjson, urlencoded
+from mockcc.auth_errors import AuthError
 from mockcc.errors import (
     ApiError,
-    AuthError,
     BadRequest,
     InternalError,
     MockccError,

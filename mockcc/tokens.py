@@ -57,7 +57,11 @@ class TokenInvalid(Exception):
 
 
 class TokenExpired(TokenInvalid):
-    """A well-signed token whose ``exp`` has passed on the mock's clock."""
+    """A well-signed token whose ``exp`` has passed on the mock's clock (``authenticated``: not a signup one)."""
+
+    def __init__(self, message: str, *, authenticated: bool = True) -> None:
+        super().__init__(message)
+        self.authenticated = authenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +184,10 @@ class TokenService:
         claims = self._remembered(token, _consumer_jwt)
         now = self._clock.now()
         if now >= claims.exp:
-            raise TokenExpired(f"the consumer JWT expired at {claims.exp} and the mock clock reads {int(now)}")
+            raise TokenExpired(
+                f"the consumer JWT expired at {claims.exp} and the mock clock reads {int(now)}",
+                authenticated=claims.authenticated,
+            )
         return claims
 
     def _decode(self, token: str) -> dict[str, Any]:

@@ -91,3 +91,8 @@ def test_a_tiny_run_of_the_harness_writes_its_table_and_json(tmp_path: Path):
     assert all(row["startup_s"] > 0 for row in result["rows"])
     assert result["memory"]["idle_mb"] > 0
     assert len(result["anchor"]["rounds"]) == 1
+    sockets = result["consumer_socket"]
+    assert sockets["socket"]["requests"] > 0
+    assert sockets["socket"]["failures"] == 0
+    assert sockets["send"]["requests"] > 0
+    assert "consumer socket PublishEvent round trip" in done.stdout

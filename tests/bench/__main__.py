@@ -14,14 +14,15 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.bench import anchor, load, report, servers
-from tests.bench.client import ACCOUNT, consumer, send_body
+from tests.bench import anchor, load, report, servers, socketload
+from tests.bench.client import ACCOUNT, QUIET, consumer, send_body
 from tests.bench.servers import ROOT, Server, rss_mb
 from tests.bench.sockets import bench_sockets
 
@@ -31,6 +32,7 @@ JSON = dict[str, Any]
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.warm_most: float = args.warm_most
+        self.warmup = 0.0 if args.smoke else 5.0  # the socket client's fixed warm-up (wrk's is warm_most)
         self.seconds: float = args.seconds
         self.conversations: int = args.conversations
         self.idle = 0.5 if args.smoke else 5.0
@@ -99,6 +101,29 @@ class Bench:
         print(f"  SEND at {opened['open_conversations']:,} open conversations: {send.rps:,.0f} req/s, "
               f"p99 {send.p99_ms:.1f} ms; opening {rates[0]:,.0f}/s first chunk, {rates[-1]:,.0f}/s last")  # fmt: skip
 
+    def mockcc_quiet(self) -> None:
+        """The consumer socket beside SEND, on an `agent: none` mockcc (its SEND row is the anchor's)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "seed.json"
+            config.write_text(json.dumps(QUIET))
+            with servers.mockcc("--config", str(config)) as server:
+                headers, dialog = consumer(server, "bench-send")
+                self.consumer_socket(server, headers, dialog)
+
+    def consumer_socket(self, server: Server, headers: dict[str, str], dialog: str) -> None:
+        """PublishEvent over consumer sockets beside SEND, the same asyncio client and concurrency for both."""
+        send = socketload.send_round_trip(server, headers, dialog, self.seconds, self.warmup)
+        socket = socketload.socket_round_trip(server, self.seconds, self.warmup)
+        self.result["consumer_socket"] = {
+            "client": f"one asyncio client, {socketload.CONNECTIONS} connections/sockets, one request in flight each",
+            "send": send.as_dict(),
+            "socket": socket.as_dict(),
+            "socket_vs_send": socket.rps / send.rps if send.rps else None,
+        }
+        print(f"  consumer socket PublishEvent: {socket.rps:,.0f}/s p50 {socket.p50_ms:.1f} p99 {socket.p99_ms:.1f} ms "
+              f"({socket.cpu_us_per_request:.0f} us CPU each); SEND, same client: {send.rps:,.0f}/s "
+              f"p50 {send.p50_ms:.1f} p99 {send.p99_ms:.1f} ms ({send.cpu_us_per_request:.0f} us)")  # fmt: skip
+
     def webhooks(self) -> None:
         with (
             servers.python_server("tests.bench.receiver", "receiver", probe="/stats") as hook,
@@ -139,6 +164,7 @@ def bench(args: argparse.Namespace) -> JSON:
     b.result["anchor"] = anchor.compare(args.rounds, args.seconds, args.warm_most, smoke=args.smoke)
     b.result["rows"] = b.result["anchor"]["summary"]
     b.mockcc_default()
+    b.mockcc_quiet()
     if not args.smoke:
         b.webhooks()
         b.result["sockets"] = bench_sockets(args.seconds)

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("agent", "consumer", "seeding"),  # what an agent, a bot, the system or a consumer does; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config", "history"),  # conversation rules, faults, the seed, Messaging History's view
+    ("auth_errors",),  # the services' own auth envelopes (Send API table, Sentinel OAuth, agentVep session)
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
     (
         "clock",
