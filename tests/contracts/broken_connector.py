@@ -8,6 +8,8 @@ separate process, configured by environment variables, known only through the ch
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import sys
 from collections.abc import Callable
@@ -17,6 +19,7 @@ import connector_ref.__main__
 import connector_ref.app
 import connector_ref.bridge
 import connector_ref.channel
+import connector_ref.lp
 import connector_ref.receipts
 import connector_ref.webhooks
 from connector_ref.retry import RetryPolicy
@@ -124,6 +127,26 @@ def _channel_field_names_guessed() -> None:
     connector_ref.channel.ChannelClient.post = guessed  # type: ignore[method-assign]
 
 
+def _send_api_host_hard_coded() -> None:
+    """Asks CSDS (so the old "called CSDS first" check passes), then sends the Send API to the CSDS host."""
+    discovered = connector_ref.lp.LpClient.host
+
+    async def host(self: connector_ref.lp.LpClient, service: str) -> str:
+        found = await discovered(self, service)
+        return self.settings.csds_host if service == connector_ref.lp.SEND_API else found
+
+    connector_ref.lp.LpClient.host = host  # type: ignore[method-assign]
+
+
+def _signature_compared_as_hex() -> None:
+    """Compares the header with a hex digest: refuses every delivery LivePerson signs (base64)."""
+
+    def hex_only(body: bytes, secret: str, header: str | None) -> bool:
+        return header == "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+    connector_ref.webhooks.signature_ok = hex_only
+
+
 FLAWS: dict[str, Callable[[], None]] = {
     "none": lambda: None,
     "never-renews-app-jwt": _never_renews_app_jwt,
@@ -137,6 +160,8 @@ FLAWS: dict[str, Callable[[], None]] = {
     "duplicates-shown": _duplicates_shown,
     "slow-webhooks": _slow_webhooks,
     "channel-field-names-guessed": _channel_field_names_guessed,
+    "send-api-host-hard-coded": _send_api_host_hard_coded,
+    "signature-compared-as-hex": _signature_compared_as_hex,
 }
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ CASES = [
     ("private-notes-forwarded", ["LP-HOOK-007", "LP-AGENT-001"], {"LP-HOOK-007"}, "internal note", []),
     ("duplicates-shown", ["LP-HOOK-004", "LP-HOOK-005"], {"LP-HOOK-004"}, "2 times", []),
     ("slow-webhooks", ["LP-HOOK-001", "LP-CONV-001"], {"LP-HOOK-001"}, "ReadTimeout", ["--webhook-timeout", "1"]),
+    # the Send API sent to the CSDS host (CSDS asked first): the mock answers each service on its own port
+    ("send-api-host-hard-coded", ["LP-DISC-001", "LP-RUN-001"], {"LP-DISC-001", "LP-RUN-001"}, "CSDS hands out", []),
 ]
 
 
