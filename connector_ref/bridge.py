@@ -263,7 +263,7 @@ class Bridge:
         conversation_id = str(result.get("convId"))
         adopted = conversation_id not in self.conversations
         conversation = self.memory.owner(conversation_id, details)
-        if conversation is None or change.get("type") == "DELETE":
+        if conversation is None or change.get("type", "UPSERT") != "UPSERT":  # DELETE, or a type from the future
             self.stats["ignored"] += 1
             return
         await self._conversation_details(conversation, details, adopted)

@@ -177,9 +177,10 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _fault_response(kind: str) -> Response:
+def _fault_response(kind: str, error_code: int = 40102) -> Response:
     if kind == "401":
-        return error_response(AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401"))
+        token = "an expired-token" if error_code == 40102 else "a refused-ConsumerJWS"
+        return error_response(AuthError(error_code, f"fault injected by /_mockcc/faults: {token} 401"))
     return error_response(rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault"))
 
 
@@ -219,7 +220,7 @@ async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, 
             call.fault = fault.kind
             call.outcome = "fault"
             if fault.kind != "delay":
-                return _fault_response(fault.kind)
+                return _fault_response(fault.kind, fault.error_code)
             await mock.clock.sleep(fault.delay_seconds)
         ctx = Ctx(request, mock, call, body)
         return await endpoint(ctx)

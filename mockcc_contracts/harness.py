@@ -67,7 +67,9 @@ class Harness:
         self.history: list[JSON] = []  # every journal entry of the run
         self.delivery_history: list[JSON] = []
         self.faults_armed: set[str] = set()
+        self.invented: set[str] = set()  # conversation/dialog ids the suite made up in forged notifications
         self.retention = False
+        self.signing: tuple[str, str] = ("sha1", "base64")  # the installation's algorithm and digest encoding
         self._seen_call = 0
         self._seen_delivery = 0
         self._tag = secrets.token_hex(3)
@@ -76,7 +78,7 @@ class Harness:
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    def seed_document(self, *, retention: bool = False) -> JSON:
+    def seed_document(self, *, retention: bool = False, signing: tuple[str, str] = ("sha1", "base64")) -> JSON:
         """The mock's seed: webhooks point at the connector, no scripted agent (the suite is the agent)."""
         hook: JSON = {"endpoint": self.webhook_url}
         if not retention:
@@ -90,17 +92,23 @@ class Harness:
             "client_name": "connector under contract test",
             "capabilities": {"webhooks": hooks},
         }
-        return {
-            "accounts": [{"account_id": self.credentials.account_id, "agent": "none", "installations": [installation]}]
+        account = {
+            "account_id": self.credentials.account_id,
+            "agent": "none",
+            "webhook_signature": signing[0],
+            "webhook_signature_encoding": signing[1],
+            "installations": [installation],
         }
+        return {"accounts": [account]}
 
-    def seed(self, *, retention: bool = False) -> None:
+    def seed(self, *, retention: bool = False, signing: tuple[str, str] = ("sha1", "base64")) -> None:
         """Reset the mock to ``seed_document`` (only when the suite registers the webhooks)."""
         if not self.owns_registration:
             return
         self.collect()
-        self.control.reset(self.seed_document(retention=retention))
+        self.control.reset(self.seed_document(retention=retention, signing=signing))
         self.retention = retention
+        self.signing = signing
         self._seen_delivery = 0  # the mock's delivery log starts again; run_id keeps counting
 
     def consumer(self, label: str) -> str:

@@ -32,6 +32,7 @@ class Subscription:
     client_secret: str
     webhooks: Mapping[str, Any]
     signature_algorithm: Literal["sha1", "sha256"] = "sha1"
+    signature_encoding: Literal["base64", "hex"] = "base64"
     enabled: bool = True
 
     @property
