@@ -8,10 +8,10 @@ from mockcc_contracts.harness import Harness
 
 @contract("LP-AGENT-001", "MUST", "Agent texts reach the consumer", operations=("webhook ContentEvent",))
 def agent_text(h: Harness) -> None:
-    """What the agent writes reaches the consumer, word for word."""
+    """What the agent writes reaches the consumer, word for word (its &, <, > and quotes too: not HTML-escaped)."""
     consumer = h.consumer("hear")
     _, agent = h.joined(consumer)
-    words = h.text("How can I help you today?")
+    words = h.text('Order <#42> & "gift" wrap: how can I help?')
     agent.say(words)
     h.wait(lambda: words in h.texts(consumer), f"{words!r} to reach the consumer")
 

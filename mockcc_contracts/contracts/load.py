@@ -6,6 +6,8 @@ which is where ordering and single-flight token renewal break.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from mockcc_contracts.contract import Failed, contract
 from mockcc_contracts.evidence import describe_call
 from mockcc_contracts.harness import Harness
@@ -50,21 +52,22 @@ def burst_in_order(h: Harness) -> None:
     "MUST",
     "Many consumers at once: every message arrives, with one AppJWT renewal",
     operations=("Sentinel token", "IdP consumer", "CONVERSATION", "SEND"),
-    faults=("clock +1h", "20 consumers at once"),
+    faults=("clock +1h", "20 consumers at once", "Sentinel answers after 1 s"),
 )
 def many_consumers(h: Harness) -> None:
-    """Twenty consumers write at once just after the AppJWT expired (the mock's clock moves past it). Every
-    message reaches LivePerson, and the connector renews the AppJWT once for all of them (at most twice):
-    a renewal per request under load is a storm on Sentinel that LivePerson may throttle."""
+    """Twenty consumers write at once just after the AppJWT expired (the mock's clock moves past it), and
+    Sentinel takes a second to answer the renewal. Every message reaches LivePerson, and the connector
+    renews the AppJWT once for all of them (at most twice): a renewal per refused request is a storm on
+    Sentinel that LivePerson may throttle."""
     h.start(h.consumer("warm"))
     h.control.advance(3600 + 120)
+    h.arm("delay", scope="sentinel", count=1, delay_seconds=1.0)  # the renewal takes a while: requests pile up
     h.faults_armed.update({"clock moved past the AppJWT's expiry", f"{CONSUMERS} consumers at once"})
     since = h.mark()
-    sent = []
-    for i in range(CONSUMERS):
-        consumer, words = h.consumer(f"crowd{i}"), h.text(f"crowd {i}")
-        h.say(consumer, words, firstName="Ada")
-        sent.append(words)
+    crowd = [(h.consumer(f"crowd{i}"), h.text(f"crowd {i}")) for i in range(CONSUMERS)]
+    with ThreadPoolExecutor(CONSUMERS) as pool:  # all at once, as a busy channel would
+        list(pool.map(lambda pair: h.say(pair[0], pair[1], firstName="Ada"), crowd))
+    sent = [words for _, words in crowd]
     h.wait(lambda: all(w in h.published_texts(since) for w in sent), f"all {CONSUMERS} consumers' messages to arrive")
     tokens = [c for c in h.calls(since, "sentinel") if c["status"] == 200 and "/token" in str(c["path"])]
     if len(tokens) > 2:
