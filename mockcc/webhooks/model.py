@@ -32,8 +32,8 @@ class Subscription:
     client_secret: str
     webhooks: Mapping[str, Any]
     signature_algorithm: Literal["sha1", "sha256"] = "sha1"
-    signature_encoding: Literal["base64", "hex"] = "base64"
     enabled: bool = True
+    signature_encoding: Literal["base64", "hex"] = "base64"
 
     @property
     def key(self) -> tuple[str, str]:
