@@ -75,6 +75,7 @@ class Harness:
         self._tag = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self.used: list[str] = []  # the consumers of the current contract (for its evidence)
+        self.restart: Callable[[], None] | None = None  # stops and starts the connector, when the suite started it
 
     # -- set-up ---------------------------------------------------------------------------------
 

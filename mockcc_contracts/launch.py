@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -94,8 +95,11 @@ class MockServer:
         self.stop()
 
 
-def connector_env(credentials: Credentials, channel_url: str, port: int) -> dict[str, str]:
-    """The documented variables a connector under test reads (``MOCKCC_*``, and the reference connector's names)."""
+def connector_env(credentials: Credentials, channel_url: str, port: int, state_dir: str = "") -> dict[str, str]:
+    """The documented variables a connector under test reads (``MOCKCC_*``, and the reference connector's names).
+
+    ``state_dir``: a directory that outlives the connector's restarts within the run (for what it stores).
+    """
     values = {
         "CSDS_HOST": credentials.csds_host,
         "LP_SCHEME": credentials.scheme,
@@ -106,6 +110,8 @@ def connector_env(credentials: Credentials, channel_url: str, port: int) -> dict
         "PORT": str(port),
         "HOST": "127.0.0.1",
     }
+    if state_dir:
+        values["STATE_DIR"] = state_dir
     env = {f"MOCKCC_{k}": v for k, v in values.items()}
     env |= {f"CONNECTOR_{k}": v for k, v in values.items()}
     env["MOCKCC_BASE_URL"] = credentials.base_url
@@ -120,6 +126,7 @@ class ConnectorProcess:
     proc: subprocess.Popen[str]
     port: int
     output: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    how: dict[str, Any] = field(default_factory=dict)  # start's arguments, for a restart
 
     @classmethod
     def start(
@@ -144,6 +151,7 @@ class ConnectorProcess:
             start_new_session=True,
         )
         connector = cls(command, proc, port)
+        connector.how = {"env": env, "ready_url": ready_url, "ready_log": ready_log, "timeout": timeout}
         pattern = re.compile(ready_log) if ready_log else None
         matched = threading.Event()
 
@@ -177,6 +185,15 @@ class ConnectorProcess:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def restart(self) -> None:
+        """Stop the connector (as a deploy would: SIGTERM to its group) and start it again, same command
+        and environment; returns once it is ready. Its output goes on in the same ``output``."""
+        self.stop()
+        fresh = ConnectorProcess.start(self.command, port=self.port, **self.how)
+        lines = deque([*self.output, "(mockcc: the connector was restarted)", *fresh.output], maxlen=self.output.maxlen)
+        fresh.output = self.output = lines  # its reader appends to fresh.output: both see every line
+        self.proc = fresh.proc
 
     def stop(self) -> None:
         """Stop the whole process group the shell started, then the shell."""

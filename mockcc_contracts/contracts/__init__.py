@@ -2,6 +2,7 @@
 
 auth           LP-DISC, LP-AUTH: CSDS discovery, AppJWT and ConsumerJWS handling (and a refused JWS)
 conversation   LP-CONV: opening, reusing and closing conversations, typing, receipts
+lifecycle      LP-CONV-008: a restart of the connector keeps each consumer's conversation
 load           LP-CONV-007, LP-AUTH-006: a burst from one consumer, many consumers and a token renewal
 webhooks       LP-HOOK: answering, signatures, duplicates, order, unknown conversations, notes
 notifications  LP-AGENT-007.., LP-HOOK-008..: files, quick replies, agent typing and receipts, unknown
@@ -18,6 +19,7 @@ from mockcc_contracts.contracts import (
     auth,
     content,
     conversation,
+    lifecycle,
     load,
     notifications,
     resilience,
@@ -25,4 +27,15 @@ from mockcc_contracts.contracts import (
     webhooks,
 )
 
-__all__ = ["agent", "auth", "content", "conversation", "load", "notifications", "resilience", "run", "webhooks"]
+__all__ = [
+    "agent",
+    "auth",
+    "content",
+    "conversation",
+    "lifecycle",
+    "load",
+    "notifications",
+    "resilience",
+    "run",
+    "webhooks",
+]

@@ -177,6 +177,11 @@ def _conversation_per_message() -> None:
     connector_ref.bridge.Bridge._consumer_text = forgetful  # type: ignore[method-assign]
 
 
+def _forgets_on_restart() -> None:
+    """Lifecycle: consumers' conversations are kept in memory only; a redeploy forgets them."""
+    os.environ.pop("CONNECTOR_STATE_DIR", None)
+
+
 def _consumer_close_ignored() -> None:
     """Conversations: the consumer's "close" is acknowledged and never sent to LivePerson."""
 
@@ -242,6 +247,7 @@ FLAWS: dict[str, Flaw] = {
     "wrong-brand-id": _wrong_brand_id,
     "keeps-closed-conversation": _keeps_closed_conversation,
     "conversation-per-message": _conversation_per_message,
+    "forgets-on-restart": _forgets_on_restart,
     "consumer-close-ignored": _consumer_close_ignored,
     "no-receipts": _no_receipts,
     "receipts-with-string-sequences": _receipts_with_string_sequences,

@@ -81,6 +81,7 @@ CASES = [
     case("keeps-closed-conversation", "LP-CONV-003", "LP-CONV-001", core=True),
     case("conversation-per-message", "LP-CONV-002", "LP-CONV-001"),
     case("consumer-close-ignored", "LP-CONV-004", "LP-CONV-001"),
+    case("forgets-on-restart", "LP-CONV-008", "LP-CONV-001"),
     case("close-not-forwarded", "LP-AGENT-003", "LP-AGENT-001"),
     case("transfer-shown-as-close", "LP-AGENT-004", "LP-AGENT-003"),
     case("resumed-conversation-unknown", "LP-AGENT-005", "LP-AGENT-003"),
