@@ -161,6 +161,8 @@ async def serve(args: argparse.Namespace) -> None:
         lifespan="on",
         ssl_certfile=str(tls[0]) if tls else None,
         ssl_keyfile=str(tls[1]) if tls else None,
+        ws="websockets-sansio",  # the websockets library's sans-I/O core: no deprecated legacy API
+        ws_max_size=settings.body_limit,  # a frame is capped like a request body (larger: close 1009)
     )
     server = _Server(config, on_exit=app.state.console.close)
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -26,6 +26,7 @@ from mockcc.mock import Mock
 from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
 from mockcc.services.sendapi import conversation, send
 from mockcc.settings import Settings
+from mockcc.sockets import agent as agent_socket
 
 
 def all_routes() -> list[BaseRoute]:
@@ -44,6 +45,12 @@ def all_routes() -> list[BaseRoute]:
         *control.ROUTES,
         *console.ROUTES,
     ]
+
+
+def socket_routes() -> list[BaseRoute]:
+    """The websocket surfaces (``mockcc/sockets``), on the same port; not HTTP operations, so not in the
+    OpenAPI document (ARCHITECTURE.md, "Websocket transports", describes them)."""
+    return [*agent_socket.ROUTES]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -181,15 +188,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await mock.dispatcher.start(preload=mock.routes_webhooks())
+        mock.streams.start()
         try:
             yield
         finally:
             app.state.console.close()
+            await mock.streams.aclose()
             await mock.bots.cancel_all()
             await mock.dispatcher.aclose()
 
     app = Starlette(
-        routes=[*all_routes(), *console.PAGES],
+        routes=[*all_routes(), *socket_routes(), *console.PAGES],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
         # The security rule (mockcc/guard.py) sits in front of every route, present and future.

@@ -15,6 +15,9 @@
      │    ├── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
      │    ├── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
      │    ├── UnknownDelivery        a hand replay of a delivery the log does not hold (404)
+ │    ├── LimitReached           a cap of the mock's websockets (sockets, subscriptions) is full (429)
+ │    ├── NotParticipant         an agent acts on a conversation it is not in (socket refusals, 400)
+ │    ├── RingClosed             a ring that is no longer WAITING (accepted twice, expired, unknown; 400)
      │    └── NotReplayable          a hand replay of a delivery that sent nothing, or has no endpoint now (409)
      └── ApiError                    an answer in one of LivePerson's envelopes, rendered by ``http.route``
           ├── RestError              {"code": "BAD_REQUEST", "body": {"msg": ...}, "reqId": ...}; one class a status:
@@ -152,6 +155,18 @@ class UnknownDelivery(Refused):
 
 class NotReplayable(Refused):
     """A hand replay of a delivery that sent nothing, or whose event key has no endpoint any more."""
+
+
+class LimitReached(Refused):
+    """A cap of the mock's websockets is full: sockets in all or per user, subscriptions per socket."""
+
+
+class NotParticipant(Refused):
+    """An agent publishes into (or changes) a conversation it does not take part in."""
+
+
+class RingClosed(Refused):
+    """A ring that is not WAITING any more (already accepted or rejected, expired, or never made)."""
 
 
 class ApiError(MockccError):
@@ -329,8 +344,8 @@ class OAuthError(ApiError):
 
     error: str = "invalid_request"
 
-    def __init__(self, explanation: str, *, path: str = "$") -> None:
-        super().__init__(explanation, path=path, rule="oauth2")
+    def __init__(self, explanation: str, *, path: str = "$", rule: str = "oauth2", expected: object = None) -> None:
+        super().__init__(explanation, path=path, rule=rule, expected=expected)
 
     def envelope(self) -> JSON:
         return {"error": self.error, "error_description": self.explanation}
@@ -367,6 +382,10 @@ REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
     # The control plane's hand replay of a logged delivery (a mockcc feature).
     UnknownDelivery: (NotFound, None, "known-delivery", "$path.deliveryId"),
     NotReplayable: (Conflict, None, "replayable", "$path.deliveryId"),
+    # The websockets' own refusals (LivePerson documents no body for them; mockcc's choices).
+    LimitReached: (TooManyRequests, None, "socket-limits", "$"),
+    NotParticipant: (BadRequest, None, "participant", "$body.conversationId"),
+    RingClosed: (BadRequest, None, "ring-state", "$body.ringId"),
 }
 
 

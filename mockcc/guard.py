@@ -63,6 +63,11 @@ class Guard:
         self.public_host = public_host.lower() if public_host else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The Host rule holds for sockets too; refused before the upgrade (the server answers 403).
+        if scope["type"] == "websocket" and self.check("GET", scope["path"], scope["headers"]) is not None:
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -14,13 +14,12 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockcc import strictjson
+from mockcc import strictjson, urlencoded
 from mockcc.errors import (
     ApiError,
     AuthError,
@@ -40,20 +39,31 @@ if TYPE_CHECKING:
     from mockcc.mock import Mock
 
 log = logging.getLogger("mockcc")
+#: The refusal of unreadable input on a route: a REST 400 by default, OAuth's on Sentinel.
+BadInput = Callable[..., ApiError]
 
 
 class Ctx:
     """One call in flight: the request, its body, its journal entry and the mock."""
 
-    def __init__(self, request: Request, mock: Mock, call: Call, body: bytes) -> None:
+    def __init__(
+        self,
+        request: Request,
+        mock: Mock,
+        call: Call,
+        body: bytes,
+        query: dict[str, str],
+        bad_input: BadInput = BadRequest,
+    ) -> None:
         self.request = request
+        self.bad_input = bad_input  # how this route refuses unreadable input (Sentinel: OAuth's invalid_request)
         self.mock = mock
         self.call = call
         self.body = body
         #: The request's id once SEND has read it: echoed as ``reqId`` by every refusal after that.
         self.req_id: object = None
         self._headers: dict[str, str] | None = None
-        self._query: dict[str, str] | None = None
+        self._query = query
 
     @property
     def account_id(self) -> str:
@@ -71,11 +81,14 @@ class Ctx:
         return account
 
     def query(self, name: str) -> str | None:
-        """The query parameter's value (the last one, as Starlette's ``query_params`` answers), parsed
-        once per call without building Starlette's multi-dict."""
-        if self._query is None:
-            self._query = dict(parse_qsl(self.request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        """The query parameter's value (the last one, as Starlette's ``query_params`` answers), decoded
+        strictly at the door (``query_at_the_door``), without building Starlette's multi-dict."""
         return self._query.get(name)
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        """Every query parameter (the last value of each name)."""
+        return dict(self._query)
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name``; the raw pairs are read once per call, not per lookup."""
@@ -125,14 +138,41 @@ class Ctx:
             return strictjson.loads(self.body)
         except strictjson.JsonRefused as exc:
             raise BadRequest(
-                f"the request body is refused: {exc.explanation}", path="$", rule=exc.rule, expected=exc.expected
+                f"the request body is refused: {exc.explanation}", path=exc.path, rule=exc.rule, expected=exc.expected
             ) from None
+
+    def form(self) -> dict[str, str]:
+        """The body as an urlencoded form (the last value of each name), every field UTF-8; a field that is
+        not is refused like a query parameter (in the route's own envelope)."""
+        try:
+            return dict(urlencoded.parse(self.body))
+        except urlencoded.NotUtf8 as exc:
+            raise not_utf8(self.bad_input, exc, "$") from None
 
     def warn(self, text: str) -> None:
         self.call.warnings.append(text)
 
 
 Endpoint = Callable[[Ctx], Awaitable[Response]]
+
+
+def not_utf8(bad_input: BadInput, exc: urlencoded.NotUtf8, prefix: str) -> ApiError:
+    """The refusal of a query parameter or form field that is not UTF-8 once percent-decoded."""
+    return bad_input(
+        f"{urlencoded.path(exc.name, prefix)} is not UTF-8 once percent-decoded (an encoded surrogate, or "
+        "bytes of another charset); percent-encode the UTF-8 bytes of Unicode characters",
+        path=urlencoded.path(exc.name, prefix),
+        rule="utf-8",
+        expected="percent-encoded UTF-8",
+    )
+
+
+def query_at_the_door(scope_query: bytes, bad_input: BadInput) -> dict[str, str]:
+    """Every query parameter, decoded strictly before any endpoint runs (whether or not it reads it)."""
+    try:
+        return dict(urlencoded.parse(scope_query))
+    except urlencoded.NotUtf8 as exc:
+        raise not_utf8(bad_input, exc, "$query") from None
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -184,8 +224,11 @@ def _fault_response(kind: str, error_code: int = 40102) -> Response:
     return error_response(rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault"))
 
 
-def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) -> Route:
-    """A Starlette route running ``endpoint`` inside the shared pipeline."""
+def route(
+    path: str, endpoint: Endpoint, *, service: str, methods: list[str], bad_input: BadInput = BadRequest
+) -> Route:
+    """A Starlette route running ``endpoint`` inside the shared pipeline; ``bad_input`` is the refusal of
+    input the pipeline cannot read (LivePerson's REST 400, or Sentinel's OAuth ``invalid_request``)."""
     if service not in SERVICES:
         raise ValueError(f"service {service!r} is not in mockcc.journal.SERVICES (the journal's filter needs it)")
 
@@ -202,7 +245,7 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
             headers=request.scope["headers"],  # not request.headers: the raw pairs are all it reads
             record=service != "control",  # polling the control plane must not flood the journal
         )
-        response = finish(mock, call, await _handle(request, mock, call, endpoint, service), started)
+        response = finish(mock, call, await _handle(request, mock, call, endpoint, service, bad_input), started)
         if service != "control":
             mock.journal.announce(call)
         return response
@@ -210,11 +253,14 @@ def route(path: str, endpoint: Endpoint, *, service: str, methods: list[str]) ->
     return Route(path, run, methods=methods, name=f"{service}:{endpoint.__name__}")
 
 
-async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, service: str) -> Response:
+async def _handle(
+    request: Request, mock: Mock, call: Call, endpoint: Endpoint, service: str, bad_input: BadInput
+) -> Response:
     ctx: Ctx | None = None
     try:
         body = await read_body(request, mock.settings.body_limit)
         call.request_body = preview(body)
+        query = query_at_the_door(request.scope["query_string"], bad_input)
         fault = mock.faults.draw(service, call.account_id)
         if fault is not None:
             call.fault = fault.kind
@@ -222,7 +268,7 @@ async def _handle(request: Request, mock: Mock, call: Call, endpoint: Endpoint, 
             if fault.kind != "delay":
                 return _fault_response(fault.kind, fault.error_code)
             await mock.clock.sleep(fault.delay_seconds)
-        ctx = Ctx(request, mock, call, body)
+        ctx = Ctx(request, mock, call, body, query, bad_input)
         return await endpoint(ctx)
     except MockccError as refused:
         return refuse(call, as_api_error(refused, req_id=ctx.req_id if ctx else None))

@@ -31,6 +31,8 @@ SERVICES = (
     "agentvep",
     "accountconfig",
     "swift",
+    "agentsocket",  # the Messaging Agent API websocket: its connects and each request frame
+    "consumersocket",  # the Messaging Window API websocket: its connects and each request frame
     "control",  # only calls the security guard refused (other control calls are not recorded)
     "unmatched",
 )
@@ -38,8 +40,12 @@ OUTCOMES = ("ok", "invalid", "rejected", "fault", "unmatched", "error")
 
 
 def preview(body: bytes) -> str:
-    """What the journal keeps of a body: its first BODY_PREVIEW bytes, as text, secrets hidden."""
-    return redact.text(body[:BODY_PREVIEW].decode("utf-8", errors="replace"))
+    """What the journal keeps of a body: secrets hidden in the whole body, then its first BODY_PREVIEW
+    bytes as text (redact, then cut: a secret straddling the cut must not keep its first half)."""
+    shown = redact.body(body)
+    if len(shown) * 4 <= BODY_PREVIEW:  # cannot be longer than the preview, whatever its characters
+        return shown
+    return shown.encode("utf-8")[:BODY_PREVIEW].decode("utf-8", errors="ignore")
 
 
 def kept_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -58,7 +64,7 @@ def _kept_headers(raw: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
         name = key.decode("latin-1").lower()
         if name in kept:
             continue
-        text = redact.header(name, value[: HEADER_VALUE_KEPT * 4].decode("latin-1"))
+        text = redact.header(name, value.decode("latin-1"))  # redact, then cut
         if len(text) > HEADER_VALUE_KEPT:
             text = text[:HEADER_VALUE_KEPT] + "…"
         if len(name) + len(text) > budget:
@@ -132,7 +138,7 @@ class Journal:
             at=at,
             method=method,
             path=_cut(path),
-            query=redact.text(_cut(query)),
+            query=_cut(redact.query(query)),
             service=service,
             account_id=account_id,
             request_headers=kept_headers(headers) if record else {},

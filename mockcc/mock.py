@@ -23,6 +23,7 @@ from mockcc.settings import Settings
 from mockcc.state.bearers import Bearers
 from mockcc.state.files import FileStore
 from mockcc.state.models import Account
+from mockcc.streams.hub import Streams
 from mockcc.tokens import TokenService
 from mockcc.types import JSON
 from mockcc.webhooks.dispatcher import WebhookDispatcher
@@ -51,10 +52,13 @@ class Mock:
         self.agents = AgentDesk(self.messaging, self.ids)
         self.bots = Bots(self.agents, self.clock)
         self.controller = Controller(self.messaging)
-        # Every change, in this order: the connector's webhook, the scripted agent, the controller bot
-        # (after the webhook, so the consumer's echo goes out before the bot's automatic message).
+        self.streams = Streams(self.clock, self.messaging.effective_ttr, settings.socket_limits)
+        # Every change, in this order: the connector's webhook, the websockets' subscribers, the scripted
+        # agent, the controller bot (after the webhook, so the consumer's echo goes out before the bot's
+        # automatic message).
         self.messaging.listeners += [
             Notifier(self.dispatcher, self.messaging.effective_ttr).on_change,
+            self.streams.on_change,
             self.bots.on_change,
             self.controller.on_change,
         ]
@@ -77,6 +81,7 @@ class Mock:
         self.faults.clear()
         self.files.clear()
         self.dispatcher.reset()
+        self.streams.close_all()  # their state is gone: clients reconnect to the new one
         seed.arm(self.faults, self.dispatcher)
         for listener in list(self.reset_listeners):
             listener()

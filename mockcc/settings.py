@@ -12,6 +12,18 @@ CONVERSATIONS_PER_ACCOUNT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
+class SocketLimits:
+    """The caps of the websocket surfaces [INFERRED: LivePerson documents none of them but the idle 60 s]."""
+
+    sockets: int = 2000
+    sockets_per_user: int = 10
+    connects_per_user_per_minute: int = 60
+    subscriptions_per_socket: int = 1000
+    frames_waiting_per_socket: int = 1000
+    idle_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -37,3 +49,5 @@ class Settings:
     random_seed: int | None = None
     #: One line per call on stderr (method, path, status, outcome, ms, the rule on a refusal); off for speed.
     request_log: bool = False
+    #: The websockets' caps (sockets in all and per user, subscriptions and waiting frames per socket, idle).
+    socket_limits: SocketLimits = field(default_factory=SocketLimits)

@@ -3,14 +3,17 @@
 Python's ``json`` accepts what LivePerson's parser refuses and what the mock cannot hold safely:
 ``NaN``/``Infinity`` (then every later rendering of the state fails), numbers that overflow to
 infinity (``1e999999``), duplicate keys (silently last-wins) and nesting deep enough to exhaust the
-recursion limit of everything that walks the document afterwards. ``loads`` refuses all of them with
-a ``JsonRefused`` that says which rule was broken, before anything is stored.
+recursion limit of everything that walks the document afterwards. It also accepts a ``\\ud800``
+escape without its pair: a lone surrogate, which is no character and cannot be encoded as UTF-8, so
+every later answer holding it would fail to render. ``loads`` refuses all of them with a
+``JsonRefused`` that says which rule was broken (and where), before anything is stored.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 #: Deepest nesting of arrays and objects accepted. LivePerson's structured content nests a few
@@ -25,11 +28,18 @@ MIN_INT = -(1 << 63)
 class JsonRefused(ValueError):
     """The text is not JSON the mock accepts; ``rule`` names the check, ``expected`` what would pass."""
 
-    def __init__(self, explanation: str, *, rule: str, expected: object = None) -> None:
+    def __init__(self, explanation: str, *, rule: str, expected: object = None, path: str = "$") -> None:
         super().__init__(explanation)
         self.explanation = explanation
         self.rule = rule
         self.expected = expected
+        self.path = path  # where in the document, as a JSONPath (``$`` when the text as a whole)
+
+
+#: A ``\\u`` escape of a surrogate (paired or not): only texts holding one need the walk below.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _constant(name: str) -> Any:
@@ -90,6 +100,35 @@ def depth(doc: object) -> int:
     return deepest
 
 
+def key_path(parent: str, key: str | int) -> str:
+    """``$.a`` / ``$[0]`` / ``$['a b']``: the JSONPath of a child, printable whatever the key holds."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if _PLAIN_KEY.fullmatch(key):
+        return f"{parent}.{key}"
+    shown = key.encode("utf-8", "backslashreplace").decode("utf-8").replace("'", "\\'")
+    return f"{parent}['{shown}']"
+
+
+def unencodable(doc: object) -> str | None:
+    """The path of the first string (key or value) holding a lone surrogate, else None; no recursion."""
+    stack: list[tuple[object, str]] = [(doc, "$")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return where
+        elif isinstance(node, dict):
+            for key, value in reversed(node.items()):
+                child = key_path(where, key)
+                if _SURROGATE.search(key):
+                    return child
+                stack.append((value, child))
+        elif isinstance(node, list):
+            stack.extend((node[i], key_path(where, i)) for i in range(len(node) - 1, -1, -1))
+    return None
+
+
 def loads(data: bytes | str) -> object:
     """Parse ``data`` as strict JSON; raises ``JsonRefused`` (a ValueError) for anything it refuses."""
     try:
@@ -107,6 +146,15 @@ def loads(data: bytes | str) -> object:
     # Nesting can never exceed the number of brackets in the text: most documents skip the walk.
     if text.count("{") + text.count("[") > MAX_DEPTH and depth(doc) > MAX_DEPTH:
         raise _too_deep()
+    # A surrogate can only come from an escape (the text itself was decoded strictly as UTF-8).
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and (where := unencodable(doc)) is not None:
+        raise JsonRefused(
+            f"the string at {where} holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
+            "which is not a character and cannot be encoded as UTF-8",
+            rule="utf-8",
+            expected="Unicode characters (a surrogate only as half of an escaped pair)",
+            path=where,
+        )
     return doc
 
 

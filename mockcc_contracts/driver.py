@@ -111,6 +111,13 @@ class HttpChannelDriver:
             if e.get("from") == "connector"
         ]
 
+    def refusals(self, consumer_id: str | None = None) -> list[JSON]:
+        """Events the connector POSTed that the channel refused as not matching ``schemas/channel.yaml``
+        (of one consumer, or of the whole run), each with its ``mockcc`` explanation."""
+        if consumer_id is None:
+            return list(self._http.get("/refusals").json()["refusals"])
+        return [e for e in self.transcript(consumer_id) if e.get("from") == "simulator" and e.get("type") == "refused"]
+
     def transcript(self, consumer_id: str) -> list[JSON]:
         """Both sides, as the simulator recorded them (for evidence)."""
         return list(self._http.get(f"/consumers/{consumer_id}/transcript").json()["transcript"])

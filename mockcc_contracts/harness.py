@@ -130,10 +130,28 @@ class Harness:
         value = check()
         while not value:
             if time.monotonic() > deadline:
-                raise Failed(f"timed out after {timeout or self.patience:g}s waiting for {what}")
+                reason = f"timed out after {timeout or self.patience:g}s waiting for {what}"
+                refused = self.channel_refusals()
+                if refused:  # the likely root cause: the event was sent, in a shape the channel does not take
+                    reason += (
+                        f"; the channel refused {len(refused)} event(s) of the connector, the latest: {refused[-1]}"
+                    )
+                raise Failed(reason)
             time.sleep(0.05)
             value = check()
         return value
+
+    def channel_refusals(self, consumers: list[str] | None = None) -> list[str]:
+        """The explanations of the connector's events the channel refused (this contract's consumers by
+        default); empty when the driver cannot tell (a brand's own ``ChannelDriver``)."""
+        refusals = getattr(self.driver, "refusals", None)
+        if refusals is None:
+            return []
+        return [
+            str(r.get("mockcc", {}).get("explanation"))
+            for consumer in (self.used if consumers is None else consumers)
+            for r in refusals(consumer)
+        ]
 
     def holds(self, check: Callable[[], bool], seconds: float) -> bool:
         """True when ``check`` stays true for ``seconds`` (for "never happens" checks)."""
@@ -298,4 +316,10 @@ class Harness:
             got = self.driver.received(consumer)
             lines.append(f"channel: {consumer} received {len(got)} item(s)")
             lines += [f"  {describe_received(r)}" for r in got[-15:]]
+            refused = self.channel_refusals([consumer])
+            if refused:
+                lines.append(
+                    f"channel: refused {len(refused)} event(s) of the connector for {consumer} (schemas/channel.yaml)"
+                )
+                lines += [f"  {explanation}" for explanation in refused[-5:]]
         return lines

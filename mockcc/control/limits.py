@@ -48,6 +48,7 @@ def limits(mock: Mock) -> JSON:
             "queued": hooks["totals"]["queued"],
             "overload": "log: oldest entry; store: oldest waiting event, logged as dropped (store full)",
         },
+        "sockets": mock.streams.status(),
         "events_per_dialog": EVENTS_PER_DIALOG,
         "accounts": [
             {

@@ -7,7 +7,6 @@ the query with an empty form body); both are accepted, as the real service does.
 from __future__ import annotations
 
 import hmac
-from urllib.parse import parse_qs
 
 from starlette.responses import JSONResponse, Response
 
@@ -17,7 +16,7 @@ from mockcc.http import Ctx, route
 
 def _params(ctx: Ctx) -> dict[str, str]:
     """Query parameters overlaid by form fields (the form wins where both are given)."""
-    params = dict(ctx.request.query_params.items())
+    params = ctx.query_params
     ctype = (ctx.header("content-type") or "").split(";")[0].strip().lower()
     if ctx.body.strip():
         if ctype not in ("", "application/x-www-form-urlencoded"):
@@ -25,11 +24,7 @@ def _params(ctx: Ctx) -> dict[str, str]:
                 f"the token request body must be application/x-www-form-urlencoded (got {ctype})",
                 path="$headers.content-type",
             )
-        try:
-            form = parse_qs(ctx.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            raise InvalidRequest("the form body is not UTF-8") from None
-        params.update({k: v[-1] for k, v in form.items()})
+        params.update(ctx.form())
     return params
 
 
@@ -76,7 +71,19 @@ async def jwks(ctx: Ctx) -> Response:
 
 
 ROUTES = [
-    route("/sentinel/api/account/{accountId}/app/token", app_token, service="sentinel", methods=["POST"]),
-    route("/sentinel/api/v2/account/{accountId}/app/token", app_token, service="sentinel", methods=["POST"]),
-    route("/sentinel/well-known/jwks", jwks, service="sentinel", methods=["GET"]),
+    route(
+        "/sentinel/api/account/{accountId}/app/token",
+        app_token,
+        service="sentinel",
+        methods=["POST"],
+        bad_input=InvalidRequest,
+    ),
+    route(
+        "/sentinel/api/v2/account/{accountId}/app/token",
+        app_token,
+        service="sentinel",
+        methods=["POST"],
+        bad_input=InvalidRequest,
+    ),
+    route("/sentinel/well-known/jwks", jwks, service="sentinel", methods=["GET"], bad_input=InvalidRequest),
 ]

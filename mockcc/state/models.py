@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from mockcc.state.agents import AgentUser, admin
 from mockcc.types import JSON
 
 #: Sequenced events kept per dialog (oldest forgotten first; the sequence counter is unaffected).
@@ -172,6 +173,20 @@ class Account:
     survey_dialogs: dict[str, str] = field(default_factory=dict)  # POST_SURVEY dialog id -> conversation id
     forgotten_conversations: int = 0  # closed conversations dropped to respect the cap
     forgotten_consumers: int = 0  # idle consumers dropped to respect the cap
+    #: Agent users by login name: ``admin`` always, plus the seed's ``agent_users``.
+    agent_users: dict[str, AgentUser] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "admin" not in self.agent_users:
+            self.agent_users["admin"] = admin(self.account_id)
+
+    def agent_user(self, full_or_user_id: str) -> AgentUser | None:
+        """The user named ``<acc>.<userId>`` or ``<userId>`` (how the SDK names agents), or None."""
+        wanted = full_or_user_id.rpartition(".")[2]
+        return next((u for u in self.agent_users.values() if u.user_id == wanted), None)
+
+    def agent_by_pid(self, pid: str) -> AgentUser | None:
+        return next((u for u in self.agent_users.values() if u.pid == pid), None)
 
     @property
     def async_messaging(self) -> bool:

@@ -1,7 +1,8 @@
 """The channel simulator's HTTP API.
 
 Connector-facing:
-    POST /outbound                         the connector's outbound URL (CONNECTOR_CHANNEL_URL)
+    POST /outbound                         the connector's outbound URL (CONNECTOR_CHANNEL_URL); every event is
+                                           checked against schemas/channel.yaml: 400 with an explanation if not
 
 Test- and person-facing (JSON):
     GET  /                                 every transcript as readable text
@@ -13,6 +14,7 @@ Test- and person-facing (JSON):
     GET  /consumers                        {"consumers": {id: number of entries}}
     GET  /consumers/{id}/transcript        {"consumerId", "transcript": [...]}  (?after=n: newer only)
     GET  /transcripts                      {"transcripts": {id: [...]}, "unrouted": [...]}
+    GET  /refusals                         {"refusals": [...]}: events refused as not matching schemas/channel.yaml
     POST /faults                           {"fail": n, "status": 503}: refuse the next n outbound POSTs
     POST /reset                            forget every transcript and fault
     POST /load                             run the load driver (body: ``mockcc_contracts.channel.load.LoadSpec``)
@@ -56,12 +58,19 @@ def _bad(exc: Exception) -> Response:
 
 
 async def outbound(request: Request) -> Response:
+    raw = await request.body()
     try:
-        doc = json.loads(await request.body())
+        doc = json.loads(raw)
     except ValueError as exc:
-        return _bad(exc)
-    status = _sim(request).outbound(doc)
-    return JSONResponse({"ok": status == 200}, status_code=status)
+        explanation = _not_json(exc)
+        _sim(request).unroutable(raw[:500].decode("utf-8", "replace"), explanation)
+        return JSONResponse({"ok": False, "error": explanation["explanation"], "mockcc": explanation}, status_code=400)
+    status, answer = _sim(request).outbound(doc)
+    return JSONResponse(answer, status_code=status)
+
+
+def _not_json(exc: ValueError) -> JSON:
+    return {"explanation": f"channel event: the body is not JSON ({exc})", "path": "$", "rule": "json"}
 
 
 async def index(request: Request) -> Response:
@@ -133,6 +142,10 @@ async def transcripts(request: Request) -> Response:
     return JSONResponse({"transcripts": sim.transcripts, "unrouted": sim.unrouted})
 
 
+async def refusals(request: Request) -> Response:
+    return JSONResponse({"refusals": _sim(request).refusals()})
+
+
 async def faults(request: Request) -> Response:
     sim = _sim(request)
     try:
@@ -178,6 +191,7 @@ def create_channel_app(connector_url: str | None = None, sim: ChannelSim | None 
             Route("/consumers/{consumer_id}/transcript", transcript, methods=["GET"]),
             Route("/consumers/{consumer_id}/{action}", act, methods=["POST"]),
             Route("/transcripts", transcripts, methods=["GET"]),
+            Route("/refusals", refusals, methods=["GET"]),
             Route("/faults", faults, methods=["POST"]),
             Route("/reset", reset, methods=["POST"]),
             Route("/load", load, methods=["POST"]),

@@ -17,8 +17,11 @@ from typing import Any
 
 import httpx
 
+from mockcc_contracts.channel.protocol import check_event
+
 JSON = dict[str, Any]
 Predicate = Callable[[list[JSON]], bool]
+MAX_UNROUTED = 1000  # outbound objects kept that name no consumer; past it the oldest go
 
 
 class ChannelSim:
@@ -52,16 +55,42 @@ class ChannelSim:
         changed.set()
         return full
 
-    def outbound(self, doc: object) -> int:
-        """An object POSTed by the connector: recorded; the HTTP status to answer with."""
+    def outbound(self, doc: object) -> tuple[int, JSON]:
+        """An object POSTed by the connector: checked against the channel protocol, recorded; the answer.
+
+        An event that does not match ``channel/event.json`` is refused (400) with the explanation, and the
+        refusal is kept in the consumer's transcript (``from: simulator``, ``type: refused``), so a
+        contract's evidence shows it."""
         if self.fail_outbound > 0:
             self.fail_outbound -= 1
-            return self.fail_status
-        if not isinstance(doc, dict) or not isinstance(doc.get("consumerId"), str):
-            self.unrouted.append({"at": time.time(), "body": doc})
-            return 400
+            return self.fail_status, {"ok": False, "error": "a channel fault armed by the test"}
+        explanation = check_event(doc)
+        if explanation is not None:
+            consumer = doc.get("consumerId") if isinstance(doc, dict) else None
+            refusal = {"type": "refused", "status": 400, "event": doc, "mockcc": explanation}
+            if isinstance(consumer, str) and consumer:
+                self.record(consumer, "simulator", refusal)
+            else:
+                self.unroutable(doc, explanation)
+            return 400, {"ok": False, "error": explanation["explanation"], "mockcc": explanation}
+        assert isinstance(doc, dict)
         self.record(doc["consumerId"], "connector", doc)
-        return 200
+        return 200, {"ok": True}
+
+    def unroutable(self, body: object, explanation: JSON) -> None:
+        """Keep an outbound object no consumer can be found for (the newest ``MAX_UNROUTED``)."""
+        self.unrouted.append({"at": time.time(), "body": body, "mockcc": explanation})
+        del self.unrouted[:-MAX_UNROUTED]
+
+    def refusals(self, consumer_id: str | None = None) -> list[JSON]:
+        """Events refused as not matching the protocol (of one consumer, or all, unrouted ones included)."""
+        transcripts = [self.transcripts.get(consumer_id, [])] if consumer_id else list(self.transcripts.values())
+        found = [e for t in transcripts for e in t if e.get("from") == "simulator" and e.get("type") == "refused"]
+        if consumer_id is None:
+            found += [
+                {"type": "refused", "event": u["body"], "mockcc": u["mockcc"]} for u in self.unrouted if "mockcc" in u
+            ]
+        return found
 
     def reset(self) -> None:
         self.transcripts.clear()
@@ -171,6 +200,8 @@ def render(consumer_id: str, transcript: list[JSON]) -> list[str]:
                 "read": f"read agent messages {e.get('sequences')}",
             }.get(str(kind), str(kind))
             lines.append(f"  consumer  -> {what}")
+        elif source == "simulator" and kind == "refused":
+            lines.append(f"  !! channel refused the connector's event: {e.get('mockcc', {}).get('explanation')}")
         elif source == "simulator":
             lines.append(f"  !! connector refused or unreachable: {e.get('status')} {e.get('error')}")
         else:

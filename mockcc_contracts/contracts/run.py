@@ -1,6 +1,8 @@
-"""Checks over the whole run's journal: LP-RUN-* (they run after every other contract)."""
+"""Checks over the whole run (journal and channel): LP-RUN-* (they run after every other contract)."""
 
 from __future__ import annotations
+
+import json
 
 from mockcc_contracts.contract import Failed, NotApplicable, contract
 from mockcc_contracts.evidence import describe_call
@@ -22,3 +24,22 @@ def all_valid(h: Harness) -> None:
     bad = [c for c in calls if c["outcome"] in ("invalid", "unmatched") and not about_invented(c)]
     if bad:
         raise Failed(f"{len(bad)} of {len(calls)} requests were invalid", [describe_call(c) for c in bad[:10]])
+
+
+@contract("LP-RUN-002", "MUST", "Every channel event follows the channel protocol", operations=("channel events",))
+def channel_protocol(h: Harness) -> None:
+    """Every event the connector POSTed to the channel during the run matched the channel protocol
+    (``schemas/channel.yaml``: the event types and the fields of each); the channel refuses one that does
+    not, so the consumer never gets it. Applies to the suite's HTTP channel."""
+    refusals = getattr(h.driver, "refusals", None)
+    if refusals is None:
+        raise NotApplicable("the channel driver is the brand's own: the suite cannot see what it refused")
+    refused = refusals(None)
+    if refused:
+        raise Failed(
+            f"the channel refused {len(refused)} event(s) of the connector",
+            [
+                f"{json.dumps(r.get('event'), ensure_ascii=False)[:160]}: {r['mockcc']['explanation']}"
+                for r in refused[:10]
+            ],
+        )

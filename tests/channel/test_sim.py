@@ -195,3 +195,53 @@ def test_demo_exits_1_when_the_conversation_does_not_complete() -> None:
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "INCOMPLETE" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("event", "path", "rule", "words"),
+    [
+        ({"type": "closed", "closedBy": "AGENT"}, "$.by", "required", "did you mean 'by'?"),
+        ({"type": "agent_joined", "agentID": "a-1"}, "$.agentId", "required", "did you mean 'agentId'?"),
+        ({"type": "text", "message": "hi", "sequence": 1}, "$.text", "required", "did you mean 'text'?"),
+        ({"type": "text", "text": {"text": "hi"}, "sequence": 1}, "$.text", "type", "must be of type string"),
+        ({"type": "closed", "by": "agent"}, "$.by", "enum", '"CONSUMER", "AGENT", "SYSTEM"'),
+        ({"type": "agent_joined", "agentId": "a", "name": "Al"}, "$", "additionalProperties", "'name'"),
+        ({"type": "joined"}, "$.type", "enum", '"resumed"'),
+    ],
+)
+def test_an_event_off_the_protocol_is_refused_with_field_rule_and_expected(
+    sim: TestClient, event: dict[str, object], path: str, rule: str, words: str
+) -> None:
+    answer = sim.post("/outbound", json={"consumerId": "c", **event})
+    assert answer.status_code == 400
+    explanation = answer.json()["mockcc"]
+    assert (explanation["path"], explanation["rule"]) == (path, rule)
+    assert words in explanation["explanation"]
+    assert explanation["expected"]
+    [entry] = sim.get("/consumers/c/transcript").json()["transcript"]
+    assert (entry["from"], entry["type"], entry["event"]) == ("simulator", "refused", {"consumerId": "c", **event})
+    assert sim.get("/refusals").json()["refusals"] == [entry]
+    assert "channel refused the connector's event" in sim.get("/").text
+
+
+def test_every_event_the_reference_connector_sends_is_in_the_protocol() -> None:
+    """The event list of connector_ref's channel docstring, the README and the schema agree."""
+    from pathlib import Path
+
+    import connector_ref.channel
+    from mockcc_contracts.channel.protocol import event_types
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for kind in event_types():
+        assert f"``{kind}``" in (connector_ref.channel.__doc__ or ""), kind
+        assert f"`{kind}`" in readme, kind
+
+
+def test_unrouted_objects_are_bounded(sim: TestClient) -> None:
+    from mockcc_contracts.channel.sim import MAX_UNROUTED
+
+    state = sim.app.state.sim  # type: ignore[attr-defined]
+    for i in range(MAX_UNROUTED + 5):
+        state.unroutable({"i": i}, {"explanation": "x"})
+    assert len(state.unrouted) == MAX_UNROUTED
+    assert state.unrouted[0]["body"] == {"i": 5}

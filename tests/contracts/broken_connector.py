@@ -230,6 +230,21 @@ def _ignores_chat_states() -> None:
     connector_ref.bridge.Bridge._tell = no_typing  # type: ignore[method-assign]
 
 
+#: A connector written from prose guesses the channel's field names (issue 18): each event renamed so.
+GUESSED_NAMES = {"closed": {"by": "closedBy"}, "agent_joined": {"agentId": "agent"}, "text": {"text": "message"}}
+
+
+def _channel_field_names_guessed() -> None:
+    """Channel: the events' field names guessed from prose (``closedBy``, ``agent``, ``message``)."""
+    post = connector_ref.channel.ChannelClient.post
+
+    async def guessed(self: connector_ref.channel.ChannelClient, event: dict[str, Any]) -> bool:
+        renames = GUESSED_NAMES.get(str(event.get("type")), {})
+        return await post(self, {renames.get(k, k): v for k, v in event.items()})
+
+    connector_ref.channel.ChannelClient.post = guessed  # type: ignore[method-assign]
+
+
 FLAWS: dict[str, Flaw] = {
     "new-app-jwt-every-request": _new_app_jwt_every_time,
     "never-renews-app-jwt": _never_renews_app_jwt,
@@ -253,6 +268,7 @@ FLAWS: dict[str, Flaw] = {
     "receipts-with-string-sequences": _receipts_with_string_sequences,
     "agent-receipts-dropped": _agent_receipts_dropped,
     "ignores-chat-states": _ignores_chat_states,
+    "channel-field-names-guessed": _channel_field_names_guessed,
     **broken_webhooks.FLAWS,
 }
 

@@ -91,6 +91,8 @@ CASES = [
     case("receipts-with-string-sequences", "LP-CONV-006 LP-RUN-001", "LP-AGENT-001"),
     case("agent-receipts-dropped", "LP-AGENT-010", "LP-CONV-006"),
     case("ignores-chat-states", "LP-CONV-005 LP-AGENT-009", "LP-AGENT-010"),
+    # the channel protocol (its detailed evidence: test_channel_protocol.py)
+    case("channel-field-names-guessed", "LP-AGENT-001 LP-AGENT-003 LP-RUN-002", "LP-CONV-001"),
 ]
 CAUGHT_ELSEWHERE = {"LP-DISC-001": "a hard-coded host (tests/contracts: the LP-DISC cases)"}
 

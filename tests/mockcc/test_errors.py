@@ -19,9 +19,16 @@ from mockcc.errors import (
 
 
 def refusals() -> list[type[Refused]]:
-    """Every refusal answered 400 (FeatureOff, a 403, and the hand replay's 404 and 409 are tested on their own)."""
-    others = (errors.FeatureOff, errors.UnknownDelivery, errors.NotReplayable)
+    """Every refusal answered 400 (FeatureOff, a 403, the hand replay's 404 and 409 and the sockets' 429 are
+    tested on their own)."""
+    others = (errors.FeatureOff, errors.UnknownDelivery, errors.NotReplayable, errors.LimitReached)
     return [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Refused) and c not in others]
+
+
+def test_a_full_socket_cap_is_a_429() -> None:
+    error = as_api_error(errors.LimitReached("10 sockets open"))
+    assert error.status_code == 429
+    assert (error.body()["code"], error.mockcc()["rule"]) == ("TOO_MANY_REQUESTS", "socket-limits")
 
 
 def test_a_missing_feature_grant_is_a_403_forbidden() -> None:

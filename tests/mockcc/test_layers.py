@@ -20,14 +20,15 @@ LAYERS: list[tuple[str, ...]] = [
     ("server",),  # uvicorn on uvloop, with the limits no client gets past
     ("app",),  # create_app: routes + the composition root
     ("console",),  # the web console: its pages, and the event stream fed by the layers below
-    ("control", "services"),  # the endpoints
+    ("control", "services", "sockets"),  # the endpoints: HTTP, and the websocket transports
     ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it
     ("mock",),  # the composition root: one Mock wires everything below
+    ("streams",),  # what socket subscribers hear: peers, subscriptions, fed by Messaging's listeners
     ("agent", "seeding"),  # what an agent, a bot or the system does to a conversation; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
     ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types"),  # leaves
+    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
 ]
 
 

@@ -140,3 +140,25 @@ def test_the_webhook_receiver_document_takes_every_documented_notification():
     assert all(pattern.match(c.signature) for c in cases("s3cret", mutations=0) if c.expect == "accept" and c.signature)
     loaded = schemathesis.openapi.from_dict(doc)
     assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /"]
+
+
+def test_the_channel_document_describes_both_directions_with_an_example_of_every_event():
+    """schemas/channel.yaml: consumer actions (paths) and channel events (webhooks), every example valid."""
+    from jsonschema import Draft202012Validator
+
+    from mockcc_contracts.channel.protocol import event_types
+
+    doc = bundle(schema_root(), "channel.yaml")
+    assert doc["openapi"].startswith("3.1")
+    action = doc["paths"]["/channel/messages"]["post"]["requestBody"]["content"]["application/json"]
+    event = doc["webhooks"]["channelEvent"]["post"]["requestBody"]["content"]["application/json"]
+    for media in (action, event):
+        validator = Draft202012Validator({**media["schema"], "components": doc["components"]})
+        for name, example in media["examples"].items():
+            assert validator.is_valid(example["value"]), name
+    assert {e["value"]["type"] for e in event["examples"].values()} == set(event_types())
+    assert {e["value"].get("type", "text") for e in action["examples"].values()} == {"text", "typing", "read", "close"}
+    refused = doc["webhooks"]["channelEvent"]["post"]["responses"]["400"]["content"]["application/json"]
+    assert Draft202012Validator({**refused["schema"], "components": doc["components"]}).is_valid(refused["example"])
+    loaded = schemathesis.openapi.from_dict(doc)
+    assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /channel/messages"]

@@ -20,7 +20,7 @@ def client_features(ctx: Ctx) -> list[str]:
     except strictjson.JsonRefused as exc:
         raise BadRequest(
             f"the Client-Properties header is not JSON the mock accepts: {exc.explanation}",
-            path="$headers.client-properties",
+            path="$headers.client-properties" + exc.path[1:],
             rule=exc.rule,
             expected=exc.expected,
         ) from None

@@ -1,0 +1,41 @@
+"""The notification frames a socket subscriber gets, built from the webhooks' own builders.
+
+A socket notification is the webhook's body plus what subscribers need (§2.1, §7 of the notes):
+the subscription's id on conversation changes, ``originatorPId`` and a body-level ``dialogId`` on
+messaging events. Types are the ones LivePerson's Agent SDK listens for (§7.3).
+"""
+
+from __future__ import annotations
+
+from mockcc.state.models import Conversation, Event
+from mockcc.types import JSON
+from mockcc.webhooks.notifications import CONVERSATION_KEY, MESSAGING_TYPE, conversation_details, messaging_event
+
+
+def notification(kind: str, body: JSON) -> JSON:
+    return {"kind": "notification", "type": kind, "body": body}
+
+
+def event_change(conversation: Conversation, event: Event) -> JSON:
+    """One ``changes[]`` item of a MessagingEventNotification (also QueryMessages' replay)."""
+    _, webhook = messaging_event(conversation, event)
+    change: JSON = webhook["body"]["changes"][0]
+    change["originatorPId"] = event.originator_id
+    return change
+
+
+def events_notification(dialog_id: str, changes: list[JSON]) -> JSON:
+    return notification(MESSAGING_TYPE, {"changes": changes, "dialogId": dialog_id})
+
+
+def conversation_result(conversation: Conversation, effective_ttr: int) -> JSON:
+    """The ``result`` of an ExConversation change: the whole conversation as it is now."""
+    return {
+        "convId": conversation.conversation_id,
+        "effectiveTTR": effective_ttr,
+        "conversationDetails": conversation_details(conversation),
+    }
+
+
+def conversations_notification(subscription_id: str, changes: list[JSON]) -> JSON:
+    return notification(CONVERSATION_KEY, {"subscriptionId": subscription_id, "changes": changes})

@@ -1,0 +1,308 @@
+"""``Streams``: every connected socket, its subscriptions, and the ``Messaging`` listener that feeds them.
+
+Bounded (``SocketLimits``, listed on ``GET /_mockcc/limits``): sockets in all and per user, connects
+per user per minute (LivePerson's example bots reconnect at once on any close, §7.9), subscriptions per
+socket, frames waiting per socket (past it the socket is closed with 1013, see ``outbox``). One sweep
+a second of mock time closes idle sockets (1000) and sockets whose credential expired (4401).
+
+Fan-out is indexed, never a scan of every socket: a dialog's events go to the subscriptions of that
+dialog; a conversation change goes to the subscriptions filtering on one of its participants, the
+unfiltered ones of its account, and those that announced it before (which may owe a DELETE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+
+from mockcc.clock import Clock
+from mockcc.errors import LimitReached
+from mockcc.messaging import Change
+from mockcc.settings import SocketLimits
+from mockcc.state.models import Account, Conversation, Dialog
+from mockcc.streams import frames
+from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, CLOSE_UNAUTHORIZED
+from mockcc.streams.subscriptions import (
+    SNAPSHOT_LIMIT,
+    ConversationFilter,
+    ConversationsSubscription,
+    EventsSubscription,
+    Peer,
+)
+from mockcc.types import JSON
+
+SWEEP_SECONDS = 1.0
+
+
+class Streams:
+    """The sockets' side of the one world: peers, subscriptions, fan-out of ``Messaging`` changes."""
+
+    def __init__(self, clock: Clock, effective_ttr: Callable[[Conversation], int], limits: SocketLimits) -> None:
+        self._clock = clock
+        self._effective_ttr = effective_ttr
+        self.limits = limits
+        self.peers: dict[str, Peer] = {}
+        self._ids = itertools.count(1)
+        self._by_user: dict[tuple[str, str], set[Peer]] = {}
+        self._connects: dict[tuple[str, str], deque[float]] = {}
+        self._events: dict[tuple[str, str], set[EventsSubscription]] = {}
+        self._unfiltered: dict[str, set[ConversationsSubscription]] = {}
+        self._by_participant: dict[tuple[str, str], set[ConversationsSubscription]] = {}
+        self._announced: dict[tuple[str, str], set[ConversationsSubscription]] = {}
+        self.overload: Counter[str] = Counter()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- peers -----------------------------------------------------------------------------------
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._ids)}"
+
+    def attach(self, peer: Peer) -> None:
+        """Admit a socket, or refuse it (``LimitReached``) past a cap; nothing is kept of a refused one."""
+        key = (peer.account_id, peer.user)
+        now = self._clock.now()
+        recent = self._connects.setdefault(key, deque(maxlen=self.limits.connects_per_user_per_minute))
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        rule = None
+        if len(self.peers) >= self.limits.sockets:
+            rule = f"{self.limits.sockets} sockets are open (the mock's cap over all users)"
+        elif len(self._by_user.get(key, ())) >= self.limits.sockets_per_user:
+            rule = f"{peer.user} has {self.limits.sockets_per_user} sockets open (the cap per user)"
+        elif len(recent) == recent.maxlen:
+            rule = f"{peer.user} connected {recent.maxlen} times in the last minute (the cap per user)"
+        if rule is not None:
+            self.overload["sockets_refused"] += 1
+            raise LimitReached(rule + "; close one, or wait", path="$socket", expected=self.limits.sockets)
+        recent.append(now)
+        peer.outbox.on_overload = self._slow_reader
+        if len(self._connects) > 4 * self.limits.sockets:  # bounded: forget users not connected lately
+            for stale in [k for k, v in self._connects.items() if not v or v[-1] <= now - 60]:
+                del self._connects[stale]
+        self.peers[peer.socket_id] = peer
+        self._by_user.setdefault(key, set()).add(peer)
+
+    def detach(self, peer: Peer) -> None:
+        if self.peers.pop(peer.socket_id, None) is None:
+            return
+        for sub_id in list(peer.conversations) + list(peer.events):
+            self.unsubscribe(peer, sub_id)
+        users = self._by_user.get((peer.account_id, peer.user))
+        if users is not None:
+            users.discard(peer)
+            if not users:
+                del self._by_user[(peer.account_id, peer.user)]
+
+    def of_user(self, account_id: str, user: str) -> set[Peer]:
+        return set(self._by_user.get((account_id, user), ()))
+
+    def close_all(self, code: int = CLOSE_RESTART, reason: str = "the mock was reset") -> None:
+        for peer in list(self.peers.values()):
+            peer.outbox.close(code, reason)
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    def _room(self, peer: Peer) -> None:
+        if peer.subscriptions >= self.limits.subscriptions_per_socket:
+            self.overload["subscriptions_refused"] += 1
+            raise LimitReached(
+                f"this socket holds {self.limits.subscriptions_per_socket} subscriptions (the mock's cap per socket); "
+                "unsubscribe from one first",
+                path="$",
+                expected=self.limits.subscriptions_per_socket,
+            )
+
+    def subscribe_conversations(self, peer: Peer, account: Account, wanted: ConversationFilter) -> tuple[str, JSON]:
+        """Subscribe; returns the id and the snapshot notification (at most ``SNAPSHOT_LIMIT``, maybe none)."""
+        self._room(peer)
+        sub = ConversationsSubscription(self.next_id("conversations"), peer, account.account_id, wanted)
+        peer.conversations[sub.subscription_id] = sub
+        for key in self._index_keys(sub):
+            self._index(key).add(sub)
+        changes: list[JSON] = []
+        for conversation in reversed(account.conversations.values()):  # newest first
+            if len(changes) == SNAPSHOT_LIMIT:
+                break
+            if wanted.matches(conversation):
+                changes.append(self._upsert(sub, conversation))
+        return sub.subscription_id, frames.conversations_notification(sub.subscription_id, changes)
+
+    def _index_keys(self, sub: ConversationsSubscription) -> list[tuple[str, str] | str]:
+        ids = set(sub.filter.participants or ()) | ({sub.filter.consumer_id} if sub.filter.consumer_id else set())
+        return [(sub.account_id, pid) for pid in ids] if ids else [sub.account_id]
+
+    def _index(self, key: tuple[str, str] | str) -> set[ConversationsSubscription]:
+        if isinstance(key, str):
+            return self._unfiltered.setdefault(key, set())
+        return self._by_participant.setdefault(key, set())
+
+    def update_conversations(self, peer: Peer, subscription_id: str, wanted: ConversationFilter) -> None:
+        """UpdateExConversationSubscription: a new filter; later changes are judged by it."""
+        sub = peer.conversations[subscription_id]
+        for key in self._index_keys(sub):
+            self._index(key).discard(sub)
+        sub.filter = wanted
+        for key in self._index_keys(sub):
+            self._index(key).add(sub)
+
+    def subscribe_events(
+        self, peer: Peer, account: Account, conversation: Conversation, dialog: Dialog, from_seq: int
+    ) -> tuple[str, list[JSON]]:
+        """Subscribe to a dialog's events; returns the id and the replay (events with sequence >= from_seq)."""
+        existing = next((s for s in peer.events.values() if s.dialog_id == dialog.dialog_id), None)
+        if existing is None:
+            self._room(peer)
+            existing = EventsSubscription(self.next_id("events"), peer, account.account_id, dialog.dialog_id)
+            peer.events[existing.subscription_id] = existing
+            self._events.setdefault((account.account_id, dialog.dialog_id), set()).add(existing)
+        replay = self.replay(peer, conversation, dialog, from_seq)
+        return existing.subscription_id, replay
+
+    def replay(self, peer: Peer, conversation: Conversation, dialog: Dialog, from_seq: int) -> list[JSON]:
+        changes = [
+            frames.event_change(conversation, event)
+            for event in dialog.events
+            if event.sequence is not None and event.sequence >= from_seq and self._audible(peer, event.message_audience)
+        ]
+        return [frames.events_notification(dialog.dialog_id, changes)] if changes else []
+
+    def unsubscribe(self, peer: Peer, subscription_id: str) -> bool:
+        conv = peer.conversations.pop(subscription_id, None)
+        if conv is not None:
+            for key in self._index_keys(conv):
+                self._index(key).discard(conv)
+            for conversation_id in list(conv.announced):
+                self._forget_id(conv, conversation_id)
+            return True
+        events = peer.events.pop(subscription_id, None)
+        if events is not None:
+            key = (events.account_id, events.dialog_id)
+            group = self._events.get(key)
+            if group is not None:
+                group.discard(events)
+                if not group:
+                    del self._events[key]
+            return True
+        return False
+
+    # -- fan-out (a Messaging listener) ----------------------------------------------------------
+
+    def on_change(self, change: Change) -> None:
+        if not self.peers:
+            return
+        account_id = change.account.account_id
+        conversation = change.conversation
+        if change.event is not None:
+            listeners = self._events.get((account_id, change.event.dialog_id))
+            if listeners:
+                item = frames.event_change(conversation, change.event)
+                frame = frames.events_notification(change.event.dialog_id, [item])
+                for listener in list(listeners):
+                    if self._audible(listener.peer, change.event.message_audience):
+                        self._push(listener.peer, frame)
+            return
+        candidates: set[ConversationsSubscription] = set(self._unfiltered.get(account_id, ()))
+        candidates |= self._announced.get((account_id, conversation.conversation_id), set())
+        for participant in conversation.participants:
+            candidates |= self._by_participant.get((account_id, participant.id), set())
+        for sub in candidates:
+            if sub.filter.matches(conversation):
+                upsert = self._upsert(sub, conversation)
+                self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [upsert]))
+            elif conversation.conversation_id in sub.announced:
+                delete = {"type": "DELETE", "result": frames.conversation_result(conversation, -1)}
+                self._forget(sub, conversation)
+                self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [delete]))
+
+    def _upsert(self, sub: ConversationsSubscription, conversation: Conversation) -> JSON:
+        sub.peer.known.add(conversation.conversation_id)
+        if conversation.is_open:  # only an open conversation can stop matching later: only those may owe a DELETE
+            sub.announced.add(conversation.conversation_id)
+            self._announced.setdefault((sub.account_id, conversation.conversation_id), set()).add(sub)
+        else:
+            self._forget(sub, conversation)
+        return {"type": "UPSERT", "result": frames.conversation_result(conversation, self._effective_ttr(conversation))}
+
+    def _forget(self, sub: ConversationsSubscription, conversation: Conversation) -> None:
+        self._forget_id(sub, conversation.conversation_id)
+
+    def _forget_id(self, sub: ConversationsSubscription, conversation_id: str) -> None:
+        sub.announced.discard(conversation_id)
+        key = (sub.account_id, conversation_id)
+        group = self._announced.get(key)
+        if group is not None:
+            group.discard(sub)
+            if not group:
+                del self._announced[key]
+
+    def _audible(self, peer: Peer, audience: str) -> bool:
+        return audience == "ALL" or peer.side == "agent"
+
+    def push(self, peers: Iterable[Peer], frame: JSON) -> None:
+        """A frame for these peers (the agent side's routing and agent-state notifications)."""
+        for peer in peers:
+            self._push(peer, frame)
+
+    def _push(self, peer: Peer, frame: JSON) -> None:
+        peer.outbox.push(frame)
+
+    def _slow_reader(self) -> None:
+        self.overload["closed_slow_reader"] += 1
+
+    # -- deadlines ---------------------------------------------------------------------------
+
+    def sweep(self) -> None:
+        """Close idle sockets and those whose credential expired (on the mock's clock)."""
+        now = self._clock.now()
+        for peer in list(self.peers.values()):
+            if peer.outbox.closing is not None:
+                continue
+            if peer.valid is not None and not peer.valid(now):
+                self.overload["closed_expired"] += 1
+                peer.outbox.close(CLOSE_UNAUTHORIZED, "token expired: log in again")
+            elif now - peer.last_seen >= self.limits.idle_seconds:
+                self.overload["closed_idle"] += 1
+                peer.outbox.close(CLOSE_NORMAL, f"idle: no frame for {self.limits.idle_seconds:g} s")
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await self._clock.sleep(SWEEP_SECONDS)
+            self.sweep()
+
+    def start(self) -> None:
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def aclose(self) -> None:
+        self.close_all(CLOSE_RESTART, "the mock is stopping")
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
+
+    def status(self) -> JSON:
+        """For ``GET /_mockcc/limits``: each cap, how full, what overload cost."""
+        waiting = max((len(p.outbox) for p in self.peers.values()), default=0)
+        return {
+            "sockets_limit": self.limits.sockets,
+            "sockets_open": len(self.peers),
+            "sockets_per_user_limit": self.limits.sockets_per_user,
+            "connects_per_user_per_minute": self.limits.connects_per_user_per_minute,
+            "subscriptions_per_socket_limit": self.limits.subscriptions_per_socket,
+            "subscriptions": sum(p.subscriptions for p in self.peers.values()),
+            "frames_waiting_per_socket_limit": self.limits.frames_waiting_per_socket,
+            "frames_waiting_most": waiting,
+            "idle_seconds": self.limits.idle_seconds,
+            "sockets_refused": self.overload["sockets_refused"],
+            "subscriptions_refused": self.overload["subscriptions_refused"],
+            "closed_slow_reader": self.overload["closed_slow_reader"],
+            "closed_idle": self.overload["closed_idle"],
+            "closed_expired": self.overload["closed_expired"],
+            "overload": (
+                "a socket past the cap (in all, per user, connects per minute) is closed with 1013 at once; a "
+                "subscription past the cap is refused (429); a socket whose reader lets frames pile up past the "
+                "cap is closed with 1013 and its waiting frames dropped"
+            ),
+        }
