@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run contract test lint typecheck unit catalogue fuzz fuzz-cli bench soak serve clean
 
 CHROMIUM := /usr/bin/chromium
+NODE := /usr/bin/node
 FIREFOX := /usr/bin/firefox-esr
 # apt-get as root, else through sudo (the browsers here, wrk for the bench)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-.PHONY: browser
+.PHONY: browser node
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,7 @@ serve: $(STAMP)
 	$(BIN)/python -m mockcc serve
 
 ## test: lint, types and every test (in parallel)
-test: $(STAMP) lint typecheck browser unit
+test: $(STAMP) lint typecheck browser node unit
 
 ## browser: Debian's chromium and firefox-esr for the console's browser tests; installed when missing, else a loud failure
 browser:
@@ -42,6 +43,15 @@ browser:
 	@test -x $(CHROMIUM) || { echo "ERROR: $(CHROMIUM) is still missing after apt-get install chromium" >&2; exit 1; }
 	@test -x $(FIREFOX) || { echo "ERROR: $(FIREFOX) is still missing after apt-get install firefox-esr" >&2; exit 1; }
 
+## node: Debian's nodejs and npm (the contract test of examples/node-connector); installed when missing, else a loud failure
+node:
+	@test -x $(NODE) || { echo "installing nodejs and npm (the Node starter connector's contract test needs $(NODE))"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; } \
+	  || { echo "ERROR: could not install nodejs and npm; the Node connector's contract test cannot run without them" >&2; exit 1; }
+	@test -x $(NODE) || { echo "ERROR: $(NODE) is still missing after apt-get install nodejs" >&2; exit 1; }
+	@$(NODE) -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' \
+	  || { echo "ERROR: $(NODE) is $$($(NODE) --version); the Node connector needs Node 18 or later (fetch)" >&2; exit 1; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -50,7 +60,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The schemathesis pass runs on its own: under xdist its generated cases collapse into one item.
-unit: $(STAMP) browser
+unit: $(STAMP) browser node
 	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
 	$(BIN)/pytest -q -p no:xdist tests/fuzz
 

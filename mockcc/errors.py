@@ -376,6 +376,7 @@ REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
     UnknownDialog: (BadRequest, None, "known-dialog", "$.dialogId"),
     UnknownSequence: (BadRequest, None, "known-sequence", "$.sequenceList"),
     NoAgent: (BadRequest, None, "agent-joined", "$path.conversationId"),
+    AlreadyOpen: (BadRequest, None, "one-open-conversation", "$"),
     AutoMessagesOff: (BadRequest, None, "auto-messages", "$headers.client-properties.features"),
     # LivePerson documents no answer for a Send API call on an account without Async Messaging (inferred).
     FeatureOff: (Forbidden, None, "feature-grant", "$path.accountId"),

@@ -134,6 +134,8 @@ class Ctx:
             )
         if not self.body.strip():
             raise BadRequest("the request body is empty; a JSON document was expected", path="$", rule="json")
+        if not ctype:
+            self.lenient("no Content-Type: the body was read as JSON; LivePerson's APIs expect application/json")
         try:
             return strictjson.loads(self.body)
         except strictjson.JsonRefused as exc:
@@ -151,6 +153,10 @@ class Ctx:
 
     def warn(self, text: str) -> None:
         self.call.warnings.append(text)
+
+    def lenient(self, text: str) -> None:
+        """Note in the journal what the mock accepted although LivePerson documents otherwise."""
+        self.call.lenient.append(text)
 
 
 Endpoint = Callable[[Ctx], Awaitable[Response]]
@@ -217,11 +223,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _fault_response(kind: str, error_code: int = 40102) -> Response:
+def _fault(kind: str, error_code: int = 40102) -> ApiError:
     if kind == "401":
         token = "an expired-token" if error_code == 40102 else "a refused-ConsumerJWS"
-        return error_response(AuthError(error_code, f"fault injected by /_mockcc/faults: {token} 401"))
-    return error_response(rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault"))
+        return AuthError(error_code, f"fault injected by /_mockcc/faults: {token} 401")
+    return rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault")
 
 
 def route(
@@ -266,7 +272,7 @@ async def _handle(
             call.fault = fault.kind
             call.outcome = "fault"
             if fault.kind != "delay":
-                return _fault_response(fault.kind, fault.error_code)
+                return refuse(call, _fault(fault.kind, fault.error_code), outcome="fault")
             await mock.clock.sleep(fault.delay_seconds)
         ctx = Ctx(request, mock, call, body, query, bad_input)
         return await endpoint(ctx)

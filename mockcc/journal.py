@@ -100,6 +100,9 @@ class Call:
     explanation: JSON | None = None  # the mockcc explanation, when the mock refused the call
     fault: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: What the mock accepted although LivePerson documents otherwise (``Bearer <AppJWT>``, no
+    #: Content-Type, ...): a connector relying on it may fail in production.
+    lenient: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
 
     def as_dict(self) -> JSON:

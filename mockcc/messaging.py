@@ -215,10 +215,6 @@ class Messaging:
         self._announce(Change(account, conversation, published, tuple(features or ())))
         return published
 
-    def next_sequence(self, dialog: Dialog) -> int:
-        """What a ChatStateEvent's response reports: the number the next sequenced event will take."""
-        return dialog.next_sequence
-
     def close(self, account: Account, conversation: Conversation, by: str, *, survey: bool = False) -> None:
         """Close the conversation's MAIN dialog (by CONSUMER, AGENT or SYSTEM); optionally open a survey."""
         _require_open(conversation)

@@ -157,7 +157,7 @@ async def act(ctx: Ctx) -> Response:
     if isinstance(result, tuple):  # resume: the new conversation, and the agent's message in it
         conv, result = result[0], result[1]
     out: JSON = {"conversation": conversation_view(ctx.mock, account, conv, events=False)}
-    if isinstance(result, Event):
+    if isinstance(result, Event) and result.sequence is not None:  # a chat state takes none
         out["sequence"] = result.sequence
     elif isinstance(result, str):
         out["agentId"] = result

@@ -96,6 +96,11 @@ def test_second_open_conversation_is_refused_like_liveperson(client, lp, ext_id)
             "msg": f"Consumer request conversation failed: User {consumer_id} already has open conversation. "
             "Can't open another one."
         },
+        "mockcc": {
+            "explanation": "this consumer already has an open conversation; close it first or keep using it",
+            "path": "$[1]",
+            "rule": "one-open-conversation",
+        },
     }
     assert len(client.get(f"/_mockcc/accounts/{ACCOUNT}/conversations").json()) == 1
 

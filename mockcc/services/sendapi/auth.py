@@ -23,10 +23,13 @@ class Caller:
     consumer: Consumer
 
 
-def _raw(value: str) -> str:
-    """LivePerson expects the raw token; a ``Bearer `` prefix is tolerated."""
+def _raw(ctx: Ctx, name: str, value: str) -> str:
+    """LivePerson expects the raw token; a ``Bearer `` prefix is accepted, with a ``lenient`` note."""
     value = value.strip()
-    return value[7:].strip() if value[:7].lower() == "bearer " else value
+    if value[:7].lower() != "bearer ":
+        return value
+    ctx.lenient(f"{name}: 'Bearer <token>' accepted; LivePerson documents the raw token (no 'Bearer ' prefix)")
+    return value[7:].strip()
 
 
 def app_installation(ctx: Ctx, account: Account) -> Installation:
@@ -35,7 +38,7 @@ def app_installation(ctx: Ctx, account: Account) -> Installation:
     if not header or not header.strip():
         raise AuthError(40105, "the Authorization header is missing; send the AppJWT from Sentinel (no 'Bearer ')")
     try:
-        claims = ctx.mock.tokens.read_app_jwt(_raw(header))
+        claims = ctx.mock.tokens.read_app_jwt(_raw(ctx, "Authorization", header))
     except TokenInvalid as exc:
         raise AuthError(40102, f"the AppJWT is invalid: {exc}") from None
     if claims.iss != ISSUER or claims.scope != SCOPE:
@@ -59,7 +62,7 @@ def authenticate(ctx: Ctx, account: Account) -> Caller:
     if not header or not header.strip():
         raise AuthError(40104, "the X-LP-ON-BEHALF header is missing; send the ConsumerJWS from the IdP")
     try:
-        claims = ctx.mock.tokens.read_consumer_jws(_raw(header))
+        claims = ctx.mock.tokens.read_consumer_jws(_raw(ctx, "X-LP-ON-BEHALF", header))
     except TokenInvalid as exc:
         raise AuthError(40103, f"the ConsumerJWS is invalid: {exc}") from None
     if claims.account_id != account.account_id:

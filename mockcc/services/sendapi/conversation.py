@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import BadRequest, Refused, as_api_error
+from mockcc.errors import AlreadyOpen, BadRequest, MockccError, Refused, as_api_error
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
-from mockcc.services.sendapi.common import PROFILE_OK, client_features
+from mockcc.services.sendapi.common import PROFILE_OK, client_features, sequence_answer
 from mockcc.services.sendapi.entitlement import require_async_messaging
+from mockcc.state.models import Account
 from mockcc.types import JSON
 
 ORDER = ["userprofile.SetUserProfile", "cm.ConsumerRequestConversation", "ms.PublishEvent"]
@@ -49,6 +50,28 @@ def _check_brand(caller: Caller, body: JSON, index: int) -> None:
         )
 
 
+def _request_refusal(ctx: Ctx, account: Account, caller: Caller, index: int) -> MockccError | None:
+    """Why this consumer may not open a conversation now (LivePerson's per-item 400), or None."""
+    conflict = ctx.mock.messaging.open_conflict(account, caller.consumer.lp_consumer_id)
+    if conflict:
+        return AlreadyOpen(
+            "this consumer already has an open conversation; close it first or keep using it",
+            msg=conflict,
+            path=f"$[{index}]",
+        )
+    if ctx.mock.messaging.at_limit(account):
+        limit = ctx.mock.messaging.conversations_limit
+        return BadRequest(
+            f"account {account.account_id} holds {limit} conversations, all open "
+            "(mockcc serve --conversations-limit); close some or raise the limit",
+            msg="Consumer request conversation failed",
+            path=f"$[{index}]",
+            rule="conversations-limit",
+            expected=limit,
+        )
+    return None
+
+
 async def create_conversation(ctx: Ctx) -> Response:
     ctx.require_version("v", "3")
     account = ctx.account()
@@ -68,42 +91,26 @@ async def create_conversation(ctx: Ctx) -> Response:
     failed = False
     conversation = None
     account.remember(caller.consumer)  # every check passed: from here the batch changes state
-    for item in items:
+    for i, item in enumerate(items):
         kind, req_id = item["type"], item.get("id")
+        refusal: MockccError | None = None
         if kind == "userprofile.SetUserProfile":
             caller.consumer.profile = item["body"]
             results.append({"code": "OK", "body": PROFILE_OK, "reqId": req_id})
         elif kind == "cm.ConsumerRequestConversation":
-            conflict = ctx.mock.messaging.open_conflict(account, caller.consumer.lp_consumer_id)
-            if conflict:
-                failed = True
-                ctx.call.explanation = {
-                    "explanation": "this consumer already has an open conversation; close it first or keep using it",
-                    "path": "$",
-                    "rule": "one-open-conversation",
-                }
-                results.append({"code": "BAD_REQUEST", "body": {"msg": conflict}, "reqId": req_id})
-                continue
-            if ctx.mock.messaging.at_limit(account):
-                failed = True
-                limit = ctx.mock.messaging.conversations_limit
-                ctx.call.explanation = {
-                    "explanation": f"account {account.account_id} holds {limit} conversations, all open "
-                    "(mockcc serve --conversations-limit); close some or raise the limit",
-                    "path": "$",
-                    "rule": "conversations-limit",
-                    "expected": limit,
-                }
-                results.append(
-                    {"code": "BAD_REQUEST", "body": {"msg": "Consumer request conversation failed"}, "reqId": req_id}
+            refusal = _request_refusal(ctx, account, caller, i)
+            if refusal is None:
+                conversation = ctx.mock.messaging.request_conversation(
+                    account, caller.consumer.lp_consumer_id, caller.installation.client_id, item["body"], features
                 )
-                continue
-            conversation = ctx.mock.messaging.request_conversation(
-                account, caller.consumer.lp_consumer_id, caller.installation.client_id, item["body"], features
-            )
-            results.append({"code": "OK", "body": {"conversationId": conversation.conversation_id}, "reqId": req_id})
+                body = {"conversationId": conversation.conversation_id}
+                results.append({"code": "OK", "body": body, "reqId": req_id})
         elif conversation is None:  # the legacy first message, after a refused request
-            results.append({"code": "BAD_REQUEST", "body": {"msg": "Bad Request"}, "reqId": req_id})
+            refusal = BadRequest(
+                "the first message was not published: the conversation request before it was refused",
+                path=f"$[{i}]",
+                rule="conversation-refused",
+            )
         else:
             consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
             try:
@@ -117,11 +124,14 @@ async def create_conversation(ctx: Ctx) -> Response:
                     features=features,
                 )
             except Refused as refused:
-                failed = True
-                results.append({**as_api_error(refused).envelope(), "reqId": req_id})
-                continue
-            seq = event.sequence if event.sequence is not None else ctx.mock.messaging.next_sequence(conversation.main)
-            results.append({"code": "OK", "body": {"sequence": seq}, "reqId": req_id})
+                refusal = refused
+            else:
+                results.append({"code": "OK", "body": sequence_answer(event.sequence), "reqId": req_id})
+        if refusal is not None:  # LivePerson's per-item refusal, with the mockcc explanation beside it
+            failed = True
+            error = as_api_error(refusal, req_id=req_id)
+            ctx.call.explanation = ctx.call.explanation or error.mockcc()
+            results.append(error.body())
     if failed:
         ctx.call.outcome = "rejected"
     return JSONResponse(results, status_code=400 if failed else 200)

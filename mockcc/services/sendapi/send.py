@@ -10,7 +10,7 @@ from mockcc.errors import AuthError, BadRequest, ConversationClosed, UnknownConv
 from mockcc.http import Ctx, JsonAnswer, route
 from mockcc.schemas import validate
 from mockcc.services.sendapi.auth import Caller, authenticate
-from mockcc.services.sendapi.common import PROFILE_OK, client_features
+from mockcc.services.sendapi.common import PROFILE_OK, client_features, sequence_answer
 from mockcc.services.sendapi.entitlement import require_async_messaging
 from mockcc.state.files import MAX_FILE_BYTES
 from mockcc.state.models import Conversation
@@ -78,8 +78,7 @@ def publish_event(ctx: Ctx, caller: Caller, request: JSON) -> Response:
         metadata=request.get("metadata"),
         features=client_features(ctx),
     )
-    sequence = published.sequence if published.sequence is not None else ctx.mock.messaging.next_sequence(dialog)
-    return _ok(req_id, {"sequence": sequence})
+    return _ok(req_id, sequence_answer(published.sequence))
 
 
 def update_field(ctx: Ctx, caller: Caller, request: JSON) -> Response:

@@ -3,6 +3,13 @@ import { $, batched, fill, get, h, pretty, time } from "./util.js";
 
 const KEEP = 1000; // calls kept in the page (the mock keeps 5000)
 
+/** What a call that was not refused still says: its warnings, and what the mock accepted leniently. */
+function notes(c) {
+  const warned = c.warnings && c.warnings.length ? `⚠ ${c.warnings.join("; ")}` : "";
+  const lenient = c.lenient && c.lenient.length ? `lenient: ${c.lenient.join("; ")}` : "";
+  return [warned, lenient].filter(Boolean).join(" · ");
+}
+
 export class Journal {
   constructor(ctx) {
     this.ctx = ctx;
@@ -72,7 +79,7 @@ export class Journal {
         h("td", { class: "call", title: `${c.method} ${c.path}` }, h("b", { text: c.method }), " ", h("span", { class: "path", text: c.path })),
         h("td", { text: c.status }),
         h("td", {}, h("span", { class: `verdict v-${c.outcome}`, text: c.outcome })),
-        h("td", { class: "explanation", title: c.explanation ? c.explanation.explanation : null, text: c.explanation ? c.explanation.explanation : (c.warnings && c.warnings.length ? `⚠ ${c.warnings.join("; ")}` : "") })));
+        h("td", { class: "explanation", title: c.explanation ? c.explanation.explanation : null, text: c.explanation ? c.explanation.explanation : notes(c) })));
     }
     $("#journal tbody").replaceChildren(...rows);
     this.renderDetail();
@@ -94,7 +101,8 @@ export class Journal {
         m && m.path ? [h("dt", { text: "path" }), h("dd", {}, h("code", { text: m.path }))] : null,
         m && m.rule ? [h("dt", { text: "rule" }), h("dd", {}, h("code", { text: m.rule }))] : null,
         m && m.expected !== undefined ? [h("dt", { text: "expected" }), h("dd", {}, h("code", { text: JSON.stringify(m.expected) }))] : null,
-        c.warnings && c.warnings.length ? [h("dt", { text: "warnings" }), h("dd", { text: c.warnings.join("; ") })] : null),
+        c.warnings && c.warnings.length ? [h("dt", { text: "warnings" }), h("dd", { text: c.warnings.join("; ") })] : null,
+        c.lenient && c.lenient.length ? [h("dt", { text: "lenient" }), h("dd", { text: c.lenient.join("; ") })] : null),
       h("h4", { text: "Request headers (secrets redacted)" }),
       h("pre", { text: Object.entries(c.request_headers).map(([k, v]) => `${k}: ${v}`).join("\n") }),
       h("h4", { text: "Request body" }), h("pre", { class: "body", text: c.request_body ? pretty(c.request_body) : "—" }),

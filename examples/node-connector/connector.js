@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+// A starter connector between an HTTP messaging channel and LivePerson's Connector API, in plain Node 20:
+// no dependencies, no build step. Copy it, replace the channel side with yours, keep the LivePerson side.
+// Channel protocol: schemas/channel.yaml. Judge it: mockcc contract --connector-cmd "node connector.js"
+'use strict';
+const http = require('node:http');
+const crypto = require('node:crypto');
+
+// --- Settings: the variables mockcc's contract suite sets (use your own names in production). ---
+const env = (name, fallback) => process.env[`MOCKCC_${name}`] ?? process.env[`CONNECTOR_${name}`] ?? fallback;
+const cfg = { // CSDS's domain; the app installation (its secret also signs webhooks); the channel; our address
+  csdsHost: env('CSDS_HOST', 'adminlogin.liveperson.net'), scheme: env('LP_SCHEME', 'https'), account: env('ACCOUNT_ID'),
+  clientId: env('CLIENT_ID'), secret: env('CLIENT_SECRET'), channelUrl: env('CHANNEL_URL'),
+  host: env('HOST', '127.0.0.1'), port: Number(env('PORT', '8090')),
+};
+const LIMIT = 10000; // consumers and conversations remembered; the oldest are forgotten first
+const log = (...words) => console.log(new Date().toISOString(), ...words);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const jsonOf = (res) => res.json().catch(() => null);
+const failed = (what, res, body) => new Error(`${what}: HTTP ${res.status} ${JSON.stringify(body)}`);
+
+// --- HTTP with LivePerson's retry guidance: 429 -> wait >= 1 s, doubling (or Retry-After);
+// 5xx or no answer -> 1, 2, 4 s, then give up; any other 4xx -> no retry (the request itself is wrong). ---
+async function call(url, options = {}) {
+  for (let throttled = 0, broken = 0; ; ) {
+    const res = await fetch(url, { ...options, signal: AbortSignal.timeout(15000) }).catch(() => null);
+    if (res && res.status !== 429 && res.status < 500) return res;
+    let wait;
+    if (res?.status === 429) {
+      if (++throttled > 5) return res;
+      wait = Math.max(1000 * 2 ** (throttled - 1), 1000 * Number(res.headers.get('retry-after') || 0));
+    } else {
+      if (++broken > 3) { if (res) return res; throw new Error(`${new URL(url).pathname}: no answer`); }
+      wait = 1000 * 2 ** (broken - 1);
+    }
+    await res?.body?.cancel();
+    await sleep(wait * (1 + Math.random() / 4)); // jitter: throttled consumers do not come back in lock-step
+  }
+}
+
+// --- Discovery: every LivePerson host comes from CSDS (never hard-code them: they differ per account). ---
+let hosts = null;
+async function host(service) {
+  hosts ??= (async () => {
+    const res = await call(`${cfg.scheme}://${cfg.csdsHost}/api/account/${cfg.account}/service/baseURI.json?version=1.0`);
+    if (!res.ok) throw failed('CSDS', res, await jsonOf(res));
+    return Object.fromEntries((await res.json()).baseURIs.map((u) => [u.service, u.baseURI]));
+  })().catch((err) => { hosts = null; throw err; });
+  const found = (await hosts)[service];
+  if (!found) throw new Error(`CSDS lists no ${service}`);
+  return `${cfg.scheme}://${found}`;
+}
+
+// --- AppJWT from Sentinel: one for every call, renewed before it expires and when a call answers 401. ---
+const jwt = { token: null, renewAt: 0, pending: null };
+async function appJwt(refused = null) {
+  if (jwt.token && jwt.token !== refused && Date.now() < jwt.renewAt) return jwt.token;
+  jwt.pending ??= (async () => {
+    const path = `/sentinel/api/account/${cfg.account}/app/token?v=1.0&grant_type=client_credentials`;
+    const form = new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.secret });
+    const res = await call(`${await host('sentinel')}${path}`, { method: 'POST', body: form });
+    const body = await jsonOf(res);
+    if (!res.ok || !body?.access_token) throw failed('Sentinel', res, body);
+    log('Sentinel: new AppJWT');
+    jwt.renewAt = Date.now() + Math.max(60, (body.expires_in ?? 3600) - 300) * 1000; // 5 minutes early
+    return (jwt.token = body.access_token);
+  })().finally(() => { jwt.pending = null; });
+  return jwt.pending;
+}
+
+// --- ConsumerJWS from the IdP: one per consumer, kept (it does not expire), fetched again if refused. ---
+const jwsCache = new Map(); // consumerId -> Promise<token>
+async function fetchJws(consumerId, refused = null) {
+  const token = await appJwt(refused);
+  const res = await call(`${await host('idp')}/api/account/${cfg.account}/consumer?v=1.0`, {
+    method: 'POST', body: JSON.stringify({ ext_consumer_id: consumerId }),
+    headers: { Authorization: token, 'Content-Type': 'application/json' },
+  });
+  const body = await jsonOf(res);
+  if (res.status === 401 && !refused) return fetchJws(consumerId, token); // once, with a new AppJWT
+  if (!res.ok || !body?.token) throw failed('IdP', res, body);
+  return body.token;
+}
+function consumerJws(consumerId) {
+  if (!jwsCache.has(consumerId)) {
+    remember(jwsCache, consumerId, fetchJws(consumerId));
+    jwsCache.get(consumerId).catch(() => jwsCache.delete(consumerId));
+  }
+  return jwsCache.get(consumerId);
+}
+function remember(map, key, value) { // a bounded map: past LIMIT the oldest entry goes
+  if (map.size >= LIMIT) map.delete(map.keys().next().value);
+  return map.set(key, value).get(key);
+}
+
+// --- The Send API: CONVERSATION and SEND with AppJWT + ConsumerJWS; after a 401, a fresh token, once. ---
+async function sendApi(consumerId, path, payload, retried = false) {
+  const [token, jws] = [await appJwt(), await consumerJws(consumerId)];
+  const url = `${await host('asyncMessagingEnt')}/api/account/${cfg.account}/messaging/consumer/${path}?v=3`;
+  const headers = { Authorization: token, 'X-LP-ON-BEHALF': jws, 'Content-Type': 'application/json' };
+  const res = await call(url, { method: 'POST', headers, body: JSON.stringify(payload) });
+  const body = await jsonOf(res);
+  if (res.ok) return body;
+  if (res.status !== 401 || retried) throw failed(`Send API ${path}`, res, body);
+  if ([40103, 40104].includes(Number(body?.body?.errorCode))) jwsCache.delete(consumerId); // ConsumerJWS refused
+  else await appJwt(token); // the AppJWT expired or was revoked
+  return sendApi(consumerId, path, payload, true);
+}
+const req = (type, body) => ({ kind: 'req', id: crypto.randomUUID(), type, body });
+async function publish(consumerId, conversationId, dialogId, event) { // SEND ms.PublishEvent: its sequence
+  const answer = await sendApi(consumerId, 'conversation/send', req('ms.PublishEvent', { dialogId, conversationId, event }));
+  const sequence = answer?.body?.sequence ?? null;
+  if (sequence !== null) passed(conversations.get(conversationId), dialogId, sequence);
+  return sequence;
+}
+
+// --- What the connector remembers: consumers (by the channel's id) and their conversations. ---
+const consumers = new Map();
+const conversations = new Map();
+const consumer = (id) => consumers.get(id) ?? remember(consumers, id, {
+  id, conversationId: null, dialogId: null, lpId: null, inbox: Promise.resolve(), outbox: Promise.resolve(), messageIds: new Map(),
+});
+const own = (id, consumerId) => conversations.get(id) ?? remember(conversations, id, {
+  consumerId, agentId: null, updatedTs: 0, finished: false, lane: Promise.resolve(), order: new Map(),
+});
+
+// --- To the channel: one consumer's events in order; a 5xx or no answer is retried, a 4xx logged. ---
+function tell(c, event, conversationId = c.conversationId) {
+  const options = { method: 'POST', headers: { 'Content-Type': 'application/json' } };
+  options.body = JSON.stringify({ consumerId: c.id, conversationId, ...event });
+  c.outbox = c.outbox.then(async () => {
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const res = await fetch(cfg.channelUrl, { ...options, signal: AbortSignal.timeout(10000) }).catch(() => null);
+      if (res?.ok) return true;
+      if (res && res.status < 500) return log(`channel refused ${event.type}: ${await res.text()}`) ?? false;
+      await sleep(500 * attempt);
+    }
+    return log(`channel unreachable: ${event.type} for ${c.id} dropped`) ?? false;
+  });
+  return c.outbox;
+}
+
+// --- Consumer side: the channel's actions, each consumer's in order. ---
+async function ensureConversation(c, profile = {}) {
+  if (c.conversationId) return;
+  const jws = await consumerJws(c.id);
+  c.lpId = JSON.parse(Buffer.from(jws.split('.')[1], 'base64url')).lp_consumer_id; // how webhooks name them
+  const name = { firstName: profile.firstName ?? '', lastName: profile.lastName ?? '' };
+  const request = { brandId: cfg.account, channelType: 'MESSAGING', skillId: '-1' };
+  const batch = [req('userprofile.SetUserProfile', name), req('cm.ConsumerRequestConversation', request)];
+  c.conversationId = c.dialogId = (await sendApi(c.id, 'conversation', batch))[1].body.conversationId;
+  own(c.conversationId, c.id).order.set(c.dialogId, { next: 0, held: new Map() }); // we see it from its start
+}
+function pieces(text, limit = 4600) { // LivePerson takes 5000 characters (UTF-16, as JSON) per request
+  const out = [''];
+  let size = 0;
+  for (const ch of text) { // by code point, so an emoji is never cut in half
+    const width = JSON.stringify(ch).length - 2; // escapes count too
+    if (size + width > limit) [out[out.length], size] = ['', 0];
+    out[out.length - 1] += ch;
+    size += width;
+  }
+  return out;
+}
+async function consumerText(c, { text, profile }, messageId) {
+  let sequence = null;
+  for (const piece of pieces(text)) {
+    for (let reopened = false; ; reopened = true) {
+      await ensureConversation(c, profile);
+      try {
+        sequence = await publish(c.id, c.conversationId, c.dialogId, { type: 'ContentEvent', contentType: 'text/plain', message: piece });
+        break;
+      } catch (err) { // closed under us, its webhook still on the way: a new conversation, once
+        if (reopened || !/Conversation is close/.test(err.message)) throw err;
+        c.conversationId = c.dialogId = null;
+      }
+    }
+    if (sequence !== null) remember(c.messageIds, sequence, messageId); // receipts name messages by sequence
+  }
+  await tell(c, { type: 'sent', messageId, sequence });
+}
+async function act(c, action, messageId) { // never throws: the consumer's next action still runs
+  try {
+    if (action.type === 'text') return await consumerText(c, action, messageId);
+    if (!c.conversationId) return; // typing, reading or closing with no conversation: nothing to do
+    const event = action.type === 'typing' ? { type: 'ChatStateEvent', chatState: action.chatState ?? 'COMPOSING' }
+      : action.type === 'read' ? { type: 'AcceptStatusEvent', status: 'READ', sequenceList: action.sequences } : null;
+    if (event) return await publish(c.id, c.conversationId, c.dialogId, event);
+    const field = { field: 'ConversationStateField', conversationState: 'CLOSE' }; // type close
+    await sendApi(c.id, 'conversation/send', req('cm.UpdateConversationField', { conversationId: c.conversationId, conversationField: field }));
+    own(c.conversationId, c.id).finished = true;
+    await tell(c, { type: 'closed', by: 'CONSUMER' });
+    c.conversationId = c.dialogId = null;
+  } catch (err) {
+    log(`consumer ${c.id}: ${action.type} not delivered: ${err.message}`);
+    if (action.type === 'text') await tell(c, { type: 'error', messageId, text: 'your message could not be delivered' });
+  }
+}
+
+// --- Agent side: webhooks, verified, answered 200 at once, then worked per conversation, in order. ---
+function signed(raw, header) { // "sha1=" + base64(HMAC-SHA1(secret, raw body)); sha256 and hex also occur
+  const [algorithm, value] = String(header ?? '').split(/=(.*)/s);
+  if (!['sha1', 'sha256'].includes(algorithm) || !value) return false;
+  const digest = crypto.createHmac(algorithm, cfg.secret).update(raw).digest();
+  const given = Buffer.from(value, /^[0-9a-f]+$/i.test(value) && value.length === 2 * digest.length ? 'hex' : 'base64');
+  return given.length === digest.length && crypto.timingSafeEqual(given, digest);
+}
+// Webhooks may come twice or overtake each other: per dialog, show each sequence once, in order.
+function passed(conv, dialogId, sequence) { // our own event: no message will come with this sequence
+  const order = conv?.order.get(dialogId);
+  if (order && sequence >= order.next) offer(conv, order, sequence, null);
+}
+function offer(conv, order, sequence, change) {
+  order.held.set(sequence, change);
+  while (order.held.has(order.next)) release(conv, order, order.next);
+  if (order.held.size && !order.timer) { // a gap: wait a moment for the overtaken message, then go on
+    order.timer = setTimeout(() => {
+      order.timer = null;
+      for (const s of [...order.held.keys()].sort((a, b) => a - b)) release(conv, order, s);
+    }, 2000);
+  }
+}
+function release(conv, order, sequence) {
+  const change = order.held.get(sequence);
+  order.held.delete(sequence);
+  order.next = Math.max(order.next, sequence + 1);
+  if (change) deliver(conv, change);
+}
+const orphans = new Map(); // conversationId -> messages that overtook their conversation's change (a resume)
+function messaging(change) {
+  const conv = conversations.get(change.conversationId ?? change.dialogId);
+  if (!conv) { // not ours (another connector's, from before a restart), or its change is on the way: kept 5 s
+    if (change.conversationId && orphans.size < 100) {
+      orphans.set(change.conversationId, [...(orphans.get(change.conversationId) ?? []), change].slice(-20));
+      setTimeout(() => orphans.delete(change.conversationId), 5000).unref();
+    }
+    return;
+  }
+  const seq = change.sequence;
+  if (conv.finished) return;
+  if (!Number.isInteger(seq)) return deliver(conv, change); // chat states carry no sequence
+  const order = conv.order.get(change.dialogId) ?? conv.order.set(change.dialogId, { next: seq, held: new Map() }).get(change.dialogId);
+  if (seq >= order.next && !order.held.has(seq)) offer(conv, order, seq, change); // else a duplicate
+}
+function deliver(conv, change) { // one event to the consumer; its own echoes and private notes stop here
+  const c = consumer(conv.consumerId);
+  const [role, event] = [change.originatorMetadata?.role, change.event ?? {}];
+  if (role === 'CONSUMER' || change.messageAudience === 'AGENTS_AND_MANAGERS') return;
+  const out = (e) => tell(c, e, change.conversationId);
+  if (event.type === 'ChatStateEvent') return out({ type: 'typing', typing: event.chatState === 'COMPOSING' });
+  if (event.type === 'AcceptStatusEvent') {
+    const sequences = event.sequenceList ?? [];
+    return out({ type: 'receipt', status: event.status, sequences, messageIds: sequences.map((s) => c.messageIds.get(s)).filter(Boolean) });
+  }
+  if (event.type !== 'ContentEvent' && event.type !== 'RichContentEvent') return; // a type we do not show
+  const plain = event.type === 'ContentEvent' && typeof event.message === 'string' && !event.quickReplies;
+  const content = event.content ?? event.message; // rich content, or a file: shown as its words
+  const text = plain ? event.message : [...words(content), ...words(event.quickReplies).map((w) => `[${w}]`)].join('\n');
+  out({ type: 'text', text: text || '[attachment]', sequence: change.sequence, role: role ?? null, fallback: !plain, ...(plain ? {} : { content }) })
+    .then((ok) => ok && !conv.finished && publish(c.id, change.conversationId, change.dialogId, { type: 'AcceptStatusEvent', status: 'ACCEPT', sequenceList: [change.sequence] }))
+    .catch((err) => log(`ACCEPT receipt not sent: ${err.message}`)); // tells the agent it was delivered
+}
+const words = (node) => (typeof node === 'string' ? [node] : !node || typeof node !== 'object' ? []
+  : Array.isArray(node) ? node.flatMap(words) : ['text', 'title', 'caption', 'elements', 'replies'].flatMap((k) => words(node[k])));
+function conversationChange(change) {
+  const { convId, conversationDetails: details = {} } = change.result ?? {};
+  const person = (role) => details.participants?.find((p) => p.role === role)?.id ?? null;
+  const owner = conversations.get(convId)?.consumerId ?? [...consumers.values()].find((c) => c.lpId && c.lpId === person('CONSUMER'))?.id;
+  const adopted = !conversations.has(convId) && details.state === 'OPEN';
+  if (!owner || (!conversations.has(convId) && !adopted)) return; // not ours
+  const [conv, c, agentId] = [own(convId, owner), consumer(owner), person('ASSIGNED_AGENT')];
+  if ((details.metaDataLastUpdateTs ?? 0) < conv.updatedTs || conv.finished) return; // stale, or over
+  conv.updatedTs = details.metaDataLastUpdateTs ?? conv.updatedTs;
+  if (details.stage === 'CLOSE') {
+    conv.finished = true;
+    if (c.conversationId === convId) c.conversationId = c.dialogId = null;
+    return tell(c, { type: 'closed', by: details.closeReason ?? 'AGENT' }, convId);
+  }
+  if (adopted && agentId && c.conversationId !== convId) { // an agent resumed a closed conversation
+    c.conversationId = c.dialogId = convId;
+    conv.order.set(convId, { next: 0, held: new Map() });
+    tell(c, { type: 'resumed' }, convId);
+  }
+  if (agentId !== conv.agentId) tell(c, agentId ? { type: 'agent_joined', agentId } : { type: 'agent_left' }, convId);
+  conv.agentId = agentId;
+  (orphans.get(convId) ?? []).forEach(messaging);
+  orphans.delete(convId);
+}
+function notification(doc) { // an unknown notification type is acknowledged and ignored: LivePerson adds types
+  const work = { 'cqm.ExConversationChangeNotification': conversationChange, 'ms.MessagingEventNotification': messaging }[doc?.type];
+  for (const change of work && Array.isArray(doc.body?.changes) ? doc.body.changes : []) {
+    const conv = conversations.get(change?.result?.convId ?? change?.conversationId);
+    const run = () => Promise.resolve(change).then(work).catch((err) => log(`webhook change failed: ${err.stack}`));
+    if (conv) conv.lane = conv.lane.then(run); else run();
+  }
+}
+
+// --- The HTTP server: /webhooks (LivePerson) and /channel/messages (the channel). ---
+const answer = (res, status, body) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+function inbound(doc, res) { // a consumer action: check it, answer 202 at once, act in the consumer's order
+  const type = doc?.type ?? 'text';
+  const bad = typeof doc?.consumerId !== 'string' || !doc.consumerId ? 'consumerId must be a non-empty string'
+    : !['text', 'typing', 'read', 'close'].includes(type) ? 'type must be text, typing, read or close'
+      : type === 'text' && !(typeof doc.text === 'string' && doc.text.trim()) ? 'text must be a non-empty string'
+        : type === 'read' && !(Array.isArray(doc.sequences) && doc.sequences.every(Number.isInteger)) ? 'sequences must be integers' : null;
+  if (bad) return answer(res, 400, { error: bad });
+  const messageId = typeof doc.messageId === 'string' ? doc.messageId : crypto.randomUUID();
+  const c = consumer(doc.consumerId);
+  c.inbox = c.inbox.then(() => act(c, { ...doc, type }, messageId));
+  answer(res, 202, { accepted: true, messageId });
+}
+const server = http.createServer((request, res) => {
+  const chunks = [];
+  let size = 0;
+  request.on('data', (chunk) => { // at most 1 MiB is read
+    if ((size += chunk.length) > 1 << 20) answer(res, 413, { error: 'at most 1 MiB' }) && request.destroy();
+    else chunks.push(chunk);
+  });
+  request.on('end', () => {
+    const raw = Buffer.concat(chunks);
+    const path = new URL(request.url, 'http://x').pathname;
+    if (request.method !== 'POST') return answer(res, 405, { error: 'POST only' });
+    let doc = null;
+    try { doc = JSON.parse(raw.toString('utf8')); } catch { /* judged below */ }
+    if (path === '/channel/messages') return inbound(doc, res);
+    if (path !== '/webhooks') return answer(res, 404, { error: 'not found' });
+    if (!signed(raw, request.headers['x-liveperson-signature'])) return answer(res, 401, { error: 'bad signature' });
+    answer(res, 200, { ok: true }); // acknowledge first (LivePerson waits 5 s at most), work after
+    notification(doc);
+  });
+});
+server.listen(cfg.port, cfg.host, () => {
+  log(`listening on http://${cfg.host}:${cfg.port} (webhooks: /webhooks, channel: /channel/messages)`);
+  appJwt().catch((err) => log(`warm-up failed, will retry on first use: ${err.message}`)); // CSDS + AppJWT now
+});
+const stop = () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 2000).unref();
+process.on('SIGTERM', stop).on('SIGINT', stop); // stop taking work; give answers in flight a moment
