@@ -5,6 +5,7 @@
 'use strict';
 const http = require('node:http');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 
 // --- Settings: the variables mockcc's contract suite sets (use your own names in production). ---
 const env = (name, fallback) => process.env[`MOCKCC_${name}`] ?? process.env[`CONNECTOR_${name}`] ?? fallback;
@@ -123,6 +124,18 @@ const consumer = (id) => consumers.get(id) ?? remember(consumers, id, {
 const own = (id, consumerId) => conversations.get(id) ?? remember(conversations, id, {
   consumerId, agentId: null, updatedTs: 0, finished: false, lane: Promise.resolve(), order: new Map(),
 });
+// A restart must keep each consumer's open conversation: LivePerson will not open a second one, nor say which.
+const stateFile = env('STATE_DIR') && `${env('STATE_DIR')}/node-connector.json`; // production: your database
+function saveState() { // on the way down (a deploy's SIGTERM)
+  const open = [...consumers.values()].filter((c) => c.conversationId).map((c) => [c.id, c.conversationId, c.dialogId, c.lpId]);
+  if (!stateFile) return;
+  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(open));
+  fs.renameSync(`${stateFile}.tmp`, stateFile); // all or nothing
+}
+for (const [id, conversationId, dialogId, lpId] of stateFile && fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile)) : []) {
+  Object.assign(consumer(id), { conversationId, dialogId, lpId });
+  own(conversationId, id);
+}
 
 // --- To the channel: one consumer's events in order; a 5xx or no answer is retried, a 4xx logged. ---
 function tell(c, event, conversationId = c.conversationId) {
@@ -333,5 +346,5 @@ server.listen(cfg.port, cfg.host, () => {
   log(`listening on http://${cfg.host}:${cfg.port} (webhooks: /webhooks, channel: /channel/messages)`);
   appJwt().catch((err) => log(`warm-up failed, will retry on first use: ${err.message}`)); // CSDS + AppJWT now
 });
-const stop = () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 2000).unref();
+const stop = () => { saveState(); server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 2000).unref(); };
 process.on('SIGTERM', stop).on('SIGINT', stop); // stop taking work; give answers in flight a moment

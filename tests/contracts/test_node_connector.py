@@ -32,6 +32,6 @@ def test_the_node_starter_connector_keeps_every_must(run_suite: Run) -> None:
 def test_the_node_starter_connector_stays_small_and_dependency_free() -> None:
     source = CONNECTOR.read_text(encoding="utf-8")
     required = {line.split("require(")[1].split(")")[0] for line in source.splitlines() if "require(" in line}
-    assert required <= {"'node:http'", "'node:crypto'"}, required
+    assert required <= {"'node:http'", "'node:crypto'", "'node:fs'"}, required
     assert not (CONNECTOR.parent / "package-lock.json").exists()
     assert len(source.splitlines()) <= 350
