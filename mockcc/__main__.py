@@ -27,9 +27,22 @@ from mockcc.server import Limits, connection_cap, protocol_class
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
 from mockcc.webhooks.model import EVENT_KEYS
 
+DESCRIPTION = """\
+mockcc: a faithful mock of LivePerson Conversational Cloud's Connector API, and a contract suite that
+judges a brand's connector against it (no credentials, no network).
+
+  mockcc serve            run the mock on loopback; prints one ready line with the test credentials
+  mockcc contract         judge a connector: start the mock and the connector, run every contract,
+                          print a verdict table, write JUnit/JSON (mockcc contract --help)
+  mockcc fuzz-webhooks    fuzz a connector's webhook receiver with signed notifications
+                          (mockcc fuzz-webhooks --help)
+"""
+
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="mockcc", description=__doc__.splitlines()[0] if __doc__ else None)
+    root = argparse.ArgumentParser(
+        prog="mockcc", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     root.add_argument("--version", action="version", version=f"mockcc {version()}")
     sub = root.add_subparsers(dest="command", required=True)
     sub.add_parser("contract", help="judge a connector: the contract suite (mockcc contract --help)", add_help=False)

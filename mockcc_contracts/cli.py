@@ -1,21 +1,29 @@
-"""``mockcc contract``: judge a connector. Starts the mock and the connector (or uses running ones), runs
-the contracts, prints progress and a summary table, writes JUnit/JSON, exits 1 when a MUST failed."""
+"""``mockcc contract``: judge a connector against LivePerson's rules while mockcc plays LivePerson.
+
+Starts the mock and the connector (or uses running ones), runs the contracts one by one (each from
+its own state), prints progress and a summary table, writes JUnit/JSON, and stops everything it
+started however the run ends (normal end, failure, Ctrl-C, SIGTERM). Exit status: 0 every MUST held,
+1 a MUST failed (or any contract, with --strict), 2 the run could not start, 130/143 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
-from mockcc_contracts.contract import all_contracts, select
+from mockcc_contracts.catalogue import all_contracts, select
 from mockcc_contracts.control import ControlClient, Credentials
 from mockcc_contracts.driver import HttpChannelDriver
 from mockcc_contracts.harness import Harness
-from mockcc_contracts.launch import ConnectorProcess, MockServer, connector_env, free_port
+from mockcc_contracts.launch import ConnectorProcess, MockServer, StartupError, connector_env, free_port
 from mockcc_contracts.report import Report
 from mockcc_contracts.runner import run_suite
 
@@ -72,8 +80,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", type=Path, help="write the machine report here")
     p.add_argument("--patience", type=float, default=20.0, help="seconds to wait for any one reaction (20)")
     p.add_argument("--webhook-timeout", type=float, default=5.0, help="seconds a webhook may take (LivePerson: 5)")
-    p.add_argument("--list", action="store_true", help="list the contracts and exit")
+    p.add_argument("--list", action="store_true", help="list the contracts (run order) and exit")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--verbose", action="store_true", help="print the connector's output as it comes (prefixed with '| ')"
+    )
+    p.add_argument("--fail-fast", action="store_true", help="stop after the first MUST that fails")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="SHOULD contracts count like MUST: a SHOULD not met fails the run (exit 1, a JUnit <failure>)",
+    )
 
 
 def out(text: str) -> None:
@@ -131,7 +148,9 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
             owns_registration=args.registration == "seed",
         )
         seed_file.write_text(json.dumps(h.seed_document()), encoding="utf-8")
-        mock = MockServer.start("--config", str(seed_file), "--webhook-read-timeout", str(args.webhook_timeout))
+        mock = MockServer.start(
+            "--config", str(seed_file), "--webhook-read-timeout", str(args.webhook_timeout), new_session=True
+        )
         stack.callback(mock.stop)
         h.control.close()
         h.control, h.credentials = mock.control, mock.credentials
@@ -140,9 +159,16 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
         env = connector_env(mock.credentials, driver.outbound_url, port, str(state_dir))
         ready_url = args.ready_url.format(port=port) if args.ready_url else None
         connector = ConnectorProcess.start(
-            args.connector_cmd, env, port, ready_url=ready_url, ready_log=args.ready_log, timeout=args.startup_timeout
+            args.connector_cmd,
+            env,
+            port,
+            ready_url=ready_url,
+            ready_log=args.ready_log,
+            timeout=args.startup_timeout,
+            echo=(lambda line: out(f"  | {line}")) if getattr(args, "verbose", False) else None,
         )
         stack.callback(connector.stop)
+        h.activity = connector.mark
         h.restart = connector.restart
         if args.registration == "connector":
             h.webhook_url = str(h.wait(lambda: _registered(mock.control), "the connector to register its webhooks"))
@@ -155,8 +181,39 @@ def _registered(control: ControlClient) -> str | None:
     return str(endpoint) if endpoint else None
 
 
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived: stop the run (everything started is stopped on the way out)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Turn the first SIGINT/SIGTERM/SIGHUP into ``Interrupted``; later ones are ignored while cleaning up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if got:
+            return  # already stopping: let the clean-up finish
+        got.append(signum)
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+
 def run(args: argparse.Namespace) -> int:
-    """The whole ``mockcc contract`` command; its exit code (0 ok, 1 a MUST failed, 2 usage or start-up)."""
+    """The whole ``mockcc contract`` command; its exit code (0 ok, 1 a MUST failed, 2 usage or start-up,
+    128 + the signal when interrupted)."""
     try:
         contracts = select(all_contracts(), args.only, args.skip)
     except ValueError as exc:
@@ -164,21 +221,30 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.list:
         for c in contracts:
-            out(f"{c.id}  {c.level:<6}  {c.title}\n    {c.description}")
+            needs = f" (requires {', '.join(c.requires)})" if c.requires else ""
+            out(f"{c.id}  {c.level:<6}  {c.title}{needs}\n    {c.description}")
         return 0
     if not args.connector_cmd and not (args.mock and args.channel):
         out("mockcc contract: give --connector-cmd, or --mock and --channel (see --help)")
         return 2
     progress = (lambda line: None) if args.quiet else out
+    running: dict[str, object] = {}
     try:
-        with started(args) as (h, connector):
+        with stopped_by_signals(), started(args) as (h, connector):
+            running.update(harness=h, connector=connector)
             out(f"mockcc contract: {len(contracts)} contracts; mock {h.credentials.base_url}, webhooks {h.webhook_url}")
             report: Report = run_suite(
-                h, contracts, progress=progress, alive=connector.alive if connector else lambda: True
+                h,
+                contracts,
+                progress=progress,
+                alive=connector.alive if connector else lambda: True,
+                output=connector,
+                fail_fast=args.fail_fast,
+                strict=args.strict,
             )
-            if connector is not None and report.must_failed:
-                out("connector output (last lines):\n  " + "\n  ".join(list(connector.output)[-15:]))
-    except RuntimeError as exc:
+    except Interrupted as stop:
+        return _interrupted(stop, running)
+    except (StartupError, RuntimeError) as exc:
         out(f"mockcc contract: {exc}")
         return 2
     out("")
@@ -190,10 +256,22 @@ def run(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _interrupted(stop: Interrupted, running: dict[str, object]) -> int:
+    """One line (no verdict for the contract it cut short); on SIGTERM/SIGHUP also the connector's last words."""
+    h, connector = running.get("harness"), running.get("connector")
+    current = h.current if isinstance(h, Harness) else None
+    during = f" during {current[0]} (no verdict)" if current else ""
+    judged = f"; {len(h.verdicts)} contract(s) judged" if isinstance(h, Harness) else ""
+    out(f"mockcc contract: interrupted by {stop}{during}{judged}; the connector and the mock are stopped")
+    if stop.signum != signal.SIGINT and isinstance(connector, ConnectorProcess) and connector.output:
+        out("connector output (last lines):\n  | " + "\n  | ".join(list(connector.output)[-30:]))
+    return 128 + stop.signum
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="mockcc contract",
-        description=__doc__.splitlines()[0] if __doc__ else None,
+        description=(__doc__ or "").replace("``", ""),
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

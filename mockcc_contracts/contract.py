@@ -1,8 +1,25 @@
 """What a contract is: a stable id, a level, a title, one paragraph, and a check that raises on failure.
 
-Contracts register themselves with ``@contract(...)`` in the ``mockcc_contracts.contracts`` modules.
-A check gets the ``Harness`` (mock, channel, connector) and either returns, raises ``Failed`` with a
-reason and evidence lines, or raises ``NotApplicable`` when the run cannot exercise it.
+The authoring API (stable; the contract modules and brands' own contracts use only this):
+
+    from mockcc_contracts.contract import Blocked, Failed, NotApplicable, contract
+    from mockcc_contracts.harness import Harness
+
+    @contract("LP-AREA-001", "MUST", "A short title", operations=("SEND",), requires=("LP-CONV-001",))
+    def check(h: Harness) -> None:
+        '''The paragraph: what the connector must do, and why.'''
+        ...
+
+A check gets the ``Harness`` (mock, channel, connector) and either returns (PASS), raises ``Failed``
+with a reason and evidence lines (FAIL), raises ``NotApplicable`` when the run cannot exercise it
+(SKIP), or raises ``Blocked(prerequisite_id, reason)`` when a step another contract judges failed.
+``requires`` names contracts this one cannot be judged without: when one of them failed earlier in
+the run, the runner reports BLOCKED without running the check, and runs prerequisites first.
+``moves_clock`` marks a check that moves the mock's clock for good (it only goes forward): such
+contracts run after all the others, so a connector's token bug cannot leak into their verdicts.
+
+Registering fills ``REGISTRY``; ``mockcc_contracts.catalogue`` imports the contract modules and
+orders them (this module never imports them: no import circle).
 """
 
 from __future__ import annotations
@@ -12,25 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from mockcc_contracts.verdict import Blocked, Failed, NotApplicable
+
 if TYPE_CHECKING:
     from mockcc_contracts.harness import Harness
+
+__all__ = ["ID", "REGISTRY", "Blocked", "Check", "Contract", "Failed", "Level", "NotApplicable", "contract"]
 
 Level = Literal["MUST", "SHOULD"]
 Check = Callable[["Harness"], None]
 ID = re.compile(r"^LP-[A-Z]+-\d{3}$")
-
-
-class Failed(AssertionError):
-    """The connector broke the contract; ``evidence`` says what was seen."""
-
-    def __init__(self, reason: str, evidence: list[str] | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.evidence = evidence or []
-
-
-class NotApplicable(Exception):
-    """The run could not exercise this contract (say why); reported as skipped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +52,11 @@ class Contract:
     check: Check = field(compare=False, repr=False)
     operations: tuple[str, ...] = ()  # what it exercises, for the coverage report
     faults: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # contracts it cannot be judged without (run first; BLOCKED when they fail)
+    moves_clock: bool = False  # moves the mock's clock for good: runs after every other contract
 
 
 REGISTRY: dict[str, Contract] = {}
-AREAS = ("DISC", "AUTH", "CONV", "AGENT", "HOOK", "CONT", "RES", "RUN")  # run order: discovery first, run-wide last
 
 
 def contract(
@@ -57,40 +66,19 @@ def contract(
     *,
     operations: tuple[str, ...] = (),
     faults: tuple[str, ...] = (),
+    requires: tuple[str, ...] = (),
+    moves_clock: bool = False,
 ) -> Callable[[Check], Check]:
     """Register the decorated check; its docstring is the contract's paragraph."""
-    if not ID.match(id):
-        raise ValueError(f"contract id {id!r} must look like LP-AREA-001")
+    for given in (id, *requires):
+        if not ID.match(given):
+            raise ValueError(f"contract id {given!r} must look like LP-AREA-001")
 
     def register(check: Check) -> Check:
         if id in REGISTRY:
             raise ValueError(f"contract id {id} registered twice")
         text = " ".join((check.__doc__ or "").split())
-        REGISTRY[id] = Contract(id, level, title, text, check, operations, faults)
+        REGISTRY[id] = Contract(id, level, title, text, check, operations, faults, requires, moves_clock)
         return check
 
     return register
-
-
-def all_contracts() -> list[Contract]:
-    """Every contract in run order (by area, then id; the run-wide ones, LP-RUN-*, last)."""
-    import mockcc_contracts.contracts  # noqa: F401 - registers them
-
-    def key(c: Contract) -> tuple[int, str]:
-        area = c.id.split("-")[1]
-        return (AREAS.index(area) if area in AREAS else len(AREAS) - 1, c.id)
-
-    return sorted(REGISTRY.values(), key=key)
-
-
-def select(contracts: list[Contract], only: list[str] | None = None, skip: list[str] | None = None) -> list[Contract]:
-    """``only``/``skip`` by id or id prefix (``LP-AUTH`` selects every auth contract); unknown ids refused."""
-
-    def matches(c: Contract, pattern: str) -> bool:
-        return c.id == pattern or c.id.startswith(pattern.rstrip("-") + "-")
-
-    for pattern in [*(only or []), *(skip or [])]:
-        if not any(matches(c, pattern) for c in contracts):
-            raise ValueError(f"no contract matches {pattern!r} (ids look like LP-AUTH-001)")
-    chosen = [c for c in contracts if not only or any(matches(c, p) for p in only)]
-    return [c for c in chosen if not any(matches(c, p) for p in skip or [])]

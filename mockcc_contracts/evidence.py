@@ -52,13 +52,17 @@ def describe_call(call: JSON) -> str:
 
 
 def describe_delivery(d: JSON) -> str:
-    """``delivery #3 ContentEvent conv=... seq=2 attempt 1: 200 delivered in 3 ms``."""
+    """``delivery #3 ContentEvent conv=... seq=2 attempt 1: 200 delivered in 3 ms``; what a delivery lacks (a
+    conversation change has no sequence, a refused connection no status) is left out, never shown as None."""
     key = str(d.get("event_key", "")).split(".")[-1]
     latency = f" in {d['latency_ms']:.0f} ms" if isinstance(d.get("latency_ms"), int | float) else ""
     error = f" ({d['error']})" if d.get("error") else ""
+    conversation = f" conv={d['conversation_id']}" if d.get("conversation_id") is not None else ""
+    sequence = f" seq={d['sequence']}" if d.get("sequence") is not None else ""
+    status = f" {d['status']}" if d.get("status") else " no answer"
     return (
-        f"delivery #{d.get('id')} {key} conv={d.get('conversation_id')} seq={d.get('sequence')} "
-        f"attempt {d.get('attempt')}: {d.get('status') or '---'} {d.get('outcome')}{latency}{error}"
+        f"delivery #{d.get('id')} {key}{conversation}{sequence} attempt {d.get('attempt')}:{status} "
+        f"{d.get('outcome')}{latency}{error}"
     )
 
 

@@ -1,8 +1,15 @@
 """What every contract works with: the mock's control plane, the channel driver and the connector's webhook URL.
 
-The harness never sleeps for a fixed time: every wait polls a condition until ``patience`` runs out.
-It keeps the whole run's journal (a reset clears the mock's) for the run-wide contracts and the
-coverage report, and remembers which faults it armed.
+The harness never sleeps for a fixed time: every wait polls a condition until ``patience`` runs out,
+and ends sooner when the answer is already known: the mock refused a call of the connector that it
+did not recover from (that refusal, in the mock's words, becomes the ``why``), or, in a SHOULD
+contract, the connector went quiet after its reaction. It keeps the whole run's journal (a reset
+clears the mock's) for the run-wide contracts and the coverage report, knows which contract each
+call belongs to (``watch.Attribution``), and remembers which faults it armed.
+
+Authoring helpers (stable): ``consumer``, ``text``, ``say``, ``start``, ``joined``, ``agent``,
+``wait``, ``holds``, ``calls``, ``sends``, ``published_texts``, ``wait_published``, ``deliveries``,
+``received``, ``texts``, ``arm``, ``arm_webhook``, ``needs`` (a step another contract judges).
 """
 
 from __future__ import annotations
@@ -16,13 +23,16 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from mockcc.webhooks.model import EVENT_KEYS
-from mockcc_contracts.contract import Failed
 from mockcc_contracts.control import Agent, ControlClient, Credentials
 from mockcc_contracts.driver import ChannelDriver, Received
 from mockcc_contracts.evidence import describe_call, describe_delivery, describe_received
+from mockcc_contracts.verdict import Blocked, Failed
+from mockcc_contracts.watch import Attribution, explain
 
 T = TypeVar("T")
 JSON = dict[str, Any]
+GRACE = 3.0  # seconds a connector has to recover from a refusal (renew a token, open a conversation)
+QUIET = 4.0  # a SHOULD contract stops waiting once the connector has done nothing for this long
 WEBHOOK_KEYS = EVENT_KEYS  # the five webhook keys of an installation, as LivePerson names them
 
 
@@ -75,6 +85,12 @@ class Harness:
         self._tag = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self.used: list[str] = []  # the consumers of the current contract (for its evidence)
+        self.current: tuple[str, str] | None = None  # (id, level) of the contract running now
+        self.verdicts: dict[str, str] = {}  # outcome of every contract judged so far in this run
+        self.attribution = Attribution()
+        self.since = 0  # the journal position where the current contract began
+        self.setup_mark = 0  # ... and where its set-up (first text, agent join) ended
+        self.activity: Callable[[], int] = lambda: 0  # grows with the connector's own output (set by the CLI)
         self.restart: Callable[[], None] | None = None  # stops and starts the connector, when the suite started it
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -112,6 +128,16 @@ class Harness:
         self.signing = signing
         self._seen_delivery = 0  # the mock's delivery log starts again; run_id keeps counting
 
+    def begin(self, contract_id: str, level: str) -> None:
+        """A contract starts: its own mock state (a reset when the suite owns the registration, so no
+        fault, conversation or delivery of another contract is left) and its own epoch of the journal."""
+        self.current = (contract_id, level)
+        self.used = []
+        self.seed()
+        boundary = max([self._seen_call, *(int(c["id"]) for c in self.control.journal(since_id=self._seen_call))])
+        self.attribution.begin(boundary + 1, contract_id)
+        self.since = self.setup_mark = boundary
+
     def consumer(self, label: str) -> str:
         """A consumer id no earlier contract (or run) used."""
         consumer = f"mockcc-{self._tag}-{next(self._counter):03d}-{label}"
@@ -125,21 +151,71 @@ class Harness:
     # -- waiting ----------------------------------------------------------------------------------
 
     def wait(self, check: Callable[[], T], what: str, timeout: float | None = None) -> T:
-        """Poll ``check`` until truthy; ``Failed("timed out ...")`` after ``timeout`` (default: patience)."""
-        deadline = time.monotonic() + (self.patience if timeout is None else timeout)
+        """Poll ``check`` until truthy; ``Failed`` after ``timeout`` (default: patience), or sooner: when the
+        mock refused a call of the connector that it did not recover from within ``GRACE`` seconds, or the
+        channel refused an event of the connector for ``GRACE`` seconds (the refusal is the why); in a
+        SHOULD contract once the connector went quiet."""
+        limit = self.patience if timeout is None else timeout
+        started = time.monotonic()
+        quiet = QUIET if self.current is not None and self.current[1] == "SHOULD" else None
+        seen, last_change = self.activity_count(), started
+        refused_since: dict[int, float] = {}  # channel refusals, by count, and when the suite saw them
         value = check()
         while not value:
-            if time.monotonic() > deadline:
-                reason = f"timed out after {timeout or self.patience:g}s waiting for {what}"
-                refused = self.channel_refusals()
-                if refused:  # the likely root cause: the event was sent, in a shape the channel does not take
-                    reason += (
-                        f"; the channel refused {len(refused)} event(s) of the connector, the latest: {refused[-1]}"
-                    )
-                raise Failed(reason)
+            now = time.monotonic()
+            cause = self.attribution.unrecovered(self.calls(self.since), min(GRACE, limit))
+            if cause is not None:
+                raise Failed(
+                    f"LivePerson refused the connector's call: {explain(cause)}", [f"while waiting for {what}"]
+                )
+            refused = self.channel_refusals()
+            if refused and now - refused_since.setdefault(len(refused), now) >= min(GRACE, limit):
+                raise Failed(
+                    f"the channel refused {len(refused)} event(s) of the connector, the latest: {refused[-1]}",
+                    [f"while waiting for {what}"],
+                )
+            if now - started > limit:
+                raise Failed(f"timed out after {limit:g}s waiting for {what}{self._refusal_note()}")
+            if quiet is not None:
+                count = self.activity_count()
+                if count != seen:
+                    seen, last_change = count, now
+                elif now - last_change > quiet:
+                    raise Failed(f"no {what}: the connector did nothing more for {quiet:g}s{self._refusal_note()}")
             time.sleep(0.05)
             value = check()
         return value
+
+    def activity_count(self) -> int:
+        """Grows whenever the connector does something the suite can see: a call, a delivery answered, output."""
+        self.collect()
+        return len(self.history) + len(self.delivery_history) + self.activity()
+
+    def _refusal_note(self) -> str:
+        """What was refused while waiting: the mock's refusals of the connector's calls, and the channel's
+        refusals of its events (sent, but in a shape the channel protocol does not take)."""
+        note = ""
+        refusals = self.attribution.refusals(self.calls(self.since))
+        if refusals:
+            note += f"; the mock refused {len(refusals)} call(s), the first: {explain(refusals[0])}"
+        refused = self.channel_refusals()
+        if refused:
+            note += f"; the channel refused {len(refused)} event(s) of the connector, the latest: {refused[-1]}"
+        return note
+
+    @contextmanager
+    def needs(self, prerequisite: str) -> Iterator[None]:
+        """A step that ``prerequisite`` judges: its failure here is ``Blocked`` by that contract, so the
+        verdict names the root cause (BLOCKED when that contract failed, else this contract's FAIL)."""
+        if self.current is not None and self.current[0] == prerequisite:
+            yield
+            return
+        try:
+            yield
+        except Blocked:
+            raise
+        except Failed as failed:
+            raise Blocked(prerequisite, failed.reason, failed.evidence) from failed
 
     def channel_refusals(self, consumers: list[str] | None = None) -> list[str]:
         """The explanations of the connector's events the channel refused (this contract's consumers by
@@ -170,6 +246,7 @@ class Harness:
             if not call["status"]:
                 break  # still in flight: taken, complete, by a later collect
             self.history.append(call)
+            self.attribution.observe(call)
             self._seen_call = max(self._seen_call, int(call["id"]))
         for delivery in self.control.deliveries():
             if int(delivery["id"]) > self._seen_delivery:
@@ -261,15 +338,18 @@ class Harness:
     def start(self, consumer: str, text: str | None = None) -> str:
         """The consumer writes; wait until the text is in an open conversation. Its id."""
         words = text or self.text("hello")
-        self.say(consumer, words, firstName="Ada")
 
         def landed() -> str | None:
             conversation = self.open_conversation(consumer)
             return conversation if conversation and words in self.published_texts(dialog_id=conversation) else None
 
-        return str(
-            self.wait(landed, f"the consumer's first text {words!r} to reach LivePerson in an open conversation")
-        )
+        with self.needs("LP-CONV-001"):
+            self.say(consumer, words, firstName="Ada")
+            found = str(
+                self.wait(landed, f"the consumer's first text {words!r} to reach LivePerson in an open conversation")
+            )
+        self.setup_mark = self._seen_call
+        return found
 
     def agent(self, conversation_id: str) -> Agent:
         return Agent(self.control, conversation_id)
@@ -280,6 +360,7 @@ class Harness:
         agent = self.agent(conversation)
         agent.join()
         self.control.settle()
+        self.setup_mark = self.mark()
         return conversation, agent
 
     def received(self, consumer: str, kind: str | None = None) -> list[Received]:
@@ -308,11 +389,19 @@ class Harness:
 
     # -- evidence -----------------------------------------------------------------------------------
 
-    def evidence(self, since_call: int, since_delivery: int, consumers: list[str]) -> list[str]:
-        """What the mock and the channel saw during one contract, as lines for the report."""
-        lines = [describe_call(c) for c in self.calls(since_call)][-25:]
+    def evidence(self, since_delivery: int) -> tuple[list[str], list[str]]:
+        """What the mock and the channel saw during the current contract, as report lines: its set-up
+        (the first text, the agent's join) and the rest, with late calls of earlier contracts marked."""
+        calls = self.calls(self.since)
+        setup = [describe_call(c) for c in calls if c["id"] <= self.setup_mark and c["id"] not in self.attribution.late]
+        lines = [
+            describe_call(c)
+            + (f" (late: {self.attribution.late[c['id']]}'s traffic)" if c["id"] in self.attribution.late else "")
+            for c in calls
+            if c["id"] > self.setup_mark or c["id"] in self.attribution.late
+        ][-25:]
         lines += [describe_delivery(d) for d in self.deliveries(since_delivery)][-25:]
-        for consumer in consumers:
+        for consumer in self.used:
             got = self.driver.received(consumer)
             lines.append(f"channel: {consumer} received {len(got)} item(s)")
             lines += [f"  {describe_received(r)}" for r in got[-15:]]
@@ -322,4 +411,4 @@ class Harness:
                     f"channel: refused {len(refused)} event(s) of the connector for {consumer} (schemas/channel.yaml)"
                 )
                 lines += [f"  {explanation}" for explanation in refused[-5:]]
-        return lines
+        return setup, lines

@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +20,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -53,11 +53,13 @@ class MockServer:
         stderr: object = subprocess.DEVNULL,
         timeout: float = 30.0,
         preexec_fn: Callable[[], None] | None = None,
+        new_session: bool = False,
     ) -> MockServer:
         """``python -m mockcc serve --host 127.0.0.1 --port 0 ARGS``, once its ready line is out.
 
         ``stderr``: where the server's log goes (a file, ``None`` for this process's stderr);
-        ``preexec_fn`` runs in the server process before it starts (a test lowers its file limit with it).
+        ``preexec_fn`` runs in the server process before it starts (a test lowers its file limit with it);
+        ``new_session``: its own session, so a terminal's Ctrl-C reaches only the caller, which stops it.
         """
         launched = Launched.start(
             ["-m", "mockcc", "serve", "--host", "127.0.0.1", "--port", "0", *args],
@@ -65,6 +67,7 @@ class MockServer:
             stderr=stderr,
             timeout=timeout,
             preexec_fn=preexec_fn,
+            new_session=new_session,
         )
         return cls(launched)
 
@@ -118,15 +121,38 @@ def connector_env(credentials: Credentials, channel_url: str, port: int, state_d
     return env
 
 
-@dataclass
-class ConnectorProcess:
-    """A brand's connector started from a shell command; its output kept (the last lines) for reports."""
+class StartupError(RuntimeError):
+    """The connector (or the mock) could not be started; the message says what happened and after how long."""
 
-    command: str
-    proc: subprocess.Popen[str]
-    port: int
-    output: deque[str] = field(default_factory=lambda: deque(maxlen=200))
-    how: dict[str, Any] = field(default_factory=dict)  # start's arguments, for a restart
+
+SHELL_STATUS = {
+    126: "the shell found the command but could not run it (not executable?)",
+    127: "the shell did not find the command (a typo in --connector-cmd, or not on PATH?)",
+}
+
+
+class ConnectorProcess:
+    """A brand's connector started from a shell command, in its own process group.
+
+    Its output (stdout and stderr, merged) is read line by line as it comes: kept numbered (the last
+    ``KEPT`` lines) so each contract can take the lines printed while it ran, and handed to ``echo``
+    (``--verbose`` prints them). ``stop`` ends the whole group, whatever the command started.
+    """
+
+    KEPT = 5000
+
+    def __init__(
+        self, command: str, proc: subprocess.Popen[str], port: int, echo: Callable[[str], None] | None = None
+    ) -> None:
+        self.command = command
+        self.proc = proc
+        self.port = port
+        self.output: deque[str] = deque(maxlen=self.KEPT)
+        self.started = time.monotonic()
+        self._count = 0
+        self._lock = threading.Lock()
+        self._echo = echo
+        self._how: dict[str, Any] = {}  # start's environment and readiness test, for a restart
 
     @classmethod
     def start(
@@ -138,27 +164,34 @@ class ConnectorProcess:
         ready_url: str | None = None,
         ready_log: str | None = None,
         timeout: float = 60.0,
+        echo: Callable[[str], None] | None = None,
     ) -> ConnectorProcess:
-        """Run ``command`` (through the shell, so ``node x.js`` or ``./run.sh`` work) and wait until ready."""
-        proc = subprocess.Popen(  # noqa: S602 - the brand's own command line, run as the brand wrote it
-            command,
-            shell=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-            start_new_session=True,
-        )
-        connector = cls(command, proc, port)
-        connector.how = {"env": env, "ready_url": ready_url, "ready_log": ready_log, "timeout": timeout}
+        """Run ``command`` (through the shell, so ``node x.js`` or ``./run.sh`` work) and wait until ready;
+        ``StartupError`` saying what happened (its exit status and when, or still running) otherwise."""
+        connector = cls(command, _spawn(command, env), port, echo)
+        connector._how = {"env": env, "ready_url": ready_url, "ready_log": ready_log, "timeout": timeout}
+        connector._until_ready()
+        return connector
+
+    def restart(self) -> None:
+        """Stop the connector (as a deploy would: SIGTERM to its group) and run the same command with the
+        same environment again, on the same port; returns once it is ready. Its output goes on, numbered."""
+        self.stop()
+        self._keep("(mockcc: the connector was stopped and started again)")
+        self.proc, self.started = _spawn(self.command, self._how["env"]), time.monotonic()
+        self._until_ready()
+
+    def _until_ready(self) -> None:
+        """Read the output as it comes, and return once the connector is ready (else ``StartupError``)."""
+        ready_url, ready_log, timeout = self._how["ready_url"], self._how["ready_log"], self._how["timeout"]
+        proc = self.proc
         pattern = re.compile(ready_log) if ready_log else None
         matched = threading.Event()
 
         def read() -> None:
             with contextlib.suppress(ValueError, OSError):
                 for line in proc.stdout or []:
-                    connector.output.append(line.rstrip("\n"))
+                    self._keep(line.rstrip("\n"))
                     if pattern is not None and pattern.search(line):
                         matched.set()
 
@@ -172,35 +205,90 @@ class ConnectorProcess:
             elif ready_url:
                 ready = _answers(ready_url)
             else:
-                ready = _listens(port)
+                ready = _listens(self.port)
             if ready:
-                return connector
+                return
             time.sleep(0.05)
-        connector.stop()
-        how = f"a line matching {ready_log!r}" if ready_log else ready_url or f"a listener on port {port}"
-        raise RuntimeError(
-            f"the connector did not become ready ({how}) within {timeout:g}s; exit code {proc.returncode}; "
-            f"last output: {list(connector.output)[-10:]!r}"
+        raise StartupError(self._why_not_ready(ready_url, ready_log, timeout))
+
+    def _why_not_ready(self, ready_url: str | None, ready_log: str | None, timeout: float) -> str:
+        """What happened (exited: its status, after how long; or still not ready), once the connector is stopped."""
+        how = f"a line matching {ready_log!r}" if ready_log else ready_url or f"a listener on port {self.port}"
+        status = self.proc.poll()
+        elapsed = time.monotonic() - self.started
+        self.stop()
+        time.sleep(0.1)  # the reader takes the last lines of a process that just exited
+        last = list(self.output)[-10:]
+        said = "its output:\n  " + "\n  ".join(last) if last else "it printed nothing"
+        if status is not None:
+            hint = f" ({SHELL_STATUS[status]})" if status in SHELL_STATUS else ""
+            return (
+                f"the connector exited with status {status}{hint} {elapsed:.1f}s after it started, "
+                f"before it was ready ({how}); command: {self.command}; {said}"
+            )
+        return (
+            f"the connector did not become ready ({how}) within {timeout:g}s "
+            f"(it was still running; now stopped); {said}"
         )
+
+    def _keep(self, line: str) -> None:
+        with self._lock:
+            self.output.append(line)
+            self._count += 1
+        if self._echo is not None:
+            self._echo(line)
+
+    def mark(self) -> int:
+        """How many lines the connector has printed so far."""
+        with self._lock:
+            return self._count
+
+    def since(self, mark: int) -> list[str]:
+        """The lines printed after ``mark`` (those still kept)."""
+        with self._lock:
+            kept = list(self.output)
+            first = self._count - len(kept)
+        return kept[max(0, mark - first) :]
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def restart(self) -> None:
-        """Stop the connector (as a deploy would: SIGTERM to its group) and start it again, same command
-        and environment; returns once it is ready. Its output goes on in the same ``output``."""
-        self.stop()
-        fresh = ConnectorProcess.start(self.command, port=self.port, **self.how)
-        lines = deque([*self.output, "(mockcc: the connector was restarted)", *fresh.output], maxlen=self.output.maxlen)
-        fresh.output = self.output = lines  # its reader appends to fresh.output: both see every line
-        self.proc = fresh.proc
-
-    def stop(self) -> None:
-        """Stop the whole process group the shell started, then the shell."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, 15)
+    def stop(self, grace: float = 5.0) -> None:
+        """End the whole process group: SIGTERM, up to ``grace`` seconds for every member to exit, then
+        SIGKILL for what is left (a shell's children included), and reap the shell."""
+        group = self.proc.pid  # a new session: the shell leads its own group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and (self.proc.poll() is None or _group_alive(group)):
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
         stop(self.proc)
+
+
+def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S602 - the brand's own command line, run as the brand wrote it
+        command,
+        shell=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+        start_new_session=True,  # its own process group: stopped whole, and no terminal's Ctrl-C reaches it
+    )
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _answers(url: str) -> bool:

@@ -39,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test asking for ``mockcc_contract`` runs once per contract, with the contract's id as test id."""
     if "mockcc_contract" in metafunc.fixturenames:
-        from mockcc_contracts.contract import all_contracts
+        from mockcc_contracts.catalogue import all_contracts
 
         contracts = all_contracts()
         metafunc.parametrize("mockcc_contract_id", [c.id for c in contracts], ids=[c.id for c in contracts])
@@ -122,9 +122,9 @@ class ContractRun:
     """One contract, ready to run against the session's connector."""
 
     def __init__(self, contract_id: str, suite: Any) -> None:
-        from mockcc_contracts.contract import REGISTRY
+        from mockcc_contracts.catalogue import all_contracts
 
-        self.contract = REGISTRY[contract_id]
+        self.contract = next(c for c in all_contracts() if c.id == contract_id)
         self._harness, self._connector = suite
 
     def check(self) -> None:
@@ -132,14 +132,16 @@ class ContractRun:
         from mockcc_contracts.runner import run_one
 
         alive = self._connector.alive if self._connector else (lambda: True)
-        result = run_one(self._harness, self.contract, alive)
-        if result.outcome == "skip":
+        result = run_one(self._harness, self.contract, alive, self._connector)
+        if result.outcome in ("skip", "blocked"):
             pytest.skip(result.reason)
         if result.broken:
             lines = [
                 f"{result.id} ({result.level}) {result.title}: {result.reason}",
                 result.description,
+                *result.setup,
                 *result.evidence,
+                *(["connector output while it ran:", *result.output] if result.output else []),
             ]
             pytest.fail("\n".join(lines), pytrace=False)
 

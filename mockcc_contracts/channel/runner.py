@@ -94,16 +94,19 @@ class Launched:
         timeout: float = 20.0,
         stderr: Any = None,
         preexec_fn: Callable[[], None] | None = None,
+        new_session: bool = False,
     ) -> Launched:
         """Run ``python ARGS``; wait for a line starting with ``ready`` + " ready"; parse its key=value pairs.
 
-        ``preexec_fn`` runs in the child before it starts (a test lowers a resource limit with it).
+        ``preexec_fn`` runs in the child before it starts (a test lowers a resource limit with it);
+        ``new_session`` starts it in a session of its own (signals to the caller's group do not reach it).
         """
         proc = subprocess.Popen(  # noqa: S603 - our own modules, no shell
             [sys.executable, *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             preexec_fn=preexec_fn,
+            start_new_session=new_session,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )

@@ -6,7 +6,13 @@ from mockcc_contracts.contract import Failed, contract
 from mockcc_contracts.harness import Harness
 
 
-@contract("LP-AGENT-001", "MUST", "Agent texts reach the consumer", operations=("webhook ContentEvent",))
+@contract(
+    "LP-AGENT-001",
+    "MUST",
+    "Agent texts reach the consumer",
+    operations=("webhook ContentEvent",),
+    requires=("LP-CONV-001",),
+)
 def agent_text(h: Harness) -> None:
     """What the agent writes reaches the consumer, word for word (its &, <, > and quotes too: not HTML-escaped)."""
     consumer = h.consumer("hear")
@@ -24,6 +30,7 @@ CARD_TITLE = "Would you like a callback?"
     "SHOULD",
     "Rich content reaches the consumer, with a fallback",
     operations=("webhook RichContentEvent",),
+    requires=("LP-AGENT-001",),
 )
 def rich_content(h: Harness) -> None:
     """Structured content (a card with a button) reaches the consumer as the channel can show it: at least
@@ -52,6 +59,7 @@ def rich_content(h: Harness) -> None:
     "MUST",
     "The agent's close reaches the consumer",
     operations=("webhook ExConversationChangeNotification",),
+    requires=("LP-CONV-001",),
 )
 def agent_close(h: Harness) -> None:
     """When the agent closes the conversation, the consumer is told (the channel's ``closed``)."""
@@ -66,6 +74,7 @@ def agent_close(h: Harness) -> None:
     "SHOULD",
     "A transfer reaches the consumer",
     operations=("webhook ExConversationChangeNotification",),
+    requires=("LP-CONV-001",),
 )
 def transfer(h: Harness) -> None:
     """When the agent transfers the conversation back to a skill queue, the consumer is told the agent left
@@ -88,6 +97,7 @@ def transfer(h: Harness) -> None:
     "SHOULD",
     "A resumed conversation reaches the consumer, and later texts go there",
     operations=("agent resume", "webhook ExConversationChangeNotification", "webhook ContentEvent"),
+    requires=("LP-AGENT-001", "LP-AGENT-003"),
 )
 def resume(h: Harness) -> None:
     """When an agent resumes a closed conversation, LivePerson opens a new one for the same consumer with
@@ -96,7 +106,8 @@ def resume(h: Harness) -> None:
     consumer = h.consumer("resume")
     conversation, agent = h.joined(consumer)
     agent.close()
-    h.wait(lambda: h.received(consumer, "closed"), "the close to reach the consumer")
+    with h.needs("LP-AGENT-003"):
+        h.wait(lambda: h.received(consumer, "closed"), "the close to reach the consumer")
     words = h.text("Following up: your refund went through")
     resumed = agent.resume(words)
     h.wait(lambda: words in h.texts(consumer), f"the resuming agent's {words!r} to reach the consumer")
@@ -114,6 +125,7 @@ def resume(h: Harness) -> None:
     "SHOULD",
     "A manager joining is not shown to the consumer as an agent",
     operations=("webhook ExConversationChangeNotification",),
+    requires=("LP-AGENT-001",),
 )
 def manager(h: Harness) -> None:
     """MANAGER and READER participants (a manager joining or reading along) are not the consumer's agent:

@@ -16,6 +16,7 @@ LIMIT = 5000
     "A message over LivePerson's limit does not break the connector",
     operations=("SEND",),
     faults=("6000-character message",),
+    requires=("LP-CONV-001",),
 )
 def over_limit(h: Harness) -> None:
     """LivePerson refuses a SEND over 5000 characters. A longer consumer message is split (or refused, and
@@ -46,7 +47,13 @@ def over_limit(h: Harness) -> None:
     h.wait_published(after, since, "after the long message")
 
 
-@contract("LP-CONT-002", "MUST", "Non-ASCII and emoji arrive intact", operations=("SEND", "webhook ContentEvent"))
+@contract(
+    "LP-CONT-002",
+    "MUST",
+    "Non-ASCII and emoji arrive intact",
+    operations=("SEND", "webhook ContentEvent"),
+    requires=("LP-AGENT-001",),
+)
 def non_ascii(h: Harness) -> None:
     """Accents, other scripts and emoji (with ZWJ sequences and flags) arrive intact both ways, consumer to
     agent and agent to consumer: no mojibake, no escapes, nothing dropped."""

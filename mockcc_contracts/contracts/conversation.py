@@ -25,7 +25,13 @@ def opens(h: Harness) -> None:
         raise Failed(f"the text was not published to conversation {conversation}")
 
 
-@contract("LP-CONV-002", "MUST", "One open conversation per consumer", operations=("CONVERSATION", "SEND"))
+@contract(
+    "LP-CONV-002",
+    "MUST",
+    "One open conversation per consumer",
+    operations=("CONVERSATION", "SEND"),
+    requires=("LP-CONV-001",),
+)
 def one_open(h: Harness) -> None:
     """LivePerson allows a consumer one open conversation. While it is open, the consumer's later
     messages go to it: the connector does not ask for another one."""
@@ -47,7 +53,11 @@ def one_open(h: Harness) -> None:
 
 
 @contract(
-    "LP-CONV-003", "MUST", "A closed conversation is never written to", operations=("agent close", "CONVERSATION")
+    "LP-CONV-003",
+    "MUST",
+    "A closed conversation is never written to",
+    operations=("agent close", "CONVERSATION"),
+    requires=("LP-CONV-001", "LP-AGENT-003"),
 )
 def closed_never_written(h: Harness) -> None:
     """After the agent closes a conversation, the consumer's next message opens a new conversation; the
@@ -56,7 +66,8 @@ def closed_never_written(h: Harness) -> None:
     conversation, agent = h.joined(consumer)
     agent.close()
     h.control.settle()
-    h.wait(lambda: h.received(consumer, "closed"), "the close to reach the consumer", timeout=min(h.patience, 5.0))
+    with h.needs("LP-AGENT-003"):
+        h.wait(lambda: h.received(consumer, "closed"), "the close to reach the consumer", timeout=min(h.patience, 5.0))
     since = h.mark()
     words = h.text("after the close")
     h.say(consumer, words)
@@ -72,7 +83,11 @@ def closed_never_written(h: Harness) -> None:
 
 
 @contract(
-    "LP-CONV-004", "MUST", "The consumer can close the conversation", operations=("cm.UpdateConversationField CLOSE",)
+    "LP-CONV-004",
+    "MUST",
+    "The consumer can close the conversation",
+    operations=("cm.UpdateConversationField CLOSE",),
+    requires=("LP-CONV-001",),
 )
 def consumer_closes(h: Harness) -> None:
     """When the consumer ends the conversation on the channel, the connector closes it in LivePerson
@@ -91,7 +106,13 @@ def consumer_closes(h: Harness) -> None:
     )
 
 
-@contract("LP-CONV-005", "SHOULD", "The consumer's typing reaches the agent", operations=("SEND ChatStateEvent",))
+@contract(
+    "LP-CONV-005",
+    "SHOULD",
+    "The consumer's typing reaches the agent",
+    operations=("SEND ChatStateEvent",),
+    requires=("LP-CONV-001",),
+)
 def typing(h: Harness) -> None:
     """When the consumer types, the connector publishes a ChatStateEvent (COMPOSING) so the agent sees it."""
     consumer = h.consumer("typing")
@@ -108,7 +129,13 @@ def typing(h: Harness) -> None:
     )
 
 
-@contract("LP-CONV-006", "SHOULD", "Agent messages are acknowledged", operations=("SEND AcceptStatusEvent",))
+@contract(
+    "LP-CONV-006",
+    "SHOULD",
+    "Agent messages are acknowledged",
+    operations=("SEND AcceptStatusEvent",),
+    requires=("LP-AGENT-001",),
+)
 def receipts(h: Harness) -> None:
     """When an agent message reached the consumer, the connector tells LivePerson with an AcceptStatusEvent
     (ACCEPT or READ) naming that message's sequence."""
@@ -117,7 +144,8 @@ def receipts(h: Harness) -> None:
     since = h.mark()
     words = h.text("please confirm")
     sequence = agent.say(words)
-    h.wait(lambda: words in h.texts(consumer), f"{words!r} to reach the consumer")
+    with h.needs("LP-AGENT-001"):
+        h.wait(lambda: words in h.texts(consumer), f"{words!r} to reach the consumer")
     h.wait(
         lambda: [
             c

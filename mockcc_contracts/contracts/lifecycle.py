@@ -13,6 +13,7 @@ from mockcc_contracts.harness import Harness
     "A restart keeps each consumer's conversation",
     operations=("SEND", "webhook ContentEvent"),
     faults=("connector restart",),
+    requires=("LP-CONV-001", "LP-AGENT-001"),
 )
 def survives_restart(h: Harness) -> None:
     """A connector is redeployed while conversations are open. LivePerson allows a consumer one open

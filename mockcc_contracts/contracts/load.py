@@ -22,6 +22,7 @@ CONSUMERS = 20
     "A burst of consumer messages reaches LivePerson in order, each once",
     operations=("SEND",),
     faults=("burst of 12 consumer messages",),
+    requires=("LP-CONV-001",),
 )
 def burst_in_order(h: Harness) -> None:
     """A consumer sends 12 messages in quick succession (a paste split by the channel, an impatient
@@ -53,6 +54,8 @@ def burst_in_order(h: Harness) -> None:
     "Many consumers at once: every message arrives, with one AppJWT renewal",
     operations=("Sentinel token", "IdP consumer", "CONVERSATION", "SEND"),
     faults=("clock +1h", "20 consumers at once", "Sentinel answers after 1 s"),
+    requires=("LP-CONV-001",),
+    moves_clock=True,
 )
 def many_consumers(h: Harness) -> None:
     """Twenty consumers write at once just after the AppJWT expired (the mock's clock moves past it), and

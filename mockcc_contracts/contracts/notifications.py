@@ -26,7 +26,13 @@ def _mentions(h: Harness, consumer: str, words: str) -> bool:
     return any(words in (r.text or "") or words in json.dumps(r.raw, ensure_ascii=False) for r in h.received(consumer))
 
 
-@contract("LP-AGENT-007", "MUST", "Agent files reach the consumer", operations=("webhook ContentEvent hosted/file",))
+@contract(
+    "LP-AGENT-007",
+    "MUST",
+    "Agent files reach the consumer",
+    operations=("webhook ContentEvent hosted/file",),
+    requires=("LP-AGENT-001",),
+)
 def agent_file(h: Harness) -> None:
     """A file the agent shares (a ContentEvent with contentType ``hosted/file``: caption, relativePath,
     fileType) reaches the consumer as the channel can show it (at least its caption): dropping it loses
@@ -47,6 +53,7 @@ QUICK_REPLIES = ("Yes", "Not now")
     "MUST",
     "Quick replies reach the consumer with their choices",
     operations=("webhook ContentEvent quickReplies",),
+    requires=("LP-AGENT-001",),
 )
 def quick_replies(h: Harness) -> None:
     """An agent's (or bot's) question with quick replies (a text ContentEvent carrying ``quickReplies``)
@@ -71,7 +78,13 @@ def quick_replies(h: Harness) -> None:
         raise Failed(f"the question arrived without the choices {missing}", [json.dumps(r.raw)[:200] for r in shown])
 
 
-@contract("LP-AGENT-009", "SHOULD", "The agent's typing reaches the consumer", operations=("webhook ChatStateEvent",))
+@contract(
+    "LP-AGENT-009",
+    "SHOULD",
+    "The agent's typing reaches the consumer",
+    operations=("webhook ChatStateEvent",),
+    requires=("LP-AGENT-001",),
+)
 def agent_typing(h: Harness) -> None:
     """When the agent types (a ChatStateEvent COMPOSING, which carries no sequence), the consumer is told
     (the channel's ``typing``)."""
@@ -86,6 +99,7 @@ def agent_typing(h: Harness) -> None:
     "SHOULD",
     "The agent's read receipts reach the consumer",
     operations=("webhook AcceptStatusEvent",),
+    requires=("LP-CONV-001", "LP-AGENT-001"),
 )
 def agent_read(h: Harness) -> None:
     """When the agent reads the consumer's message (an AcceptStatusEvent READ naming its sequence), the
@@ -147,6 +161,7 @@ def _future(conversation: str, genuine_doc: JSON) -> list[tuple[str, JSON]]:
     "Notifications of unknown types are acknowledged",
     operations=("webhook (unknown types)",),
     faults=("notifications of unknown types",),
+    requires=("LP-AGENT-001",),
 )
 def unknown_types(h: Harness) -> None:
     """LivePerson adds event, content and change types over time. A correctly signed notification the
@@ -188,6 +203,7 @@ SIGNINGS = (("sha256", "base64"), ("sha1", "hex"), ("sha256", "hex"))
     "Deliveries signed as the installation is configured are accepted",
     operations=("webhook signature",),
     faults=("sha256 signatures", "hex signatures"),
+    requires=("LP-AGENT-001",),
 )
 def configured_signing(h: Harness) -> None:
     """An installation can be switched to HMAC-SHA256, and the digest written in hexadecimal instead of
@@ -195,24 +211,21 @@ def configured_signing(h: Harness) -> None:
     reach the consumer: a connector that only knows ``sha1=`` + Base64 refuses (and so loses) every one."""
     if not h.owns_registration:
         raise NotApplicable("the connector registers its own webhooks: the suite cannot change the signing")
-    try:
-        for algorithm, encoding in SIGNINGS:
-            h.seed(signing=(algorithm, encoding))
-            h.faults_armed.add(f"{algorithm} signatures" if encoding == "base64" else "hex signatures")
-            consumer = h.consumer(f"{algorithm}{encoding}")
-            conversation, agent = h.joined(consumer)
-            mark = h.delivery_mark()
-            words = h.text(f"signed {algorithm} {encoding}")
-            agent.say(words)
-            try:
-                _arrives(h, consumer, words)
-            except Failed as failed:
-                raise Failed(
-                    f"a notification signed {algorithm}=<{encoding}> did not reach the consumer",
-                    [describe_delivery(d) for d in h.deliveries(mark, conversation)][-6:],
-                ) from failed
-    finally:
-        h.seed()
+    for algorithm, encoding in SIGNINGS:
+        h.seed(signing=(algorithm, encoding))
+        h.faults_armed.add(f"{algorithm} signatures" if encoding == "base64" else "hex signatures")
+        consumer = h.consumer(f"{algorithm}{encoding}")
+        conversation, agent = h.joined(consumer)
+        mark = h.delivery_mark()
+        words = h.text(f"signed {algorithm} {encoding}")
+        agent.say(words)
+        try:
+            _arrives(h, consumer, words)
+        except Failed as failed:
+            raise Failed(
+                f"a notification signed {algorithm}=<{encoding}> did not reach the consumer",
+                [describe_delivery(d) for d in h.deliveries(mark, conversation)][-6:],
+            ) from failed
 
 
 def _arrives(h: Harness, consumer: str, words: str) -> None:
@@ -225,6 +238,7 @@ def _arrives(h: Harness, consumer: str, words: str) -> None:
     "Stale conversation changes are discarded",
     operations=("webhook ExConversationChangeNotification",),
     faults=("stale conversation change",),
+    requires=("LP-AGENT-001",),
 )
 def stale_change(h: Harness) -> None:
     """Conversation changes may arrive late (a retry, a replay). Each carries ``metaDataLastUpdateTs``; a

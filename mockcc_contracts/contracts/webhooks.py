@@ -25,6 +25,7 @@ ANSWER_WITHIN = 2.5
     "Webhooks answered 200 within 2.5 s, even in a burst",
     operations=("webhook ContentEvent",),
     faults=("burst of 20 agent messages",),
+    requires=("LP-AGENT-001",),
 )
 def answered_in_time(h: Harness) -> None:
     """LivePerson expects a webhook's answer within 2.5 seconds (slower for two minutes and it may disable
@@ -70,6 +71,7 @@ def _attempts(h: Harness, mark: int, conversation: str) -> list[dict[str, Any]]:
     "A forged signature is refused",
     operations=("webhook signature",),
     faults=("forged signature",),
+    requires=("LP-AGENT-001",),
 )
 def forged_refused(h: Harness) -> None:
     """A notification whose X-Liveperson-Signature does not match the body (signed with another secret) is
@@ -83,6 +85,7 @@ def forged_refused(h: Harness) -> None:
     "A missing signature is refused",
     operations=("webhook signature",),
     faults=("unsigned notification",),
+    requires=("LP-AGENT-001",),
 )
 def unsigned_refused(h: Harness) -> None:
     """A notification without an X-Liveperson-Signature header is refused with a 4xx and never reaches the
@@ -95,7 +98,8 @@ def _refuses(h: Harness, label: str, signature: object) -> None:
     conversation, agent = h.joined(consumer)
     genuine = h.text("genuine")
     agent.say(genuine)
-    h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
+    with h.needs("LP-AGENT-001"):
+        h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
     doc, sequence = delivered_copy(h, conversation, genuine)
     fake = h.text(f"{label} by an attacker")
     body = forge(doc, text=fake, sequence=sequence + 1)
@@ -115,6 +119,7 @@ def _refuses(h: Harness, label: str, signature: object) -> None:
     "Duplicates are shown once",
     operations=("webhook ContentEvent",),
     faults=("webhook duplicate",),
+    requires=("LP-AGENT-001",),
 )
 def duplicates_once(h: Harness) -> None:
     """LivePerson may deliver the same notification twice; the consumer sees each agent message once
@@ -136,6 +141,7 @@ def duplicates_once(h: Harness) -> None:
     "Overtaken messages are put back in order",
     operations=("webhook ContentEvent",),
     faults=("webhook reorder",),
+    requires=("LP-AGENT-001",),
 )
 def reordered(h: Harness) -> None:
     """Notifications may overtake each other; the consumer sees the agent's messages in the order the agent
@@ -159,6 +165,7 @@ def reordered(h: Harness) -> None:
     "Unknown conversations are acknowledged and ignored",
     operations=("webhook ContentEvent",),
     faults=("notification for an unknown conversation",),
+    requires=("LP-AGENT-001",),
 )
 def unknown_ignored(h: Harness) -> None:
     """A correctly signed notification about a conversation the connector does not know (another
@@ -168,7 +175,8 @@ def unknown_ignored(h: Harness) -> None:
     conversation, agent = h.joined(consumer)
     genuine = h.text("genuine")
     agent.say(genuine)
-    h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
+    with h.needs("LP-AGENT-001"):
+        h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
     doc, _ = delivered_copy(h, conversation, genuine)
     stranger = h.text("for nobody here")
     invented = str(uuid.uuid4())
@@ -184,7 +192,11 @@ def unknown_ignored(h: Harness) -> None:
 
 
 @contract(
-    "LP-HOOK-007", "MUST", "Private notes never reach the consumer", operations=("webhook ContentEvent (private)",)
+    "LP-HOOK-007",
+    "MUST",
+    "Private notes never reach the consumer",
+    operations=("webhook ContentEvent (private)",),
+    requires=("LP-AGENT-001",),
 )
 def notes_private(h: Harness) -> None:
     """An agent's private note (messageAudience AGENTS_AND_MANAGERS) is for agents and managers only: it

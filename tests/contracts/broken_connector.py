@@ -245,7 +245,26 @@ def _channel_field_names_guessed() -> None:
     connector_ref.channel.ChannelClient.post = guessed  # type: ignore[method-assign]
 
 
+def _no_typing_no_receipts() -> None:
+    """Typing and receipts: the consumer's typing never reaches LivePerson, agent messages are never acknowledged."""
+
+    async def nothing(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    connector_ref.bridge.Bridge._consumer_typing = nothing  # type: ignore[method-assign]
+    connector_ref.receipts.Receipts.delivered = nothing  # type: ignore[method-assign]
+
+
+def _record_pid() -> None:
+    """Write this process's id and group to $CONNECTOR_PIDFILE (the lifecycle tests look for them)."""
+    path = os.environ.get("CONNECTOR_PIDFILE")
+    if path:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {os.getpgid(0)}\n")
+
+
 FLAWS: dict[str, Flaw] = {
+    "none": lambda: None,  # the reference connector itself (the lifecycle tests record its pid)
     "new-app-jwt-every-request": _new_app_jwt_every_time,
     "never-renews-app-jwt": _never_renews_app_jwt,
     "renewal-per-request": _renewal_per_request,
@@ -268,10 +287,12 @@ FLAWS: dict[str, Flaw] = {
     "receipts-with-string-sequences": _receipts_with_string_sequences,
     "agent-receipts-dropped": _agent_receipts_dropped,
     "ignores-chat-states": _ignores_chat_states,
+    "no-typing-no-receipts": _no_typing_no_receipts,
     "channel-field-names-guessed": _channel_field_names_guessed,
     **broken_webhooks.FLAWS,
 }
 
 if __name__ == "__main__":
+    _record_pid()
     FLAWS[sys.argv[1]]()
     sys.exit(connector_ref.__main__.main(sys.argv[2:]))

@@ -247,7 +247,7 @@ FLAWS: dict[str, Callable[[], None]] = {
     "html-escaped-agent-text": _html_escaped_agent_text,
     "text-only": _text_only,
     "quick-replies-lost": _quick_replies_lost,
-    "close-not-forwarded": _close_not_forwarded,
+    "closed-not-forwarded": _close_not_forwarded,
     "transfer-shown-as-close": _transfer_shown_as_close,
     "resumed-conversation-unknown": _resumed_conversation_unknown,
 }

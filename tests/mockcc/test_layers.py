@@ -1,4 +1,5 @@
-"""The house stays standing: no import circle in ``mockcc/`` and no import that runs back up a layer.
+"""The house stays standing: no import circle in ``mockcc/`` or ``mockcc_contracts/``, and no import that
+runs back up a layer.
 
 Imports are read from the source with ``ast`` (module level, inside functions and under
 ``TYPE_CHECKING`` alike), so the check sees every arrow a reader would follow.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from mockcc import errors
 
-PACKAGE = Path(__file__).resolve().parents[2] / "mockcc"
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "mockcc"
 
 #: Top to bottom. A module may import only from a lower layer, or from its own group (the top-level
 #: module or package it belongs to). A new top-level module or package must be given its floor here.
@@ -30,13 +34,29 @@ LAYERS: list[tuple[str, ...]] = [
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
     ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
 ]
+#: The suite's floors (it imports ``mockcc``, never the reverse; ``mockcc.__main__`` reaches it lazily).
+CONTRACT_LAYERS: list[tuple[str, ...]] = [
+    ("__init__", "contract_tests"),  # the public surface; the contracts as pytest tests
+    ("pytest_plugin", "demo"),  # fixtures and the contract tests; ``make run``
+    ("cli",),  # ``mockcc contract``: start everything, run, report, stop everything
+    ("runner", "fuzz_webhooks"),  # run contracts into a report; the receiver fuzzer
+    ("catalogue", "report"),  # every contract in run order (imports the modules); table, JUnit, JSON
+    ("contracts",),  # the contracts, one module per area
+    ("contract",),  # the decorator and the registry the contract modules fill
+    ("harness", "testing"),  # what a check works with; what brands' tests work with
+    ("launch", "journal"),  # start processes; journal assertions for brands' tests
+    ("evidence",),  # one-line descriptions of calls, deliveries and what the consumer got
+    ("driver", "receiver", "control", "watch", "verdict"),  # channel, webhook receiver, control plane, leaves
+    ("channel",),  # the channel simulator
+]
+HOUSES = {"mockcc": LAYERS, "mockcc_contracts": CONTRACT_LAYERS}
 
 
-def modules() -> dict[str, Path]:
+def modules(package: str = "mockcc") -> dict[str, Path]:
     """Every module of the package by dotted name (``mockcc.services.csds``, ``mockcc.webhooks``)."""
     found: dict[str, Path] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    for path in sorted((ROOT / package).rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__" and len(parts) > 1:
             parts = parts[:-1]
         found[".".join(parts)] = path
@@ -66,8 +86,8 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
     return out
 
 
-def graph() -> dict[str, set[str]]:
-    found = modules()
+def graph(package: str = "mockcc") -> dict[str, set[str]]:
+    found = modules(package)
     return {name: imports(name, path, set(found)) for name, path in found.items()}
 
 
@@ -106,16 +126,17 @@ def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def group(module: str) -> str:
-    """The top-level module or package of ``mockcc`` a module belongs to."""
+    """The top-level module or package of its package (``mockcc``, ``mockcc_contracts``) a module belongs to."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "__init__"
 
 
 def floor(module: str) -> int:
-    for i, names in enumerate(LAYERS):
+    package = module.split(".")[0]
+    for i, names in enumerate(HOUSES[package]):
         if group(module) in names:
             return i
-    raise AssertionError(f"mockcc.{group(module)} has no layer: give it a floor in LAYERS ({__file__})")
+    raise AssertionError(f"{package}.{group(module)} has no layer: give it a floor in {__file__}")
 
 
 def test_the_import_reader_sees_the_known_arrows() -> None:
@@ -130,20 +151,29 @@ def test_tarjan_finds_a_circle() -> None:
     assert [c for c in components if len(c) > 1] == [["a", "b", "c"]]
 
 
-def test_no_import_circle() -> None:
-    circles = [c for c in strongly_connected(graph()) if len(c) > 1]
+def test_the_suite_reader_sees_the_known_arrows() -> None:
+    edges = graph("mockcc_contracts")
+    assert "mockcc_contracts.contract" in edges["mockcc_contracts.contracts.auth"]
+    assert "mockcc_contracts.harness" in edges["mockcc_contracts.contract"]  # under TYPE_CHECKING
+
+
+@pytest.mark.parametrize("package", sorted(HOUSES))
+def test_no_import_circle(package: str) -> None:
+    circles = [c for c in strongly_connected(graph(package)) if len(c) > 1]
     assert circles == [], f"modules that import each other in a circle: {circles}"
 
 
-def test_every_module_has_a_floor() -> None:
-    for module in graph():
+@pytest.mark.parametrize("package", sorted(HOUSES))
+def test_every_module_has_a_floor(package: str) -> None:
+    for module in graph(package):
         floor(module)
 
 
-def test_no_import_runs_back_up_a_layer() -> None:
+@pytest.mark.parametrize("package", sorted(HOUSES))
+def test_no_import_runs_back_up_a_layer(package: str) -> None:
     upward = [
         f"{a} -> {b}"
-        for a, targets in graph().items()
+        for a, targets in graph(package).items()
         for b in sorted(targets)
         if group(a) != group(b) and floor(b) <= floor(a)
     ]
