@@ -53,18 +53,18 @@ def burst_in_order(h: Harness) -> None:
     "MUST",
     "Many consumers at once: every message arrives, with one AppJWT renewal",
     operations=("Sentinel token", "IdP consumer", "CONVERSATION", "SEND"),
-    faults=("clock +1h", "20 consumers at once", "Sentinel answers after 1 s"),
+    faults=("clock +1h", "20 consumers at once", "Sentinel answers after 1.5 s"),
     requires=("LP-CONV-001",),
     moves_clock=True,
 )
 def many_consumers(h: Harness) -> None:
     """Twenty consumers write at once just after the AppJWT expired (the mock's clock moves past it), and
-    Sentinel takes a second to answer the renewal. Every message reaches LivePerson, and the connector
+    Sentinel takes 1.5 s to answer the renewal. Every message reaches LivePerson, and the connector
     renews the AppJWT once for all of them (at most twice): a renewal per refused request is a storm on
     Sentinel that LivePerson may throttle."""
     h.start(h.consumer("warm"))
     h.control.advance(3600 + 120)
-    h.arm("delay", scope="sentinel", count=1, delay_seconds=1.0)  # the renewal takes a while: requests pile up
+    h.arm("delay", scope="sentinel", count=1, delay_seconds=1.5)  # the renewal takes a while: requests pile up
     h.faults_armed.update({"clock moved past the AppJWT's expiry", f"{CONSUMERS} consumers at once"})
     since = h.mark()
     crowd = [(h.consumer(f"crowd{i}"), h.text(f"crowd {i}")) for i in range(CONSUMERS)]

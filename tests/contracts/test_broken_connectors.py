@@ -73,7 +73,7 @@ CASES = [
     # content
     case("truncates-long-messages", "LP-CONT-001", "LP-CONT-002"),
     case("strips-emoji", "LP-CONT-002", "LP-AGENT-001", core=True),
-    case("html-escaped-agent-text", "LP-AGENT-001", "LP-HOOK-004"),
+    case("html-escaped-agent-text", "LP-AGENT-001", "LP-CONV-001"),
     case("text-only", "LP-AGENT-002 LP-AGENT-007", "LP-AGENT-001", core=True),
     case("quick-replies-lost", "LP-AGENT-008", "LP-AGENT-001"),
     # conversations and their lifecycle
