@@ -166,6 +166,7 @@ async def serve(args: argparse.Namespace) -> None:
     app = create_app(settings)
     app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts
     limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))
+    app.state.mock.limit_reporters["server"] = limits.report
     config = uvicorn.Config(
         app,
         http=protocol_class(limits, on_refusal=journal_refusals(app)),

@@ -23,7 +23,7 @@ from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
 from mockcc.journal import Call, preview
 from mockcc.mock import Mock
-from mockcc.services import appinstall, csds, featuregrants, idp, login, sentinel, swift
+from mockcc.services import appinstall, csds, featuregrants, idp, login, msghist, sentinel, swift
 from mockcc.services.sendapi import conversation, send
 from mockcc.settings import Settings
 from mockcc.sockets import agent as agent_socket
@@ -42,6 +42,7 @@ def all_routes() -> list[BaseRoute]:
         *appinstall.ROUTES,
         *featuregrants.ROUTES,
         *swift.ROUTES,
+        *msghist.ROUTES,
         *control.ROUTES,
         *console.ROUTES,
     ]

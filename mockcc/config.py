@@ -11,6 +11,8 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
         webhook_signature_encoding: base64  # or hex
         feature_grants:               # Account Configuration features (compoundFeatureID: on/off)
           Common.Async_Messaging: false   # on by default; off makes the Send API refuse (403)
+        consumer_auth:                # the brand's key for IdP authenticate (consumer JWTs for the socket)
+          public_key: "MIGfMA0G..."   # PEM or bare base64; or jwks: {keys: [...]}; optional issuer
         installations:                # LivePerson app objects (manifest keys), client_id/secret optional
           - client_id: ...
             client_secret: ...
@@ -35,6 +37,7 @@ from mockcc.errors import ConfigError
 from mockcc.ids import Ids
 from mockcc.schemas import validate
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
+from mockcc.tokens import check_brand_keys
 from mockcc.types import JSON
 
 DEFAULT_ACCOUNT = "70000001"
@@ -78,7 +81,9 @@ def read_seed_file(path: Path) -> JSON:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
     yaml = _yaml()
     try:
-        doc = strictjson.loads(text) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
+        doc = (
+            strictjson.loads(text, max_values=None) if path.suffix == ".json" else json_compatible(yaml.safe_load(text))
+        )
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"config {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     if not isinstance(doc, dict):
@@ -98,7 +103,7 @@ def json_compatible(doc: object) -> object:
         text = json.dumps(doc, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"it holds a value JSON cannot (strict JSON only): {exc}") from None
-    return strictjson.loads(text)
+    return strictjson.loads(text, max_values=None)  # a file the command line named: trusted, any size
 
 
 def normalise_agent(spec: object, where: str, script_dir: Path | None = None) -> JSON:
@@ -170,7 +175,9 @@ ACCOUNT_KEYS = (
     "webhook_signature_encoding",
     "installations",
     "feature_grants",
+    "consumer_auth",
 )
+CONSUMER_AUTH_KEYS = ("public_key", "jwks", "issuer")
 #: A compoundFeatureID: ``Package.Feature`` (``Common.Async_Messaging``, ``Messaging.Agent_File_Sharing``).
 FEATURE_ID = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
@@ -197,6 +204,19 @@ def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str,
         if not isinstance(on, bool):
             raise ConfigError(f"{where}.feature_grants.{feature}: must be true or false (got {on!r})")
     return merged
+
+
+def consumer_auth(spec: object, where: str) -> JSON:
+    """The brand's keys for IdP ``authenticate`` (``public_key`` PEM or bare base64, or ``jwks``; optional
+    ``issuer``), parsed now so a bad key refuses the seed rather than every later authenticate."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}.consumer_auth: must be a mapping with public_key or jwks (and optional issuer)")
+    _unknown(spec, CONSUMER_AUTH_KEYS, f"{where}.consumer_auth")
+    try:
+        check_brand_keys(spec)
+    except ValueError as exc:
+        raise ConfigError(f"{where}.consumer_auth: {exc}") from None
+    return dict(spec)
 
 
 def inline_scripts(seed: JSON, script_dir: Path | None) -> JSON:
@@ -258,6 +278,8 @@ def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[s
         account.signature_encoding = encoding
         if "feature_grants" in entry:
             account.feature_grants = feature_grants(account.feature_grants, entry["feature_grants"], where)
+        if entry.get("consumer_auth") is not None:
+            account.consumer_auth = consumer_auth(entry["consumer_auth"], where)
         for j, app in enumerate(entry.get("installations") or []):
             if not isinstance(app, dict):
                 raise ConfigError(f"{where}.installations[{j}]: must be an app object")

@@ -14,6 +14,7 @@
      │    ├── AutoMessagesOff        automatic messages where the connector did not announce AUTO_MESSAGES
      │    ├── NotAccepted            an event this dialog does not take (ChatStateEvent in a survey)
      │    ├── FeatureOff             the account lacks a feature grant the API needs (Common.Async_Messaging)
+     │    ├── BadQuery               a Messaging History search whose fields contradict each other (range, window)
      │    ├── UnknownDelivery        a hand replay of a delivery the log does not hold (404)
  │    ├── LimitReached           a cap of the mock's websockets (sockets, subscriptions) is full (429)
  │    ├── NotParticipant         an agent acts on a conversation it is not in (socket refusals, 400)
@@ -147,6 +148,10 @@ class NotAccepted(Refused):
 
 class FeatureOff(Refused):
     """The account's feature grants do not include what the API needs (the Send API: Async Messaging)."""
+
+
+class BadQuery(Refused):
+    """A Messaging History search LivePerson rejects: a window backwards or longer than three months."""
 
 
 class UnknownDelivery(Refused):
@@ -375,11 +380,12 @@ REFUSALS: dict[type[Refused], tuple[type[RestError], str | None, str, str]] = {
     UnknownConversation: (BadRequest, None, "known-conversation", "$"),
     UnknownDialog: (BadRequest, None, "known-dialog", "$.dialogId"),
     UnknownSequence: (BadRequest, None, "known-sequence", "$.sequenceList"),
-    NoAgent: (BadRequest, None, "agent-joined", "$path.conversationId"),
     AlreadyOpen: (BadRequest, None, "one-open-conversation", "$"),
+    NoAgent: (BadRequest, None, "agent-joined", "$path.conversationId"),
     AutoMessagesOff: (BadRequest, None, "auto-messages", "$headers.client-properties.features"),
     # LivePerson documents no answer for a Send API call on an account without Async Messaging (inferred).
     FeatureOff: (Forbidden, None, "feature-grant", "$path.accountId"),
+    BadQuery: (BadRequest, None, "history-query", "$.start"),
     # The control plane's hand replay of a logged delivery (a mockcc feature).
     UnknownDelivery: (NotFound, None, "known-delivery", "$path.deliveryId"),
     NotReplayable: (Conflict, None, "replayable", "$path.deliveryId"),

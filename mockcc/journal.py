@@ -31,6 +31,7 @@ SERVICES = (
     "agentvep",
     "accountconfig",
     "swift",
+    "msghist",
     "agentsocket",  # the Messaging Agent API websocket: its connects and each request frame
     "consumersocket",  # the Messaging Window API websocket: its connects and each request frame
     "control",  # only calls the security guard refused (other control calls are not recorded)

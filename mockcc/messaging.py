@@ -15,7 +15,7 @@ from mockcc.clock import Clock
 from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed
 from mockcc.ids import Ids
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT
-from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Participant
+from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Joined, Participant, Transfer
 from mockcc.types import JSON
 
 #: ttrDefName -> seconds to respond (LivePerson's defaults are per account; these are the mock's).
@@ -138,6 +138,11 @@ class Messaging:
             routed_ts=now,
             features=features,
         )
+        if agent_id is not None:
+            conversation.joins.append(Joined(agent_id, "ASSIGNED_AGENT", now))
+        if (consumer := account.consumers.get(consumer_id)) is not None:
+            conversation.first = consumer.conversations == 0
+            consumer.conversations += 1
         account.opened(conversation)
         account.forget_closed(self.conversations_limit)
         return conversation
@@ -297,7 +302,8 @@ class Messaging:
             raise AgentAssigned(f"agent {current.id} is already assigned; transfer first")
         if any(p.id == agent_id and p.role == role for p in conversation.participants):
             return
-        self._touch(conversation, conversation.main)
+        now = self._touch(conversation, conversation.main)
+        conversation.joins.append(Joined(agent_id, role, now))
         joined = Participant(id=agent_id, role=role)
         if role == "CONTROLLER":  # LivePerson lists the controller first (the notes' Appendix B vector)
             conversation.participants.insert(0, joined)
@@ -310,6 +316,10 @@ class Messaging:
         """Back to the queue or to another skill: the assigned agent leaves, the TTR restarts."""
         _require_open(conversation)
         conversation.routed_ts = self._touch(conversation, conversation.main)
+        leaving = conversation.agent()
+        conversation.transfers.append(
+            Transfer(conversation.routed_ts, conversation.skill_id, skill_id, leaving.id if leaving else None)
+        )
         conversation.participants = [p for p in conversation.participants if p.role != "ASSIGNED_AGENT"]
         conversation.main.participants = [p for p in conversation.main.participants if p.role != "ASSIGNED_AGENT"]
         conversation.skill_id = skill_id

@@ -14,6 +14,7 @@ from mockcc.agent.bots import Bots
 from mockcc.agent.controller import Controller
 from mockcc.agent.desk import AgentDesk
 from mockcc.clock import Clock
+from mockcc.consumer.requests import ConsumerRequests
 from mockcc.faults import Faults
 from mockcc.ids import Ids
 from mockcc.journal import Journal
@@ -52,6 +53,7 @@ class Mock:
         self.agents = AgentDesk(self.messaging, self.ids)
         self.bots = Bots(self.agents, self.clock)
         self.controller = Controller(self.messaging)
+        self.consumers = ConsumerRequests(self.messaging, self.files, self.clock)
         self.streams = Streams(self.clock, self.messaging.effective_ttr, settings.socket_limits)
         # Every change, in this order: the connector's webhook, the websockets' subscribers, the scripted
         # agent, the controller bot (after the webhook, so the consumer's echo goes out before the bot's
@@ -63,6 +65,8 @@ class Mock:
             self.controller.on_change,
         ]
         self.reset_listeners: list[Callable[[], None]] = []  # told after every reset (the console resyncs)
+        #: Caps kept above this floor (the console's streams, the server's), for ``GET /_mockcc/limits``.
+        self.limit_reporters: dict[str, Callable[[], dict[str, object]]] = {}
         self.seed = Seed.read(first_seed(settings), self.ids, int(self.clock.now()), script_dir=settings.script_dir)
         self.accounts: dict[str, Account] = self.seed.accounts
         self.seed.arm(self.faults, self.dispatcher)

@@ -26,6 +26,10 @@ if TYPE_CHECKING:  # jsonschema is imported on the first invalid instance: start
 __all__ = ["Violation", "schema_names", "schema_root", "validate", "validator"]
 
 _EXAMPLES_DIR = "examples"
+#: Values an invalid instance may hold for the Python validator to explain it (its best match walks
+#: every error: 15,000 SDEs took over a second of the event loop); a larger one is explained from
+#: jsonschema-rs's own errors, in milliseconds, with a plainer sentence.
+EXPLAIN_VALUES = 2_000
 _MAX_SHOWN = 60  # characters of an offending value quoted in a message; bodies can be 5000 chars
 
 
@@ -73,12 +77,42 @@ def validate(name: str, instance: object) -> Violation | None:
     goes through the Python validator, whose errors carry what the explanation needs.
     """
     payload: Any = instance  # any JSON value; the stubs' JSON alias is narrower than ``object``
-    if _fast_validator(name).is_valid(payload):
+    fast = _fast_validator(name)
+    if fast.is_valid(payload):
         return None
+    if _more_values_than(payload, EXPLAIN_VALUES):
+        return _fast_violation(fast, payload)
     import jsonschema.exceptions  # type: ignore[import-untyped, unused-ignore]
 
     error = jsonschema.exceptions.best_match(validator(name).iter_errors(payload), key=_relevance)
     return None if error is None else _violation(error)
+
+
+def _more_values_than(instance: object, limit: int) -> bool:
+    """Whether ``instance`` holds more than ``limit`` values; stops counting there (no recursion)."""
+    count = 0
+    stack = [instance]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _fast_violation(fast: jsonschema_rs.Validator, instance: Any) -> Violation | None:
+    """The deepest of jsonschema-rs's errors as a Violation (for instances too large to explain slowly)."""
+    error = max(fast.iter_errors(instance), key=lambda e: len(e.instance_path), default=None)
+    if error is None:
+        return None
+    path = "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
+    rule = str(error.schema_path[-1]) if error.schema_path else "schema"
+    expected = {k: v for k, v in error.kind.as_dict().items() if k != "name"} or None
+    return Violation(path=path, rule=rule, expected=expected, message=f"{path}: {_shorten(error.message)}")
 
 
 def _schema_files() -> list[tuple[str, Path]]:

@@ -8,6 +8,8 @@ headers in, stalled or starved the whole mock. ``protocol_class`` adds, per conn
   checked on the raw bytes before the parser sees them: past either, 431 and the connection closes;
 * ``request_timeout`` seconds from the connection (or the first byte of a kept-alive request) until
   the whole request, body included, has arrived: past it, 408 and the connection closes;
+* an absolute-form target's authority (``POST http://host/path``), which uvicorn drops, is left in the
+  scope for the guard (RFC 9112 §3.2.2: it wins over ``Host``, so the two must agree);
 * at most ``max_connections`` open connections (kept under the process's file-descriptor limit):
   a new one past the cap closes the oldest connection that is not in the middle of being answered,
   so slow or idle connections can never lock out a request that is ready to be served.
@@ -27,6 +29,7 @@ from typing import ClassVar, cast
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from mockcc import authority
 from mockcc.errors import HeadersTooLarge, RequestTimeout, RestError, Unavailable
 
 log = logging.getLogger("mockcc")
@@ -47,6 +50,17 @@ class Limits:
     max_header_bytes: int = 32 * 1024
     request_timeout: float = 10.0
     max_connections: int = 1000
+
+    def report(self) -> dict[str, object]:
+        """These caps for ``GET /_mockcc/limits`` (``mockcc serve`` registers it)."""
+        return {
+            "header_lines": self.max_headers,
+            "header_bytes": self.max_header_bytes,
+            "request_seconds": self.request_timeout,
+            "connections": self.max_connections,
+            "overload": "431 past the header caps, 408 past request_seconds (both before any endpoint); "
+            "past connections, the oldest idle or unfinished connection is closed, else 503",
+        }
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -83,6 +97,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self.evictable.pop(self, None)  # busy: being answered
+        target = authority.of_target(self.url)  # uvicorn keeps only the path: the guard must see the rest
+        if target is not None:
+            self.scope[authority.TARGET_KEY] = target  # type: ignore[literal-required]  # an extension key
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:

@@ -21,6 +21,11 @@ from typing import Any
 #: rendering) far from Python's recursion limit.
 MAX_DEPTH = 64
 #: Integers must fit a signed 64-bit long (what LivePerson's Java services parse numbers into).
+#: Values (array items, object members) one document may hold. Parsing strictly costs Python calls per
+#: object and number, and validating a schema per value: a 1 MiB body of ``{}`` took seconds of the
+#: event loop. Counted on the text before parsing. LivePerson's largest bodies (a SEND is at most 5000
+#: characters; a profile's SDEs, an app manifest) hold a few hundred.
+MAX_VALUES = 20_000
 MAX_INT = (1 << 63) - 1
 MIN_INT = -(1 << 63)
 
@@ -40,6 +45,14 @@ class JsonRefused(ValueError):
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def values_at_most(text: str, limit: int) -> int | None:
+    """None when ``text`` holds at most ``limit`` values, else its count: commas, '[' and '{' plus one,
+    an upper bound counted at C speed without parsing (a comma inside a string counts too: finding
+    the strings first cost more than the parse it spares)."""
+    count = text.count(",") + text.count("[") + text.count("{") + 1
+    return count if count > limit else None
 
 
 def _constant(name: str) -> Any:
@@ -129,12 +142,21 @@ def unencodable(doc: object) -> str | None:
     return None
 
 
-def loads(data: bytes | str) -> object:
-    """Parse ``data`` as strict JSON; raises ``JsonRefused`` (a ValueError) for anything it refuses."""
+def loads(data: bytes | str, *, max_values: int | None = MAX_VALUES) -> object:
+    """Parse ``data`` as strict JSON; raises ``JsonRefused`` (a ValueError) for anything it refuses.
+    ``max_values`` bounds the work (None for trusted input: a seed file on the command line)."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise JsonRefused("the text is not UTF-8", rule="json", expected="UTF-8 JSON") from None
+    if max_values is not None and (count := values_at_most(text, max_values)) is not None:
+        raise JsonRefused(
+            f"the document holds up to {count} values (array items and object members, counted as its "
+            f"commas, '[' and '{{' plus one); this mock takes at most {max_values} in one JSON document, "
+            "to bound the work one request can cause",
+            rule="json-values",
+            expected=f"at most {max_values} values",
+        )
     try:
         doc = _DECODER.decode(text)
     except JsonRefused:

@@ -1,4 +1,8 @@
-"""AppJWTs and ConsumerJWSs: real RS256 tokens, checked the way the Send API checks them.
+"""AppJWTs, ConsumerJWSs and consumer JWTs: real RS256 tokens, checked the way LivePerson checks them.
+
+A consumer JWT (IdP ``signup``/``authenticate``, for the Messaging Window API socket) has ``sub`` = the
+consumer id and an ``exp`` on the mock's clock; a brand's own JWT (``authenticate``'s ``authCode``) is
+checked against the key or JWKS the seed's ``consumer_auth`` names.
 
 One RSA key per mock process signs both kinds (LivePerson's v1 AppJWTs are signed with a static
 key whose ``kid`` is ``appjwt-13-05-17``); its public half is served as a JWKS by Sentinel.
@@ -7,6 +11,8 @@ key whose ``kid`` is ``appjwt-13-05-17``); its public half is served as a JWKS b
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import threading
 import types
 from collections import OrderedDict
@@ -24,6 +30,12 @@ APPJWT_LIFETIME = 3600
 SCOPE = "msg.consumer"
 VERIFIED_CACHE = 10_000  # tokens whose signature is known good
 ISSUER = "Sentinel"
+#: The consumer JWT's issuer and audience prefix, as LivePerson's documented example tokens carry them.
+IDP_ISSUER = "https://idp.liveperson.net"
+#: [INFERRED] how long a signup (unauthenticated) consumer JWT lives; LivePerson documents no number.
+SIGNUP_LIFETIME = 3600
+#: ``acr`` of a consumer JWT: "0" for a signup identity (LivePerson's ACR0, unauthenticated), else "loa1".
+UNAUTHENTICATED = "0"
 
 
 #: Time claims are checked on the mock's clock below, never by PyJWT against the wall clock: a token
@@ -38,6 +50,10 @@ _MOCK_CLOCK_CHECKS: jwt.types.Options = {
 
 class TokenInvalid(Exception):
     """The token is malformed, badly signed or expired; the message says which."""
+
+
+class TokenExpired(TokenInvalid):
+    """A well-signed token whose ``exp`` has passed on the mock's clock."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +75,16 @@ class ConsumerJws:
     account_id: str
     ext_consumer_id: str
     lp_consumer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerJwt:
+    """The claims of a verified consumer JWT (Messaging Window API): ``sub`` is the consumer id."""
+
+    account_id: str
+    consumer_id: str
+    exp: int
+    authenticated: bool
 
 
 def _jwt() -> types.ModuleType:
@@ -127,6 +153,36 @@ class TokenService:
         claims = {"account_id": account_id, "ext_consumer_id": ext_consumer_id, "lp_consumer_id": lp_consumer_id}
         return str(_jwt().encode(claims, self._pair()[0], algorithm="RS256", headers={"kid": KID, "typ": "JWT"}))
 
+    def issue_consumer_jwt(
+        self, account_id: str, consumer_id: str, exp: int, *, authenticated: bool, ext: dict[str, Any] | None = None
+    ) -> str:
+        """The IdP's consumer JWT (signup, authenticate): ``sub`` the consumer id, ``aud`` ``acc:{account}``."""
+        claims: dict[str, Any] = {
+            "sub": consumer_id,
+            "aud": f"acc:{account_id}",
+            "iss": IDP_ISSUER,
+            "acr": "loa1" if authenticated else UNAUTHENTICATED,
+            "exp": exp,
+            "iat": int(self._clock.now()),
+        }
+        if ext:
+            claims["lp.ext"] = ext
+        return str(_jwt().encode(claims, self._pair()[0], algorithm="RS256", headers={"kid": KID, "typ": "JWT"}))
+
+    def read_consumer_jwt(self, token: str) -> ConsumerJwt:
+        """Verify signature, issuer, audience and expiry (on the mock's clock); ``TokenExpired`` when only
+        the time is wrong, so a socket can tell the client to fetch a fresh token."""
+        claims = self._decode(token)
+        aud, sub, exp = claims.get("aud"), claims.get("sub"), claims.get("exp")
+        if claims.get("iss") != IDP_ISSUER or not isinstance(aud, str) or not aud.startswith("acc:"):
+            raise TokenInvalid(f"not a consumer JWT from this mock's IdP (iss {IDP_ISSUER!r}, aud 'acc:<account>')")
+        if not isinstance(sub, str) or not sub or not isinstance(exp, int):
+            raise TokenInvalid("the consumer JWT lacks its sub or integer exp claim")
+        now = self._clock.now()
+        if now >= exp:
+            raise TokenExpired(f"the consumer JWT expired at {exp} and the mock clock reads {int(now)}")
+        return ConsumerJwt(aud[4:], sub, exp, claims.get("acr") != UNAUTHENTICATED)
+
     def _decode(self, token: str) -> dict[str, Any]:
         """Verified claims; a token's signature is checked once, then remembered (bounded LRU).
 
@@ -175,3 +231,83 @@ class TokenService:
             )
         except KeyError as exc:
             raise TokenInvalid(f"the ConsumerJWS lacks the {exc.args[0]} claim") from exc
+
+
+#: Seed specs whose public keys were parsed (each seed has few; reset re-reads them).
+_BRAND_KEY_CACHE = 64
+
+
+def _brand_keys(spec: str) -> list[tuple[str | None, Any]]:
+    """(kid, public key) pairs from a seed's ``consumer_auth`` (JSON text): a PEM key, or a JWKS.
+
+    LivePerson's console takes the brand's key as bare base64 (no PEM armour); both forms are read.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    doc = json.loads(spec)
+    keys: list[tuple[str | None, Any]] = []
+    pem = doc.get("public_key")
+    if isinstance(pem, str):
+        text = pem.strip()
+        if "-----BEGIN" not in text:
+            text = "-----BEGIN PUBLIC KEY-----\n" + text.rstrip(".") + "\n-----END PUBLIC KEY-----\n"
+        try:
+            keys.append((None, serialization.load_pem_public_key(text.encode())))
+        except ValueError as exc:
+            raise ValueError(f"public_key is not an RSA public key in PEM or bare base64 ({exc})") from None
+    jwks = doc.get("jwks")
+    if isinstance(jwks, dict):
+        algorithms = _jwt().algorithms
+        for i, jwk in enumerate(jwks.get("keys") or []):
+            try:
+                keys.append((jwk.get("kid"), algorithms.RSAAlgorithm.from_jwk(jwk)))
+            except (_jwt().InvalidKeyError, AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"jwks.keys[{i}] is not an RSA JWK ({exc})") from None
+    if not keys:
+        raise ValueError("consumer_auth needs a public_key (PEM or bare base64) or a jwks with RSA keys")
+    return keys
+
+
+_cached_brand_keys = functools.lru_cache(maxsize=_BRAND_KEY_CACHE)(_brand_keys)
+
+
+def check_brand_keys(spec: dict[str, Any]) -> None:
+    """Parse a seed's ``consumer_auth`` keys now, so a bad key refuses the seed (ValueError says why)."""
+    _cached_brand_keys(json.dumps(spec, sort_keys=True))
+
+
+def verify_brand_jwt(spec: dict[str, Any], token: str, now: float) -> dict[str, Any]:
+    """The claims of a brand's JWT (the ``authCode`` of IdP authenticate), checked as LivePerson's
+    authentication connector would: RS256 by one of the seeded keys, ``exp`` on the mock's clock, a
+    ``sub``, and ``iss`` when the seed names one. Raises ``TokenInvalid`` saying which check failed."""
+    pyjwt = _jwt()
+    keys = _cached_brand_keys(json.dumps(spec, sort_keys=True))
+    try:
+        kid = pyjwt.get_unverified_header(token).get("kid")
+    except pyjwt.InvalidTokenError as exc:
+        raise TokenInvalid(f"the authCode is not a JWT ({exc})") from None
+    candidates = [key for key_id, key in keys if kid is None or key_id in (None, kid)]
+    if not candidates:
+        raise TokenInvalid(f"the authCode's kid {kid!r} is none of the seeded JWKS's keys")
+    claims: dict[str, Any] | None = None
+    for key in candidates:
+        try:
+            claims = pyjwt.decode(token, key, algorithms=["RS256"], options=_MOCK_CLOCK_CHECKS)
+            break
+        except pyjwt.InvalidSignatureError:
+            continue
+        except pyjwt.InvalidTokenError as exc:
+            raise TokenInvalid(f"the authCode is refused ({exc})") from None
+    if claims is None:
+        raise TokenInvalid("the authCode's signature matches none of the seeded keys (consumer_auth)")
+    exp, sub = claims.get("exp"), claims.get("sub")
+    if not isinstance(exp, int):
+        raise TokenInvalid("the authCode has no integer exp claim")
+    if now >= exp:
+        raise TokenExpired(f"the authCode expired at {exp} and the mock clock reads {int(now)}")
+    if not isinstance(sub, str) or not sub:
+        raise TokenInvalid("the authCode has no sub claim (the consumer's identity at the brand)")
+    issuer = spec.get("issuer")
+    if issuer is not None and claims.get("iss") != issuer:
+        raise TokenInvalid(f"the authCode's iss is {claims.get('iss')!r}; the seed's consumer_auth expects {issuer!r}")
+    return claims

@@ -37,6 +37,7 @@ class Feed:
         mock.dispatcher.listeners.append(self.on_delivery)
         mock.journal.listeners.append(self.on_call)
         mock.reset_listeners.append(self.on_reset)
+        mock.limit_reporters["console"] = self.hub.limits
 
     def close(self) -> None:
         """End every stream at its next tick (server shutdown must not wait on open consoles)."""

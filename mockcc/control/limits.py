@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
 
+from mockcc import schemas, strictjson
 from mockcc.agent.bots import ECHO_BACKLOG, SCRIPT_INBOX
 from mockcc.http import Ctx, route
+from mockcc.journal import BODY_PREVIEW, HEADER_BUDGET, TEXT_KEPT
 from mockcc.state.models import CONSUMERS_PER_ACCOUNT, EVENTS_PER_DIALOG
 
 if TYPE_CHECKING:
@@ -25,11 +27,25 @@ def limits(mock: Mock) -> JSON:
     journal, bots, messaging = mock.journal, mock.bots, mock.messaging
     hooks = mock.dispatcher.status()
     return {
+        "request": {  # what one request may cost: each checked before any schema work
+            "body_bytes": mock.settings.body_limit,
+            "send_characters": mock.settings.send_limit,
+            "json_values": strictjson.MAX_VALUES,
+            "json_depth": strictjson.MAX_DEPTH,
+            "explained_values": schemas.EXPLAIN_VALUES,
+            "overload": "413 past body_bytes; 400 past json_values (rule json-values), json_depth or "
+            "send_characters, before any schema is applied; an invalid document over explained_values is "
+            "explained from the fast validator's error alone",
+        },
         "journal": {
             "limit": journal.limit,
             "kept": len(journal),
             "dropped": journal.dropped,
-            "overload": "the oldest call is dropped",
+            "entry_body_bytes": BODY_PREVIEW,
+            "entry_header_characters": HEADER_BUDGET,
+            "entry_path_and_query_characters": TEXT_KEPT,
+            "overload": "the oldest call is dropped; an entry keeps the first bytes of each body (secrets "
+            "hidden first), the first headers and the start of the path and query",
         },
         "agents": {
             "echo_backlog_limit": ECHO_BACKLOG,
@@ -64,6 +80,7 @@ def limits(mock: Mock) -> JSON:
             for account in mock.accounts.values()
         ],
         "conversations_refused_at_limit": messaging.refused_at_limit,
+        **{name: report() for name, report in mock.limit_reporters.items()},
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mockcc.authority import SCOPE_KEY
 from mockcc.http import Ctx
 
 #: The CSDS service names the mock answers (LivePerson's exact, case-sensitive names).
@@ -13,13 +14,18 @@ SERVICES = (
     "accountConfigReadOnly",
     "swift",
     "agentVep",
+    "msgHist",
 )
 
 
 def base_uri(ctx: Ctx) -> str:
-    """A bare host[:port], no scheme, like LivePerson's: configured, or the Host we were reached at."""
+    """A bare host[:port], no scheme, like LivePerson's: configured, or the authority we were reached at
+    (the guard's one strict parse of it, never the raw header)."""
     configured = ctx.mock.settings.public_host
-    return configured or ctx.request.headers.get("host") or f"{ctx.mock.settings.host}:{ctx.mock.settings.port}"
+    if configured:
+        return configured
+    named = ctx.request.scope.get(SCOPE_KEY)
+    return str(named) if named is not None else f"{ctx.mock.settings.host}:{ctx.mock.settings.port}"
 
 
 def base_uris(ctx: Ctx, account_id: str) -> list[dict[str, str]]:

@@ -20,6 +20,8 @@ CONSUMERS_PER_ACCOUNT = 100_000
 ASYNC_MESSAGING = "Common.Async_Messaging"
 #: Feature grants an account holds at most (a seed or POST past this is refused, nothing applied).
 GRANTS_PER_ACCOUNT = 500
+#: Agent joins and transfers remembered per conversation for Messaging History (oldest forgotten first).
+ROUTING_HISTORY = 200
 
 
 @dataclass(slots=True)
@@ -54,6 +56,9 @@ class Consumer:
     lp_consumer_id: str
     ext_consumer_id: str
     profile: JSON = field(default_factory=dict)
+    profile_ts: int = 0  # when the profile (SDEs) was last set, epoch ms
+    conversations: int = 0  # conversations it opened while remembered (Messaging History's firstConversation)
+    client_id: str = ""  # the app installation that last issued it a ConsumerJWS (its webhooks hear of it)
 
 
 @dataclass(slots=True)
@@ -85,6 +90,25 @@ class ChatState:
     ts: int
     dialog_id: str
     next_sequence: int  # the dialog's counter when it was set: a later message from the participant ends it
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """An agent-side participant joined the conversation (Messaging History's agentParticipants)."""
+
+    participant_id: str
+    role: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """The conversation went back to the queue or to another skill (Messaging History's transfers)."""
+
+    ts: int
+    source_skill: str
+    target_skill: str
+    source_agent: str | None
 
 
 @dataclass(slots=True)
@@ -130,6 +154,9 @@ class Conversation:
     features: list[str] = field(default_factory=list)  # Client-Properties features of the CONVERSATION call
     resumed_from: str | None = None  # the closed conversation an agent resumed into this one
     chat_states: dict[str, ChatState] = field(default_factory=dict)  # participant id -> last chat state
+    joins: deque[Joined] = field(default_factory=lambda: deque(maxlen=ROUTING_HISTORY))
+    transfers: deque[Transfer] = field(default_factory=lambda: deque(maxlen=ROUTING_HISTORY))
+    first: bool = False  # the consumer's first conversation the mock knows of
 
     @property
     def main(self) -> Dialog:
@@ -173,6 +200,8 @@ class Account:
     survey_dialogs: dict[str, str] = field(default_factory=dict)  # POST_SURVEY dialog id -> conversation id
     forgotten_conversations: int = 0  # closed conversations dropped to respect the cap
     forgotten_consumers: int = 0  # idle consumers dropped to respect the cap
+    #: The brand's keys for IdP authenticate (the seed's ``consumer_auth``: public_key or jwks, issuer).
+    consumer_auth: JSON | None = None
     #: Agent users by login name: ``admin`` always, plus the seed's ``agent_users``.
     agent_users: dict[str, AgentUser] = field(default_factory=dict)
 

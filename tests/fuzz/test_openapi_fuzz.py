@@ -71,7 +71,9 @@ def credentials(client: SameThreadClient) -> dict[str, dict[str, str]]:
 def test_mock_answers_every_request_as_documented(case, client, credentials):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT
-    kind = "admin" if "/configuration/" in case.operation.path else "send"
+    kind = (
+        "admin" if "/configuration/" in case.operation.path or "/messaging_history/" in case.operation.path else "send"
+    )
     headers = {**(case.headers or {}), **credentials[kind]}  # real tokens win, so cases get past auth
     case.call_and_validate(
         session=client,
@@ -95,4 +97,14 @@ def test_the_control_plane_answers_every_request_as_documented(case, control_cli
 def test_the_fuzzer_reached_every_service():
     """Runs after the fuzz cases (same module): the journal proves they hit the mock, not a stub."""
     services = {call.service for call in app.state.mock.journal.query()}
-    assert {"csds", "sentinel", "idp", "conversation", "send", "appinstall", "agentvep", "accountconfig"} <= services
+    assert {
+        "csds",
+        "sentinel",
+        "idp",
+        "conversation",
+        "send",
+        "appinstall",
+        "agentvep",
+        "accountconfig",
+        "msghist",
+    } <= services

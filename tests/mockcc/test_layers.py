@@ -28,11 +28,22 @@ LAYERS: list[tuple[str, ...]] = [
     ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it
     ("mock",),  # the composition root: one Mock wires everything below
     ("streams",),  # what socket subscribers hear: peers, subscriptions, fed by Messaging's listeners
-    ("agent", "seeding"),  # what an agent, a bot or the system does to a conversation; the seed, applied
+    ("agent", "consumer", "seeding"),  # what an agent, a bot, the system or a consumer does; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
-    ("messaging", "faults", "config"),  # the rules of conversations, faults on demand, the seed
+    ("messaging", "faults", "config", "history"),  # conversation rules, faults, the seed, Messaging History's view
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
-    ("clock", "ids", "settings", "schemas", "tls", "strictjson", "redact", "types", "urlencoded"),  # leaves
+    (
+        "clock",
+        "ids",
+        "settings",
+        "schemas",
+        "tls",
+        "strictjson",
+        "redact",
+        "types",
+        "urlencoded",
+        "authority",
+    ),  # leaves
 ]
 #: The suite's floors (it imports ``mockcc``, never the reverse; ``mockcc.__main__`` reaches it lazily).
 CONTRACT_LAYERS: list[tuple[str, ...]] = [
@@ -193,7 +204,15 @@ def test_endpoint_modules_are_not_libraries() -> None:
     assert borrowed == [], "modules that use an endpoint module as a library:\n" + "\n".join(borrowed)
 
 
-DOMAIN = ("mockcc.messaging", "mockcc.agent.desk", "mockcc.agent.bots", "mockcc.webhooks.dispatcher")
+DOMAIN = (
+    "mockcc.messaging",
+    "mockcc.agent.desk",
+    "mockcc.agent.bots",
+    "mockcc.webhooks.dispatcher",
+    "mockcc.history.records",
+    "mockcc.history.view",
+    "mockcc.history.search",
+)
 #: Every envelope class (RestError, NotFound, OAuthError, ...) and the functions that make one.
 ENVELOPES = {
     name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, errors.ApiError)

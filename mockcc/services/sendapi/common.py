@@ -1,4 +1,4 @@
-"""What CONVERSATION and SEND share: the Client-Properties header and LivePerson's profile answer."""
+"""What CONVERSATION and SEND share: the Client-Properties header."""
 
 from __future__ import annotations
 
@@ -6,15 +6,6 @@ from mockcc import strictjson
 from mockcc.errors import BadRequest
 from mockcc.http import Ctx
 from mockcc.schemas import validate
-from mockcc.types import JSON
-
-PROFILE_OK = {"msg": "OK User Profile set successfully"}
-
-
-def sequence_answer(sequence: int | None) -> JSON:
-    """A PublishEvent's answer body: the event's sequence; none for a ChatStateEvent, which takes none
-    (reporting the next number, as before, made the following message's answer repeat it)."""
-    return {} if sequence is None else {"sequence": sequence}
 
 
 def client_features(ctx: Ctx) -> list[str]:
