@@ -52,6 +52,13 @@ node:
 	@$(NODE) -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' \
 	  || { echo "ERROR: $(NODE) is $$($(NODE) --version); the Node connector needs Node 18 or later (fetch)" >&2; exit 1; }
 
+# LivePerson's Node Agent SDK from npm (tests/agent_sdk/package.json pins it) into .agent-sdk/ (git-ignored).
+AGENT_SDK := .agent-sdk
+$(AGENT_SDK)/.installed: tests/agent_sdk/package.json | node
+	mkdir -p $(AGENT_SDK) && cp tests/agent_sdk/package.json $(AGENT_SDK)/package.json
+	npm install --prefix $(AGENT_SDK) --no-audit --no-fund --loglevel=error
+	touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -60,7 +67,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The schemathesis pass runs on its own: under xdist its generated cases collapse into one item.
-unit: $(STAMP) browser node
+unit: $(STAMP) browser node $(AGENT_SDK)/.installed
 	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
 	$(BIN)/pytest -q -p no:xdist tests/fuzz
 
@@ -93,4 +100,4 @@ soak: $(STAMP) $(BENCH)/.tools
 	$(BIN)/python -m tests.bench --soak 600 --json $(BENCH)/soak.json
 
 clean:
-	rm -rf $(VENV) $(BENCH) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH) $(AGENT_SDK) .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -24,7 +24,7 @@ from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
 from mockcc.mock import Mock
 from mockcc.server import Limits, connection_cap, protocol_class
-from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, Settings
+from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, IDLE_SECONDS, Settings, SocketLimits
 from mockcc.webhooks.model import EVENT_KEYS
 
 DESCRIPTION = """\
@@ -60,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-self-signed", action="store_true", help="serve https with a throwaway certificate")
     serve.add_argument("--tls-cert", type=Path, help="serve https with this certificate (PEM)")
     serve.add_argument("--tls-key", type=Path, help="... and this private key (PEM)")
+    serve.add_argument(
+        "--http-port",
+        type=int,
+        help="with TLS: also serve plain http on this port (0 picks one), the same mock; CSDS answers each "
+        "caller with the host it came in on (a connector on http beside a bot on https)",
+    )
     serve.add_argument("--webhook-connect-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
     serve.add_argument("--webhook-read-timeout", type=float, default=5.0, help="seconds (LivePerson: 5)")
     serve.add_argument(
@@ -79,6 +85,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=Limits.max_connections,
         help="open connections at most (also kept under the file-descriptor limit); default 1000",
+    )
+    serve.add_argument(
+        "--socket-idle",
+        type=float,
+        default=IDLE_SECONDS,
+        help="seconds of wall time a websocket may stay silent before it is closed (default 60, LivePerson's)",
     )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
@@ -128,6 +140,18 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this; without it, replies wait out the client's delayed ACK (~40 ms).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
 def _self_signed(host: str) -> tuple[Path, Path]:
     from mockcc.tls import self_signed  # cryptography's x509 loads only when a certificate is made
 
@@ -141,15 +165,11 @@ async def serve(args: argparse.Namespace) -> None:
     tls = (args.tls_cert, args.tls_key) if args.tls_cert else _self_signed(args.host) if args.tls_self_signed else None
     if args.tls_cert and not args.tls_key:
         raise ConfigError("--tls-cert needs --tls-key")
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this; without it, replies wait out the client's delayed ACK (~40 ms).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    if args.http_port is not None and tls is None:
+        raise ConfigError("--http-port serves plain http beside TLS: it needs --tls-self-signed or --tls-cert")
+    sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]
+    plain_sock = _listen(args.host, args.http_port) if args.http_port is not None else None
     settings = Settings(
         script_dir=args.script_dir,
         host=args.host,
@@ -162,30 +182,53 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_read_timeout=args.webhook_read_timeout,
         conversations_limit=args.conversations_limit,
         request_log=args.request_log,
+        socket_limits=SocketLimits(idle_seconds=args.socket_idle),
     )
     app = create_app(settings)
     app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts
     limits = Limits(request_timeout=args.request_timeout, max_connections=connection_cap(args.max_connections))
     app.state.mock.limit_reporters["server"] = limits.report
-    config = uvicorn.Config(
-        app,
-        http=protocol_class(limits, on_refusal=journal_refusals(app)),
-        log_level=args.log_level,
-        access_log=False,
-        lifespan="on",
-        ssl_certfile=str(tls[0]) if tls else None,
-        ssl_keyfile=str(tls[1]) if tls else None,
-        ws="websockets-sansio",  # the websockets library's sans-I/O core: no deprecated legacy API
-        ws_max_size=settings.body_limit,  # a frame is capped like a request body (larger: close 1009)
-    )
-    server = _Server(config, on_exit=app.state.console.close)
+
+    def config(ssl: tuple[Path, Path] | None, lifespan: Literal["on", "off"]) -> uvicorn.Config:
+        return uvicorn.Config(
+            app,
+            http=protocol_class(limits, on_refusal=journal_refusals(app)),
+            log_level=args.log_level,
+            access_log=False,
+            lifespan=lifespan,
+            ssl_certfile=str(ssl[0]) if ssl else None,
+            ssl_keyfile=str(ssl[1]) if ssl else None,
+            ws="websockets-sansio",  # the websockets library's sans-I/O core: no deprecated legacy API
+            ws_max_size=settings.body_limit,  # a frame is capped like a request body (larger: close 1009)
+        )
+
+    # The plain-http twin serves the same app (one lifespan: the main server's) and stops with it.
+    plain = _Server(config(None, "off"), on_exit=lambda: None) if plain_sock is not None else None
+
+    def on_exit() -> None:
+        app.state.console.close()
+        if plain is not None:
+            plain.should_exit = True
+
+    server = _Server(config(tls, "on"), on_exit=on_exit)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.01)
+    plain_task = None
+    if plain is not None and plain_sock is not None and server.started:
+        plain_task = asyncio.create_task(plain._serve(sockets=[plain_sock]))  # no second signal handler
+        while not plain.started and not plain_task.done():  # noqa: ASYNC110 - as above
+            await asyncio.sleep(0.01)
     if server.started:
         host = f"[{args.host}]" if ":" in args.host else args.host
-        print(ready_line(app.state.mock, f"{'https' if tls else 'http'}://{host}:{port}"), flush=True)  # noqa: T201
+        line = ready_line(app.state.mock, f"{'https' if tls else 'http'}://{host}:{port}")
+        if plain_sock is not None:
+            line += f" http_url=http://{host}:{plain_sock.getsockname()[1]}"
+        print(line, flush=True)  # noqa: T201
     await task
+    if plain is not None and plain_task is not None:
+        plain.should_exit = True
+        await plain_task
 
 
 def version() -> str:

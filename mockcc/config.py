@@ -11,6 +11,9 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
         webhook_signature_encoding: base64  # or hex
         feature_grants:               # Account Configuration features (compoundFeatureID: on/off)
           Common.Async_Messaging: false   # on by default; off makes the Send API refuse (403)
+        agent_users:                  # besides admin / mockcc-admin: who logs in on agentVep, takes brand sockets
+          - {login_name: bot, password: mockcc-bot, skills: ["1234"], max_conversations: 10,
+             availability: OFFLINE, app_key: {appKey: ..., secret: ..., accessToken: ..., accessTokenSecret: ...}}
         consumer_auth:                # the brand's key for IdP authenticate (consumer JWTs for the socket)
           public_key: "MIGfMA0G..."   # PEM or bare base64; or jwks: {keys: [...]}; optional issuer
         installations:                # LivePerson app objects (manifest keys), client_id/secret optional
@@ -36,6 +39,7 @@ from mockcc import strictjson
 from mockcc.errors import ConfigError
 from mockcc.ids import Ids
 from mockcc.schemas import validate
+from mockcc.state.agents import DEFAULT_MAX_CONVERSATIONS, AgentUser
 from mockcc.state.models import GRANTS_PER_ACCOUNT, Account, Installation
 from mockcc.tokens import check_brand_keys
 from mockcc.types import JSON
@@ -49,6 +53,20 @@ DEFAULT_SEED: JSON = {
         {
             "account_id": DEFAULT_ACCOUNT,
             "agent": "echo",
+            # A bot for LivePerson's Agent SDK (or any brand-socket client): it takes conversations once it
+            # is ONLINE and subscribed to routing tasks; until then the echo agent answers.
+            "agent_users": [
+                {
+                    "login_name": "bot",
+                    "password": "mockcc-bot",
+                    "app_key": {
+                        "appKey": "mockcc-bot-app-key",
+                        "secret": "mockcc-bot-secret",
+                        "accessToken": "mockcc-bot-access-token",
+                        "accessTokenSecret": "mockcc-bot-access-token-secret",
+                    },
+                }
+            ],
             "installations": [
                 {
                     "client_id": DEFAULT_CLIENT_ID,
@@ -175,6 +193,7 @@ ACCOUNT_KEYS = (
     "webhook_signature_encoding",
     "installations",
     "feature_grants",
+    "agent_users",
     "consumer_auth",
 )
 CONSUMER_AUTH_KEYS = ("public_key", "jwks", "issuer")
@@ -187,6 +206,22 @@ def _unknown(doc: JSON, known: tuple[str, ...], where: str) -> None:
     extra = sorted(set(doc) - set(known))
     if extra:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)}; known: {', '.join(known)}")
+
+
+def agent_user(account_id: str, spec: object, where: str) -> AgentUser:
+    """One seeded agent user (the schema checked its shape; this names what it cannot)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("login_name"), str) or not spec.get("password"):
+        raise ConfigError(f"{where}: an agent user needs login_name and password")
+    app_key = spec.get("app_key")
+    return AgentUser(
+        account_id,
+        spec["login_name"],
+        str(spec["password"]),
+        skills=[str(s) for s in spec.get("skills") or []],
+        max_conversations=int(spec.get("max_conversations", DEFAULT_MAX_CONVERSATIONS)),
+        availability=str(spec.get("availability", "OFFLINE")),
+        app_key={str(k): str(v) for k, v in app_key.items()} if isinstance(app_key, dict) else None,
+    )
 
 
 def feature_grants(base: dict[str, bool], spec: object, where: str) -> dict[str, bool]:
@@ -278,6 +313,11 @@ def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[s
         account.signature_encoding = encoding
         if "feature_grants" in entry:
             account.feature_grants = feature_grants(account.feature_grants, entry["feature_grants"], where)
+        for j, spec in enumerate(entry.get("agent_users") or []):
+            user = agent_user(account.account_id, spec, f"{where}.agent_users[{j}]")
+            if user.login_name in account.agent_users:
+                raise ConfigError(f"{where}.agent_users[{j}]: login name {user.login_name} appears twice")
+            account.agent_users[user.login_name] = user
         if entry.get("consumer_auth") is not None:
             account.consumer_auth = consumer_auth(entry["consumer_auth"], where)
         for j, app in enumerate(entry.get("installations") or []):

@@ -27,6 +27,7 @@
           │                          TooLarge 413, UnsupportedMediaType 415, TooManyRequests 429,
           │                          HeadersTooLarge 431, InternalError 500, Unavailable 503
           ├── AuthError              {"kind": "resp", "code": 401, "body": {title, details, errorCode}}
+          ├── SessionError           agentVep's refresh/logout 401 {"error": {time, message, internalCode, ...}}
           └── OAuthError             Sentinel's OAuth 2.0 {"error": ..., "error_description": ...}:
                                      InvalidRequest 400, InvalidClient 401, UnsupportedGrantType 400
 
@@ -342,6 +343,23 @@ class AuthError(ApiError):
             "body": {"title": self.title, "details": self.details, "errorCode": self.error_code},
             "type": ".ReqBody$ErrorResp",
         }
+
+
+class SessionError(ApiError):
+    """agentVep's refresh/logout refusal: 401 ``{"error": {time, message, internalCode, responseStatus}}``
+    (developer-center agent-interactions/login/methods/refresh.md)."""
+
+    status_code = 401
+
+    def __init__(
+        self, explanation: str, *, at_ms: int = 0, path: str = "$.csrf", rule: str = "session", expected: object = None
+    ) -> None:
+        super().__init__(explanation, path=path, rule=rule, expected=expected)
+        self.at_ms = at_ms
+
+    def envelope(self) -> JSON:
+        message = "CSRF token invalid! (the session is unknown, expired or logged out, or the csrf is not its own)"
+        return {"error": {"time": self.at_ms, "message": message, "internalCode": 10, "responseStatus": "UNAUTHORIZED"}}
 
 
 class OAuthError(ApiError):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mockcc.clock import Clock
-from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed
+from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed, NotParticipant
 from mockcc.ids import Ids
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT
 from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Joined, Participant, Transfer
@@ -304,6 +304,8 @@ class Messaging:
             return
         now = self._touch(conversation, conversation.main)
         conversation.joins.append(Joined(agent_id, role, now))
+        main = conversation.main  # a SUGGESTED agent (a transfer to it) becomes the ACTIVE one
+        main.participants = [p for p in main.participants if not (p.id == agent_id and p.state == "SUGGESTED")]
         joined = Participant(id=agent_id, role=role)
         if role == "CONTROLLER":  # LivePerson lists the controller first (the notes' Appendix B vector)
             conversation.participants.insert(0, joined)
@@ -311,6 +313,50 @@ class Messaging:
             conversation.participants.append(joined)
         conversation.main.participants.append(Participant(id=agent_id, role=role))
         self._announce(Change(account, conversation))
+
+    def leave(self, account: Account, conversation: Conversation, participant_id: str, role: str) -> None:
+        """A manager or reader leaves (ParticipantsChange REMOVE)."""
+        _require_open(conversation)
+        if not any(p.id == participant_id and p.role == role for p in conversation.participants):
+            raise NotParticipant(f"{participant_id} is not a {role} of conversation {conversation.conversation_id}")
+        self._touch(conversation, conversation.main)
+        conversation.participants = [
+            p for p in conversation.participants if not (p.id == participant_id and p.role == role)
+        ]
+        main = conversation.main
+        main.participants = [p for p in main.participants if not (p.id == participant_id and p.role == role)]
+        self._announce(Change(account, conversation))
+
+    def suggest(self, account: Account, conversation: Conversation, agent_id: str, skill_id: str) -> None:
+        """Transfer to one agent (v2.1 SUGGEST): the assigned agent leaves, the target waits in the MAIN
+        dialog as ASSIGNED_AGENT with state SUGGESTED until it accepts (not in the conversation's list)."""
+        _require_open(conversation)
+        conversation.routed_ts = self._touch(conversation, conversation.main)
+        conversation.participants = [p for p in conversation.participants if p.role != "ASSIGNED_AGENT"]
+        main = conversation.main
+        main.participants = [p for p in main.participants if p.role != "ASSIGNED_AGENT"]
+        main.participants.append(Participant(id=agent_id, role="ASSIGNED_AGENT", state="SUGGESTED"))
+        conversation.skill_id = skill_id
+        self._announce(Change(account, conversation))
+
+    def agent_request(self, account: Account, consumer_id: str, client_id: str, agent_id: str) -> Conversation:
+        """AgentRequestConversation: the agent opens a conversation with a known consumer, assigned to it."""
+        if (conflict := self.open_conflict(account, consumer_id)) is not None:
+            raise AlreadyOpen(
+                f"the consumer already has open conversation {account.open_by_consumer[consumer_id]}", msg=conflict
+            )
+        conversation = self._open(
+            account,
+            consumer_id,
+            client_id,
+            skill_id="-1",
+            ttr={"ttrType": "PRIORITIZED", "value": TTR_SECONDS["PRIORITIZED"]},
+            request={"channelType": "MESSAGING"},
+            features=[],
+            agent_id=agent_id,
+        )
+        self._announce(Change(account, conversation))
+        return conversation
 
     def transfer(self, account: Account, conversation: Conversation, skill_id: str) -> None:
         """Back to the queue or to another skill: the assigned agent leaves, the TTR restarts."""

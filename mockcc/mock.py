@@ -13,6 +13,7 @@ from collections.abc import Callable
 from mockcc.agent.bots import Bots
 from mockcc.agent.controller import Controller
 from mockcc.agent.desk import AgentDesk
+from mockcc.agent.routing import Routing
 from mockcc.clock import Clock
 from mockcc.consumer.requests import ConsumerRequests
 from mockcc.faults import Faults
@@ -51,16 +52,19 @@ class Mock:
         )
         self.messaging = Messaging(self.clock, self.ids, settings.conversations_limit)
         self.agents = AgentDesk(self.messaging, self.ids)
-        self.bots = Bots(self.agents, self.clock)
+        self.routing = Routing(self.messaging, self.clock)
+        self.routing.bind(lambda: self.accounts)
+        self.bots = Bots(self.agents, self.clock, self.routing)
         self.controller = Controller(self.messaging)
         self.consumers = ConsumerRequests(self.messaging, self.files, self.clock)
-        self.streams = Streams(self.clock, self.messaging.effective_ttr, settings.socket_limits)
-        # Every change, in this order: the connector's webhook, the websockets' subscribers, the scripted
-        # agent, the controller bot (after the webhook, so the consumer's echo goes out before the bot's
-        # automatic message).
+        self.streams = Streams(self.clock, self.messaging.effective_ttr, settings.socket_limits, self.routing)
+        # Every change, in this order: the connector's webhook, the websockets' subscribers, routing (a
+        # ring after the conversation's UPSERT), the scripted agent (which stands aside for socket agents),
+        # the controller bot (after the webhook, so the consumer's echo goes out before its automatic message).
         self.messaging.listeners += [
             Notifier(self.dispatcher, self.messaging.effective_ttr).on_change,
             self.streams.on_change,
+            self.routing.on_change,
             self.bots.on_change,
             self.controller.on_change,
         ]
@@ -86,6 +90,7 @@ class Mock:
         self.files.clear()
         self.dispatcher.reset()
         self.streams.close_all()  # their state is gone: clients reconnect to the new one
+        self.routing.reset()
         seed.arm(self.faults, self.dispatcher)
         for listener in list(self.reset_listeners):
             listener()

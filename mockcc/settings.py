@@ -11,6 +11,10 @@ from typing import Any
 CONVERSATIONS_PER_ACCOUNT = 200_000
 
 
+#: Seconds of wall time a websocket may stay silent (LivePerson: a client sends something at least every 60 s).
+IDLE_SECONDS = 60.0
+
+
 @dataclass(frozen=True, slots=True)
 class SocketLimits:
     """The caps of the websocket surfaces [INFERRED: LivePerson documents none of them but the idle 60 s]."""
@@ -20,7 +24,7 @@ class SocketLimits:
     connects_per_user_per_minute: int = 60
     subscriptions_per_socket: int = 1000
     frames_waiting_per_socket: int = 1000
-    idle_seconds: float = 60.0
+    idle_seconds: float = IDLE_SECONDS
 
 
 @dataclass(frozen=True, slots=True)

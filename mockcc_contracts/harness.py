@@ -9,13 +9,17 @@ call belongs to (``watch.Attribution``), and remembers which faults it armed.
 
 Authoring helpers (stable): ``consumer``, ``text``, ``say``, ``start``, ``joined``, ``agent``,
 ``wait``, ``holds``, ``calls``, ``sends``, ``published_texts``, ``wait_published``, ``deliveries``,
-``received``, ``texts``, ``arm``, ``arm_webhook``, ``needs`` (a step another contract judges).
+``received``, ``texts``, ``arm``, ``arm_webhook``, ``needs`` (a step another contract judges),
+``expect_refusals`` (refusals the contract provokes on purpose, other than armed faults).
+
+A contract's waits end early on a refusal of the mock that the connector does not recover from (a later
+2xx on the same service) within ``GRACE``: provoke refusals with ``arm`` (faults never count), or wrap
+the waits in ``expect_refusals()``.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -26,8 +30,11 @@ from mockcc.webhooks.model import EVENT_KEYS
 from mockcc_contracts.control import Agent, ControlClient, Credentials
 from mockcc_contracts.driver import ChannelDriver, Received
 from mockcc_contracts.evidence import describe_call, describe_delivery, describe_received
+from mockcc_contracts.record import RunRecord, event_of, items
 from mockcc_contracts.verdict import Blocked, Failed
-from mockcc_contracts.watch import Attribution, explain
+from mockcc_contracts.watch import explain
+
+__all__ = ["GRACE", "QUIET", "WEBHOOK_KEYS", "Harness", "event_of", "items"]
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -36,22 +43,7 @@ QUIET = 4.0  # a SHOULD contract stops waiting once the connector has done nothi
 WEBHOOK_KEYS = EVENT_KEYS  # the five webhook keys of an installation, as LivePerson names them
 
 
-def items(call: JSON) -> list[JSON]:
-    """The request objects of a Send API call (CONVERSATION takes a list, SEND one object)."""
-    try:
-        doc = json.loads(call.get("request_body") or "null")
-    except ValueError:
-        return []
-    return [d for d in (doc if isinstance(doc, list) else [doc]) if isinstance(d, dict)]
-
-
-def event_of(item: JSON) -> JSON:
-    body = item.get("body")
-    event = body.get("event") if isinstance(body, dict) else None
-    return event if isinstance(event, dict) else {}
-
-
-class Harness:
+class Harness(RunRecord):
     """The mock, the consumer's channel and the connector under test, for one run of the suite."""
 
     def __init__(
@@ -66,7 +58,7 @@ class Harness:
         owns_registration: bool = True,
         saw_startup: bool = True,
     ) -> None:
-        self.control = control
+        super().__init__(control)
         self.credentials = credentials
         self.driver = driver
         self.webhook_url = webhook_url
@@ -74,23 +66,19 @@ class Harness:
         self.webhook_timeout = webhook_timeout
         self.owns_registration = owns_registration
         self.saw_startup = saw_startup  # the journal holds the connector's calls from its start
-        self.history: list[JSON] = []  # every journal entry of the run
-        self.delivery_history: list[JSON] = []
         self.faults_armed: set[str] = set()
         self.invented: set[str] = set()  # conversation/dialog ids the suite made up in forged notifications
         self.retention = False
         self.signing: tuple[str, str] = ("sha1", "base64")  # the installation's algorithm and digest encoding
-        self._seen_call = 0
-        self._seen_delivery = 0
         self._tag = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self.used: list[str] = []  # the consumers of the current contract (for its evidence)
         self.current: tuple[str, str] | None = None  # (id, level) of the contract running now
         self.verdicts: dict[str, str] = {}  # outcome of every contract judged so far in this run
-        self.attribution = Attribution()
         self.since = 0  # the journal position where the current contract began
         self.setup_mark = 0  # ... and where its set-up (first text, agent join) ended
         self.activity: Callable[[], int] = lambda: 0  # grows with the connector's own output (set by the CLI)
+        self.refusals_expected = False  # see expect_refusals
         self.restart: Callable[[], None] | None = None  # stops and starts the connector, when the suite started it
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -163,7 +151,11 @@ class Harness:
         value = check()
         while not value:
             now = time.monotonic()
-            cause = self.attribution.unrecovered(self.calls(self.since), min(GRACE, limit))
+            cause = (
+                None
+                if self.refusals_expected
+                else self.attribution.unrecovered(self.calls(self.since), min(GRACE, limit))
+            )
             if cause is not None:
                 raise Failed(
                     f"LivePerson refused the connector's call: {explain(cause)}", [f"while waiting for {what}"]
@@ -204,6 +196,16 @@ class Harness:
         return note
 
     @contextmanager
+    def expect_refusals(self) -> Iterator[None]:
+        """Waits inside do not end at the mock's refusals: for a contract that provokes refusals by state
+        (not by an armed fault, which never counts) and judges the connector's answer to them itself."""
+        self.refusals_expected = True
+        try:
+            yield
+        finally:
+            self.refusals_expected = False
+
+    @contextmanager
     def needs(self, prerequisite: str) -> Iterator[None]:
         """A step that ``prerequisite`` judges: its failure here is ``Blocked`` by that contract, so the
         verdict names the root cause (BLOCKED when that contract failed, else this contract's FAIL)."""
@@ -238,75 +240,11 @@ class Harness:
             time.sleep(0.05)
         return check()
 
-    # -- what the mock saw ------------------------------------------------------------------------
-
-    def collect(self) -> None:
-        """Copy new journal entries and deliveries into the run's history (before a reset clears them)."""
-        for call in self.control.journal(since_id=self._seen_call):
-            if not call["status"]:
-                break  # still in flight: taken, complete, by a later collect
-            self.history.append(call)
-            self.attribution.observe(call)
-            self._seen_call = max(self._seen_call, int(call["id"]))
-        for delivery in self.control.deliveries():
-            if int(delivery["id"]) > self._seen_delivery:
-                self.delivery_history.append({**delivery, "run_id": len(self.delivery_history) + 1})
-                self._seen_delivery = int(delivery["id"])
-                if delivery.get("conversation_id"):  # a conversation the journal may never name (a resume)
-                    self.attribution.notice(str(delivery["conversation_id"]))
-
-    def mark(self) -> int:
-        """The journal position now: ``calls(since=mark)`` is what happened after."""
-        self.collect()
-        return self._seen_call
-
-    def calls(self, since: int = 0, service: str | None = None) -> list[JSON]:
-        self.collect()
-        return [c for c in self.history if c["id"] > since and (service is None or c["service"] == service)]
-
-    def sends(self, since: int = 0, *, event_type: str | None = None, dialog_id: str | None = None) -> list[JSON]:
-        """SEND calls (``ms.PublishEvent`` and others) since ``since``, filtered by event type and dialog."""
-        found = []
-        for call in self.calls(since, "send"):
-            for item in items(call):
-                raw = item.get("body")
-                body: JSON = raw if isinstance(raw, dict) else {}
-                if event_type is not None and event_of(item).get("type") != event_type:
-                    continue
-                if (
-                    dialog_id is not None
-                    and body.get("dialogId") != dialog_id
-                    and body.get("conversationId") != dialog_id
-                ):
-                    continue
-                found.append(call)
-                break
-        return found
-
-    def published_texts(self, since: int = 0, dialog_id: str | None = None) -> list[str]:
-        """Texts of accepted (200) consumer ContentEvents."""
-        return [
-            str(event_of(item).get("message"))
-            for call in self.sends(since, event_type="ContentEvent", dialog_id=dialog_id)
-            if call["status"] == 200
-            for item in items(call)
-        ]
+    # -- what the mock saw (the journal and the deliveries: see RunRecord) ------------------------
 
     def wait_published(self, words: str, since: int = 0, how: str = "") -> None:
         """Wait until the consumer text ``words`` was accepted by the Send API (after ``since``)."""
         self.wait(lambda: words in self.published_texts(since), f"{words!r} to reach LivePerson {how}".rstrip())
-
-    def deliveries(self, since: int = 0, conversation_id: str | None = None) -> list[JSON]:
-        self.collect()
-        return [
-            d
-            for d in self.delivery_history
-            if d["run_id"] > since and (conversation_id is None or d["conversation_id"] == conversation_id)
-        ]
-
-    def delivery_mark(self) -> int:
-        self.collect()
-        return len(self.delivery_history)
 
     def consumer_texts(self, conversation_id: str) -> list[str]:
         """The consumer's texts as the mock stored them (whole: the journal keeps only a body preview)."""

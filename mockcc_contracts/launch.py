@@ -197,18 +197,22 @@ class ConnectorProcess:
 
         threading.Thread(target=read, name="connector-output", daemon=True).start()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break
-            if pattern is not None:
-                ready = matched.wait(0.05)
-            elif ready_url:
-                ready = _answers(ready_url)
-            else:
-                ready = _listens(self.port)
-            if ready:
-                return
-            time.sleep(0.05)
+        try:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    break
+                if pattern is not None:
+                    ready = matched.wait(0.05)
+                elif ready_url:
+                    ready = _answers(ready_url)
+                else:
+                    ready = _listens(self.port)
+                if ready:
+                    return
+                time.sleep(0.05)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) while waiting: nobody else can stop it yet
+            self.stop()
+            raise
         raise StartupError(self._why_not_ready(ready_url, ready_log, timeout))
 
     def _why_not_ready(self, ready_url: str | None, ready_log: str | None, timeout: float) -> str:

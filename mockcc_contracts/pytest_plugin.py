@@ -17,7 +17,11 @@ runs one test per contract (select with ``-k LP-AUTH``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -114,8 +118,27 @@ def _mockcc_suite(request: pytest.FixtureRequest) -> Iterator[Any]:
         patience=request.config.getoption("--mockcc-patience"),
         webhook_timeout=request.config.getoption("--mockcc-webhook-timeout"),
     )
-    with started(args) as suite:
+    with started(args) as suite, _sigterm_interrupts():
         yield suite
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI cancel) ends the session like Ctrl-C, so the fixtures' teardown stops the connector's
+    process group and the mock instead of leaving them running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the teardown runs undisturbed
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class ContractRun:

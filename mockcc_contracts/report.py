@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockcc_contracts.harness import event_of, items
+from mockcc_contracts.record import event_of, items
 
 if TYPE_CHECKING:
     from mockcc_contracts.harness import Harness
@@ -85,6 +85,9 @@ class Report:
         shown: dict[tuple[str, ...], str] = {}
         for r in self.results:
             if r.outcome not in ("fail", "error", "blocked"):
+                continue
+            if r.outcome == "blocked" and not (r.evidence or r.setup):  # not run: the prerequisite says it all
+                lines += ["", f"{r.id} BLOCKED ({r.level}): {r.title}", f"  why: {r.reason}"]
                 continue
             lines += [
                 "",

@@ -34,6 +34,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from mockcc.agent.desk import AgentDesk
+from mockcc.agent.routing import Routing
 from mockcc.clock import Clock
 from mockcc.errors import Refused
 from mockcc.messaging import Change
@@ -61,9 +62,10 @@ class _Run:
 class Bots:
     """Starts bot work on conversation changes; tracks every task so tests can settle and reset."""
 
-    def __init__(self, desk: AgentDesk, clock: Clock) -> None:
+    def __init__(self, desk: AgentDesk, clock: Clock, routing: Routing) -> None:
         self._desk = desk
         self._clock = clock
+        self._routing = routing
         self._tasks: dict[asyncio.Task[None], _Run] = {}
         # Weak: a conversation's lock lives while a bot task holds or waits for it, then goes.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -81,7 +83,7 @@ class Bots:
         conv, event = change.conversation, change.event
         spec = self.agent_for(change.account, conv)
         kind = spec.get("type")
-        if kind == "none":
+        if kind == "none" or self._routing.claims(change.account, conv):  # a socket agent's conversation
             return
         if event is None:
             if (

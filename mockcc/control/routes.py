@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from mockcc import openapi, redact
 from mockcc.clock import MAX_ADVANCE
-from mockcc.control import agent, limits, webhooks
+from mockcc.control import agent, agents, limits, webhooks
 from mockcc.control.common import (
     body_object,
     conversation,
@@ -177,4 +177,5 @@ ROUTES = [
     *webhooks.ROUTES,
     *limits.ROUTES,
     *agent.ROUTES,
+    *agents.ROUTES,
 ]

@@ -14,6 +14,7 @@ SERVICES = (
     "accountConfigReadOnly",
     "swift",
     "agentVep",
+    "facadeMsg",  # the brand socket's host for LivePerson's Agent SDK 1.4.5 and later (protocol notes §7)
     "msgHist",
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from starlette.websockets import WebSocket
 
+from mockcc.sockets import agent_conversations, agent_routing
 from mockcc.sockets.common import (
     COMMON,
     conversation_filter,
@@ -22,7 +23,6 @@ from mockcc.sockets.conn import Admission, Conn
 from mockcc.sockets.dispatch import Handler
 from mockcc.sockets.endpoint import Denied, Side, socket_route
 from mockcc.sockets.envelope import as_list
-from mockcc.state.agents import AgentUser
 from mockcc.state.models import Conversation
 from mockcc.streams.outbox import CLOSE_POLICY, CLOSE_UNAUTHORIZED
 from mockcc.streams.subscriptions import ConversationFilter
@@ -30,12 +30,6 @@ from mockcc.types import JSON
 
 VERSIONS = ("2", "2.1")
 PATH = "/ws_api/account/{accountId}/messaging/brand/{bearer}"
-
-
-def agent_of(conn: Conn) -> AgentUser:
-    user = conn.admission.identity
-    assert isinstance(user, AgentUser)  # noqa: S101 - admit() puts one there
-    return user
 
 
 def admit(conn: Conn, websocket: WebSocket) -> Admission:
@@ -76,11 +70,16 @@ def may_read(conn: Conn, conversation: Conversation) -> None:
 
 HANDLERS: dict[str, Handler] = {
     **COMMON,
+    **agent_routing.HANDLERS,
+    **agent_conversations.HANDLERS,
     "cqm.SubscribeExConversations": subscribe_conversations(scope),
     "cqm.UpdateExConversationSubscription": update_conversations(scope),
     "ms.SubscribeMessagingEvents": subscribe_events(may_read),
     "ms.QueryMessages": subscribe_events(
-        may_read, from_fields=("newerThanSequence", "fromSeq"), reply_type=".ams.ms.QueryMessages$Response"
+        may_read,
+        from_fields=("newerThanSequence", "fromSeq"),
+        reply_type=".ams.ms.QueryMessages$Response",
+        replay_in_body=True,
     ),
 }
 

@@ -137,9 +137,16 @@ def dialog_of(conn: Conn, body: JSON) -> tuple[Conversation, str]:
 
 
 def subscribe_events(
-    may_read: MayRead, *, from_fields: tuple[str, ...] = ("fromSeq",), reply_type: str = GENERIC_SUBSCRIBE
+    may_read: MayRead,
+    *,
+    from_fields: tuple[str, ...] = ("fromSeq",),
+    reply_type: str = GENERIC_SUBSCRIBE,
+    replay_in_body: bool = False,
 ) -> Handler:
-    """SubscribeMessagingEvents (and the SDK's QueryMessages, ``newerThanSequence``): replay, then live."""
+    """SubscribeMessagingEvents (and the SDK's QueryMessages, ``newerThanSequence``): replay, then live.
+
+    ``replay_in_body``: the replayed changes are the answer's (array) body, as QueryMessages answers and
+    LivePerson's Agent SDK reads it (§7.2), instead of a notification after it."""
 
     def handler(conn: Conn, request: Request) -> Reply:
         body = fields(request)
@@ -150,6 +157,8 @@ def subscribe_events(
         dialog = conversation.dialog(dialog_id)
         assert dialog is not None  # noqa: S101 - dialog_of checked it
         _, replay = conn.mock.streams.subscribe_events(conn.peer, conn.account, conversation, dialog, from_seq)
+        if replay_in_body:
+            return Reply(200, reply_type, [c for frame in replay for c in frame["body"]["changes"]])
         return Reply(200, reply_type, {}, replay)
 
     return handler

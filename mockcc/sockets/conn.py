@@ -84,7 +84,7 @@ class Conn:
             pid=admission.pid,
             outbox=self.outbox,
             opened_at=now,
-            last_seen=now,
+            last_seen=time.monotonic(),
             valid=admission.valid,
             version=self.version,
         )
@@ -95,7 +95,7 @@ class Conn:
     def seen(self) -> None:
         """A frame arrived: the socket is not idle."""
         if self._peer is not None:
-            self._peer.last_seen = self.mock.clock.now()
+            self._peer.last_seen = time.monotonic()
             self._peer.requests += 1
 
     def journal_call(self, method: str, body: str) -> Call:

@@ -6,7 +6,7 @@ closes with its code and reason, e.g. 4401 for a bad bearer: LivePerson's client
 and then the close, §1.6); ``Conn.admit`` joins ``Streams`` (1013 past a cap). Then two loops: the
 reader answers each frame through ``dispatch.handle`` in arrival order; the writer drains the outbox
 and performs any close the mock asked for (idle 60 s, expired credential 4401, slow reader 1013, reset
-1012). Every connect, refusal, request and mock-initiated close is journaled. TLS comes with the
+1012). Every connect, refusal, request and close (the mock's or the client's) is journaled. TLS comes with the
 server (``mockcc serve --tls-*``); the Host rule of ``guard.py`` applies to sockets too.
 """
 
@@ -111,10 +111,12 @@ async def serve(websocket: WebSocket, side: Side) -> None:
     tasks = [asyncio.create_task(_write(websocket, conn))]
     if not conn.admitted:
         tasks.append(asyncio.create_task(_admission_deadline(conn, side)))
+    client_code: int | None = None
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                client_code = int(message.get("code", 1005))
                 break
             conn.seen()
             text = message.get("text")
@@ -122,6 +124,8 @@ async def serve(websocket: WebSocket, side: Side) -> None:
     finally:
         if conn.admitted:
             mock.streams.detach(conn.peer)
+        if conn.outbox.closing is None and client_code is not None:  # the client closed (or went away)
+            conn.journal_event("CLOSE", client_code, "ok", "closed by the client")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -7,6 +7,7 @@ messaging events. Types are the ones LivePerson's Agent SDK listens for (§7.3).
 
 from __future__ import annotations
 
+from mockcc.agent.routing import Ring, Task
 from mockcc.state.models import Conversation, Event
 from mockcc.types import JSON
 from mockcc.webhooks.notifications import CONVERSATION_KEY, MESSAGING_TYPE, conversation_details, messaging_event
@@ -39,3 +40,41 @@ def conversation_result(conversation: Conversation, effective_ttr: int) -> JSON:
 
 def conversations_notification(subscription_id: str, changes: list[JSON]) -> JSON:
     return notification(CONVERSATION_KEY, {"subscriptionId": subscription_id, "changes": changes})
+
+
+#: The types the SDK listens for after its renaming (§7.3): it renames ``.ams.routing.*`` to ``routing.*``.
+ROUTING_TYPE = ".ams.routing.RoutingTaskNotification"
+AGENT_STATE_TYPE = ".ams.routing.AgentStateNotification"
+
+
+def routing_notification(subscription_id: str, task: Task | None, rings: list[Ring]) -> JSON:
+    """A RoutingTaskNotification UPSERT: the task and this agent's ring(s) (§3.3 of the notes); none: ``[]``."""
+    if task is None or not rings:
+        return notification(ROUTING_TYPE, {"subscriptionId": subscription_id, "changes": []})
+    result = {
+        "routingTaskId": task.task_id,
+        "taskCompleted": task.completed,
+        "conversationId": task.conversation_id,
+        "consumerId": task.consumer_id,
+        "skillId": task.skill_id,
+        "ringsDetails": [
+            {
+                "ringId": r.ring_id,
+                "ringState": r.state,
+                "ringExpiration": r.expires_ms - r.created_ms,
+                "ringExpirationTs": r.expires_ms,
+                "weight": r.created_ms,
+            }
+            for r in rings
+        ],
+    }
+    return notification(
+        ROUTING_TYPE, {"subscriptionId": subscription_id, "changes": [{"type": "UPSERT", "result": result}]}
+    )
+
+
+def agent_state_notification(subscription_id: str, availability: str) -> JSON:
+    result = {"channels": ["MESSAGING"], "availability": availability, "description": ""}
+    return notification(
+        AGENT_STATE_TYPE, {"subscriptionId": subscription_id, "changes": [{"type": "UPSERT", "result": result}]}
+    )

@@ -3,7 +3,8 @@
 Bounded (``SocketLimits``, listed on ``GET /_mockcc/limits``): sockets in all and per user, connects
 per user per minute (LivePerson's example bots reconnect at once on any close, §7.9), subscriptions per
 socket, frames waiting per socket (past it the socket is closed with 1013, see ``outbox``). One sweep
-a second of mock time closes idle sockets (1000) and sockets whose credential expired (4401).
+a second closes sockets whose credential expired on the mock's clock (4401) and sockets idle for a minute of
+wall time (1000).
 
 Fan-out is indexed, never a scan of every socket: a dialog's events go to the subscriptions of that
 dialog; a conversation change goes to the subscriptions filtering on one of its participants, the
@@ -13,14 +14,18 @@ unfiltered ones of its account, and those that announced it before (which may ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
+from mockcc.agent.routing import RingChange, Routing
 from mockcc.clock import Clock
 from mockcc.errors import LimitReached
 from mockcc.messaging import Change
 from mockcc.settings import SocketLimits
+from mockcc.state.agents import AgentUser
 from mockcc.state.models import Account, Conversation, Dialog
 from mockcc.streams import frames
 from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, CLOSE_UNAUTHORIZED
@@ -34,18 +39,26 @@ from mockcc.streams.subscriptions import (
 from mockcc.types import JSON
 
 SWEEP_SECONDS = 1.0
+ROUTING = "routing"
+AGENT_STATE = "agent-state"
 
 
 class Streams:
     """The sockets' side of the one world: peers, subscriptions, fan-out of ``Messaging`` changes."""
 
-    def __init__(self, clock: Clock, effective_ttr: Callable[[Conversation], int], limits: SocketLimits) -> None:
+    def __init__(
+        self, clock: Clock, effective_ttr: Callable[[Conversation], int], limits: SocketLimits, routing: Routing
+    ) -> None:
         self._clock = clock
+        self._routing = routing
+        routing.listeners.append(self.on_ring)
+        routing.state_listeners.append(self.on_agent_state)
         self._effective_ttr = effective_ttr
         self.limits = limits
         self.peers: dict[str, Peer] = {}
         self._ids = itertools.count(1)
         self._by_user: dict[tuple[str, str], set[Peer]] = {}
+        self._by_pid: dict[tuple[str, str], set[Peer]] = {}
         self._connects: dict[tuple[str, str], deque[float]] = {}
         self._events: dict[tuple[str, str], set[EventsSubscription]] = {}
         self._unfiltered: dict[str, set[ConversationsSubscription]] = {}
@@ -83,17 +96,27 @@ class Streams:
                 del self._connects[stale]
         self.peers[peer.socket_id] = peer
         self._by_user.setdefault(key, set()).add(peer)
+        self._by_pid.setdefault((peer.account_id, peer.pid), set()).add(peer)
 
     def detach(self, peer: Peer) -> None:
         if self.peers.pop(peer.socket_id, None) is None:
             return
-        for sub_id in list(peer.conversations) + list(peer.events):
+        for sub_id in list(peer.conversations) + list(peer.events) + list(peer.topics.values()):
             self.unsubscribe(peer, sub_id)
         users = self._by_user.get((peer.account_id, peer.user))
         if users is not None:
             users.discard(peer)
             if not users:
                 del self._by_user[(peer.account_id, peer.user)]
+        same = self._by_pid.get((peer.account_id, peer.pid))
+        if same is not None:
+            same.discard(peer)
+            if not same:
+                del self._by_pid[(peer.account_id, peer.pid)]
+
+    def peers_of(self, account_id: str, pid: str) -> set[Peer]:
+        """The open sockets of the participant ``pid`` (an agent user's brand sockets)."""
+        return set(self._by_pid.get((account_id, pid), ()))
 
     def of_user(self, account_id: str, user: str) -> set[Peer]:
         return set(self._by_user.get((account_id, user), ()))
@@ -176,6 +199,12 @@ class Streams:
             for conversation_id in list(conv.announced):
                 self._forget_id(conv, conversation_id)
             return True
+        topic = next((name for name, sid in peer.topics.items() if sid == subscription_id), None)
+        if topic is not None:
+            del peer.topics[topic]
+            if topic == ROUTING:
+                self._routing.listen(peer.account_id, peer.pid, False)
+            return True
         events = peer.events.pop(subscription_id, None)
         if events is not None:
             key = (events.account_id, events.dialog_id)
@@ -186,6 +215,29 @@ class Streams:
                     del self._events[key]
             return True
         return False
+
+    def subscribe_topic(self, peer: Peer, topic: str) -> tuple[str, bool]:
+        """The agent's routing tasks or its state: one subscription per topic per socket (a second
+        asks for the same id). Returns the id and whether it is new."""
+        if topic in peer.topics:
+            return peer.topics[topic], False
+        self._room(peer)
+        peer.topics[topic] = self.next_id(topic)
+        if topic == ROUTING:
+            self._routing.listen(peer.account_id, peer.pid, True)
+        return peer.topics[topic], True
+
+    def _topic_peers(self, account_id: str, pid: str, topic: str) -> list[Peer]:
+        return [p for p in self._by_pid.get((account_id, pid), ()) if topic in p.topics]
+
+    def on_ring(self, change: RingChange) -> None:
+        """A ring changed: the rung agent's routing subscribers hear the task with its ring."""
+        for peer in self._topic_peers(change.account_id, change.ring.pid, ROUTING):
+            peer.outbox.push(frames.routing_notification(peer.topics[ROUTING], change.task, [change.ring]))
+
+    def on_agent_state(self, account_id: str, user: AgentUser) -> None:
+        for peer in self._topic_peers(account_id, user.pid, AGENT_STATE):
+            peer.outbox.push(frames.agent_state_notification(peer.topics[AGENT_STATE], user.availability))
 
     # -- fan-out (a Messaging listener) ----------------------------------------------------------
 
@@ -254,21 +306,25 @@ class Streams:
     # -- deadlines ---------------------------------------------------------------------------
 
     def sweep(self) -> None:
-        """Close idle sockets and those whose credential expired (on the mock's clock)."""
-        now = self._clock.now()
+        """Close sockets whose credential expired (on the mock's clock) and idle ones (on wall time: a
+        test that moves the mock's clock an hour ahead does not idle its sockets; a client that sends
+        nothing for a minute is idle whatever the mock's clock says)."""
+        now, wall = self._clock.now(), time.monotonic()
         for peer in list(self.peers.values()):
             if peer.outbox.closing is not None:
                 continue
             if peer.valid is not None and not peer.valid(now):
                 self.overload["closed_expired"] += 1
                 peer.outbox.close(CLOSE_UNAUTHORIZED, "token expired: log in again")
-            elif now - peer.last_seen >= self.limits.idle_seconds:
+            elif wall - peer.last_seen >= self.limits.idle_seconds:
                 self.overload["closed_idle"] += 1
                 peer.outbox.close(CLOSE_NORMAL, f"idle: no frame for {self.limits.idle_seconds:g} s")
 
     async def _sweep_forever(self) -> None:
+        """Once a second of wall time, and at once when a test moves the mock's clock."""
         while True:
-            await self._clock.sleep(SWEEP_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._clock.sleep(SWEEP_SECONDS), SWEEP_SECONDS)
             self.sweep()
 
     def start(self) -> None:

@@ -74,17 +74,19 @@ class Peer:
     pid: str
     outbox: Outbox
     opened_at: float
-    last_seen: float
+    last_seen: float  # time.monotonic() of its last frame (idle is wall time)
     #: ``valid(now)``: whether the credential still holds on the mock's clock (the agent's bearer, which
     #: ``refresh`` extends); None = it never expires. Checked once a second; False closes with 4401.
     valid: Callable[[float], bool] | None = None
     version: str = ""
     conversations: dict[str, ConversationsSubscription] = field(default_factory=dict)
     events: dict[str, EventsSubscription] = field(default_factory=dict)
+    #: The agent side's own subscriptions by topic (``routing``, ``agent-state``) -> subscription id.
+    topics: dict[str, str] = field(default_factory=dict)
     #: Conversations whose UPSERT reached this peer (§7.8: events of an unknown conversation crash bots).
     known: set[str] = field(default_factory=set)
     requests: int = 0
 
     @property
     def subscriptions(self) -> int:
-        return len(self.conversations) + len(self.events)
+        return len(self.conversations) + len(self.events) + len(self.topics)

@@ -120,7 +120,11 @@ class Launched:
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        reader.join(timeout)
+        try:
+            reader.join(timeout)
+        except BaseException:  # interrupted while waiting: nobody else can stop it yet
+            stop(proc)
+            raise
         line = lines[-1] if lines else ""
         if not line.startswith(f"{ready} ready"):
             stop(proc)

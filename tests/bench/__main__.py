@@ -21,6 +21,7 @@ import httpx
 from tests.bench import load, report, servers
 from tests.bench.client import ACCOUNT, QUIET, consumer, send_body
 from tests.bench.servers import ROOT, TOOLS, Server, rss_mb
+from tests.bench.sockets import bench_sockets
 
 JSON = dict[str, Any]
 
@@ -175,6 +176,7 @@ def bench(args: argparse.Namespace) -> JSON:
         if not args.smoke:
             b.others(Path(tmp))
             b.webhooks()
+            b.result["sockets"] = bench_sockets(args.seconds)
     return b.result
 
 

@@ -142,21 +142,6 @@ def _strips_emoji() -> None:
     connector_ref.lp.LpClient.send_text = bmp_only  # type: ignore[method-assign]
 
 
-def _wrong_brand_id() -> None:
-    """Conversations: the CONVERSATION request names the client id as the brand."""
-
-    async def wrong(self: connector_ref.lp.LpClient, consumer_id: str, profile: dict[str, Any]) -> str:
-        request = {"brandId": self.settings.client_id, "channelType": "MESSAGING", "skillId": "-1"}
-        batch = [
-            connector_ref.lp._req("userprofile.SetUserProfile", profile),
-            connector_ref.lp._req("cm.ConsumerRequestConversation", request),
-        ]
-        doc = await self._send_api("CONVERSATION", consumer_id, "conversation", batch)
-        return str(doc[1]["body"]["conversationId"])  # type: ignore[index]
-
-    connector_ref.lp.LpClient.open_conversation = wrong  # type: ignore[method-assign]
-
-
 def _keeps_closed_conversation() -> None:
     """Conversations: a close is shown to the consumer, but the connector keeps writing to that conversation."""
 
@@ -255,6 +240,19 @@ def _no_typing_no_receipts() -> None:
     connector_ref.receipts.Receipts.delivered = nothing  # type: ignore[method-assign]
 
 
+def _conversation_for_another_brand() -> None:
+    """Ask for conversations with the developer's sandbox account as ``brandId``: none ever opens."""
+    import connector_ref.lp
+
+    def request(kind: str, body: Any) -> Any:
+        if kind == "cm.ConsumerRequestConversation":
+            body = {**body, "brandId": "12345678"}
+        return original(kind, body)
+
+    original = connector_ref.lp._req
+    connector_ref.lp._req = request
+
+
 def _record_pid() -> None:
     """Write this process's id and group to $CONNECTOR_PIDFILE (the lifecycle tests look for them)."""
     path = os.environ.get("CONNECTOR_PIDFILE")
@@ -265,6 +263,7 @@ def _record_pid() -> None:
 
 FLAWS: dict[str, Flaw] = {
     "none": lambda: None,  # the reference connector itself (the lifecycle tests record its pid)
+    "conversation-for-another-brand": _conversation_for_another_brand,
     "new-app-jwt-every-request": _new_app_jwt_every_time,
     "never-renews-app-jwt": _never_renews_app_jwt,
     "renewal-per-request": _renewal_per_request,
@@ -278,7 +277,6 @@ FLAWS: dict[str, Flaw] = {
     "concurrent-sends": _concurrent_sends,
     "truncates-long-messages": _truncates_long_messages,
     "strips-emoji": _strips_emoji,
-    "wrong-brand-id": _wrong_brand_id,
     "keeps-closed-conversation": _keeps_closed_conversation,
     "conversation-per-message": _conversation_per_message,
     "forgets-on-restart": _forgets_on_restart,

@@ -51,7 +51,7 @@ CASES = [
     # tokens
     case("new-app-jwt-every-request", "LP-AUTH-001 LP-AUTH-006", "LP-AUTH-004"),
     case("never-renews-app-jwt", "LP-AUTH-002 LP-AUTH-003", "LP-AUTH-001", core=True),
-    case("renewal-per-request", "LP-AUTH-006", "LP-AUTH-001"),
+    case("renewal-per-request", "LP-AUTH-006"),  # alone: after LP-AUTH-001 it was seen to pass once (see ARCHITECTURE)
     case("consumer-jws-every-message", "LP-AUTH-004", "LP-CONV-001"),
     case("any-401-renews-app-jwt", "LP-AUTH-005", "LP-AUTH-003"),
     # retries
@@ -77,7 +77,7 @@ CASES = [
     case("text-only", "LP-AGENT-002 LP-AGENT-007", "LP-AGENT-001", core=True),
     case("quick-replies-lost", "LP-AGENT-008", "LP-AGENT-001"),
     # conversations and their lifecycle
-    case("wrong-brand-id", "LP-CONV-001"),
+    case("conversation-for-another-brand", "LP-CONV-001", "LP-DISC-001"),
     case("keeps-closed-conversation", "LP-CONV-003", "LP-CONV-001", core=True),
     case("conversation-per-message", "LP-CONV-002", "LP-CONV-001"),
     case("consumer-close-ignored", "LP-CONV-004", "LP-CONV-001"),

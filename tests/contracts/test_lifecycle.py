@@ -148,3 +148,53 @@ def test_timeout_stops_everything(tmp_path: Path) -> None:
     assert suite.finish() == 124  # timeout's own status: it had to send SIGTERM
     assert any("interrupted by SIGTERM" in line for line in suite.lines), suite.lines
     assert_all_gone(started, pgid)
+
+
+@pytest.mark.live
+@pytest.mark.timeout(120)
+def test_an_interrupt_while_waiting_for_the_connector_to_get_ready_stops_it() -> None:
+    """A connector that never listens (``sleep``), and SIGTERM while the suite waits for it."""
+    argv = [sys.executable, "-m", "mockcc", "contract", "--connector-cmd", "sleep 300; true", "--startup-timeout", "90"]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def sleeping() -> set[int]:
+        return {p for p in descendants(proc.pid) if b"sleep" in Path(f"/proc/{p}/cmdline").read_bytes()}
+
+    deadline = time.monotonic() + 60
+    while not sleeping():
+        assert time.monotonic() < deadline, "the connector never started"
+        assert proc.poll() is None, "the suite ended before the connector started"
+        time.sleep(0.05)
+    started = descendants(proc.pid)
+    stat = _stat(next(iter(sleeping())))
+    assert stat is not None
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, out
+    assert "interrupted by SIGTERM" in out
+    assert "Traceback" not in out
+    assert_all_gone(started, stat[2])
+
+
+@pytest.mark.live
+@pytest.mark.timeout(120)
+def test_sigterm_to_the_contracts_as_pytest_tests_stops_the_connector(tmp_path: Path) -> None:
+    pidfile = tmp_path / "connector.pid"
+    command = connector_cmd(
+        "tests.contracts.broken_connector", "closed-not-forwarded", env=f"CONNECTOR_PIDFILE={pidfile}"
+    )
+    argv = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "--pyargs"]
+    argv += ["mockcc_contracts.contract_tests", "-k", "LP-AGENT-003", "--mockcc-patience", "90"]
+    argv += ["--mockcc-connector-cmd", f"{command}; true"]
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while not pidfile.exists() or not pidfile.read_text().strip():
+        assert time.monotonic() < deadline, "the connector never started"
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.05)
+    time.sleep(2)  # into the contract's wait
+    started, pgid = descendants(proc.pid), int(pidfile.read_text().split()[1])
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0, out
+    assert_all_gone(started, pgid)

@@ -104,6 +104,32 @@ def test_a_contract_whose_prerequisite_failed_is_blocked(run_suite: Run, tmp_pat
 
 
 @pytest.mark.live
+@pytest.mark.timeout(180)
+def test_a_connector_that_cannot_open_a_conversation_fails_one_contract_not_all(run_suite: Run) -> None:
+    """The CONVERSATION request names another account as brandId: LP-CONV-001 fails at once, quoting the
+    mock's refusal; what needs a conversation is BLOCKED by it; discovery is still judged (and holds)."""
+    chosen = ["LP-DISC-001", "LP-CONV-001", "LP-CONV-002", "LP-AUTH-001", "LP-AGENT-001", "LP-HOOK-002"]
+    code, report, printed = run_suite(
+        connector_cmd("tests.contracts.broken_connector", "conversation-for-another-brand"),
+        *[a for c in chosen for a in ("--only", c)],
+    )
+    assert code == 1, printed
+    assert outcomes(report) == {
+        "LP-DISC-001": "pass",
+        "LP-CONV-001": "fail",
+        "LP-CONV-002": "blocked",
+        "LP-AUTH-001": "blocked",
+        "LP-AGENT-001": "blocked",
+        "LP-HOOK-002": "blocked",
+    }, printed
+    first = next(r for r in report["results"] if r["id"] == "LP-CONV-001")
+    assert first["reason"].startswith("LivePerson refused the connector's call: 400 conversation POST"), printed
+    assert "brandId '12345678' is not this account" in first["reason"], printed
+    assert first["seconds"] < 15, printed  # not the 20 s patience
+    assert sum(r["seconds"] for r in report["results"] if r["outcome"] == "blocked") == 0  # not even run
+
+
+@pytest.mark.live
 @pytest.mark.timeout(120)
 def test_fail_fast_stops_at_the_first_must_that_fails(run_suite: Run) -> None:
     code, report, printed = run_suite(

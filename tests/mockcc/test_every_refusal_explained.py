@@ -90,6 +90,12 @@ def _refusals(client, lp, ext_id) -> list[tuple[str, Any]]:
     add("appinstall override", "POST", app, json={}, headers=admin)
     add("grants no bearer", "GET", GRANTS)
     add("grants schema", "POST", GRANTS, json={"appDataList": 1}, headers=admin)
+    add("idp authenticate without consumer_auth", "POST", f"/api/account/{ACCOUNT}/authenticate", json={})
+    add("idp signup unknown account", "POST", "/api/account/999/signup", json={})
+    history = f"/messaging_history/api/account/{ACCOUNT}/conversations"
+    add("history no bearer", "POST", f"{history}/search", json={})
+    add("history schema", "POST", f"{history}/search", json={"start": "x"}, headers=admin)
+    add("history by id schema", "POST", f"{history}/conversation/search", json={}, headers=admin)
     add("swift temp url", "GET", f"/v1/AUTH_async-images/{ACCOUNT}/x.png")
     add("unknown route", "GET", "/nowhere")
     add("wrong method", "DELETE", f"{csds}/baseURI.json?version=1.0")

@@ -55,7 +55,7 @@ CONTRACT_LAYERS: list[tuple[str, ...]] = [
     ("contracts",),  # the contracts, one module per area
     ("contract",),  # the decorator and the registry the contract modules fill
     ("harness", "testing"),  # what a check works with; what brands' tests work with
-    ("launch", "journal"),  # start processes; journal assertions for brands' tests
+    ("launch", "journal", "record"),  # start processes; journal assertions; the run's record of the journal
     ("evidence",),  # one-line descriptions of calls, deliveries and what the consumer got
     ("driver", "receiver", "control", "watch", "verdict"),  # channel, webhook receiver, control plane, leaves
     ("channel",),  # the channel simulator

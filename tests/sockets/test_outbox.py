@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import pytest
 
+from mockcc.agent.routing import Routing
 from mockcc.clock import Clock
 from mockcc.errors import LimitReached
+from mockcc.ids import Ids
+from mockcc.messaging import Messaging
 from mockcc.settings import SocketLimits
 from mockcc.state.models import Account
 from mockcc.streams.hub import Streams
 from mockcc.streams.outbox import CLOSE_TRY_LATER, Close, Outbox
 from mockcc.streams.subscriptions import ConversationFilter, Peer
+
+
+def streams_of(limits: SocketLimits, clock: Clock | None = None) -> Streams:
+    clock = clock or Clock(start=1.0, frozen=True)
+    return Streams(clock, lambda c: -1, limits, Routing(Messaging(clock, Ids(1)), clock))
 
 
 def peer(streams: Streams, user: str = "70000001.1", limit: int = 3) -> Peer:
@@ -20,7 +28,7 @@ def peer(streams: Streams, user: str = "70000001.1", limit: int = 3) -> Peer:
 
 @pytest.mark.anyio
 async def test_a_full_outbox_drops_what_waits_and_asks_for_1013() -> None:
-    streams = Streams(Clock(start=1.0, frozen=True), lambda c: -1, SocketLimits())
+    streams = streams_of(SocketLimits())
     slow = peer(streams)
     streams.attach(slow)
     for n in range(3):
@@ -42,7 +50,7 @@ async def test_frames_queued_before_a_close_are_written_first() -> None:
 
 
 def test_subscriptions_past_the_cap_are_refused_and_detach_forgets_everything() -> None:
-    streams = Streams(Clock(start=1.0, frozen=True), lambda c: -1, SocketLimits(subscriptions_per_socket=2))
+    streams = streams_of(SocketLimits(subscriptions_per_socket=2))
     one = peer(streams, limit=100)
     streams.attach(one)
     account = Account("70000001")
@@ -58,7 +66,7 @@ def test_subscriptions_past_the_cap_are_refused_and_detach_forgets_everything() 
 
 def test_sockets_in_all_and_connects_per_minute_are_capped() -> None:
     clock = Clock(start=1.0, frozen=True)
-    streams = Streams(clock, lambda c: -1, SocketLimits(sockets=2, connects_per_user_per_minute=3))
+    streams = streams_of(SocketLimits(sockets=2, connects_per_user_per_minute=3), clock)
     first, second = peer(streams, "a"), peer(streams, "b")
     streams.attach(first)
     streams.attach(second)

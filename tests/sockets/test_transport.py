@@ -5,6 +5,8 @@ caps, the journal, and the shared subscriptions fed by the same changes as the w
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -82,23 +84,30 @@ def test_a_bad_bearer_is_closed_4401_and_journaled(fresh: MockProcess) -> None:
         assert ws.closed().code == 1008  # v=1 is unsupported
 
 
-def test_the_bearer_expiring_mid_session_closes_4401_and_idle_sockets_close(fresh: MockProcess) -> None:
+def test_the_bearer_expiring_mid_session_closes_4401(fresh: MockProcess) -> None:
     with agent_socket(fresh) as ws:
-        fresh.advance(8 * 3600 + 1)
+        fresh.advance(3600)
+        assert ws.request("GetClock")["code"] == 200  # moving the mock's clock does not idle a socket
+        fresh.advance(7 * 3600 + 1)
         closed = ws.closed()
         assert closed.code == 4401
         assert "expired" in closed.reason
-    with agent_socket(fresh) as ws:
-        ws.request("GetClock")
-        fresh.advance(30)
-        ws.request("GetClock")  # a frame keeps it alive
-        fresh.advance(45)
-        ws.request("GetClock")
-        fresh.advance(61)
-        closed = ws.closed()
+    assert fresh.get("/_mockcc/limits")["sockets"]["closed_expired"] == 1
+
+
+def test_a_socket_silent_past_the_idle_limit_is_closed(tmp_path: Path) -> None:
+    quick = MockProcess.spawn(tmp_path / "mock.log", "--socket-idle", "0.5")
+    try:
+        with agent_socket(quick) as ws:
+            for _ in range(3):
+                time.sleep(0.3)
+                assert ws.request("GetClock")["code"] == 200  # a frame keeps it alive
+            closed = ws.closed(timeout=5)
         assert closed.code == 1000
         assert "idle" in closed.reason
-    assert fresh.get("/_mockcc/limits")["sockets"]["closed_idle"] >= 1
+        assert quick.get("/_mockcc/limits")["sockets"]["closed_idle"] == 1
+    finally:
+        quick.close()
 
 
 def test_caps_close_the_socket_past_them_and_are_listed(fresh: MockProcess) -> None:

@@ -116,3 +116,98 @@ def login(http: httpx.Client, account: str, user: tuple[str, str] = ADMIN) -> JS
 def brand_url(base_url: str, account: str, bearer: str, version: str = "2") -> str:
     ws = base_url.replace("https://", "wss://").replace("http://", "ws://")
     return f"{ws}/ws_api/account/{account}/messaging/brand/{bearer}?v={version}"
+
+
+class AgentBot:
+    """The docs' "minimal agent bot" (§4 of the notes), step by step, over one brand socket."""
+
+    def __init__(
+        self, base_url: str, http: httpx.Client, account: str, user: tuple[str, str] = ADMIN, version: str = "2"
+    ) -> None:
+        self.account = account
+        self.session = login(http, account, user)
+        self.bearer = self.session["bearer"]
+        self.pid = self.session["config"]["userPid"]
+        self.ws = UmsClient(brand_url(base_url, account, self.bearer, version))
+        self.me = self.ok(".ams.userprofile.GetUserProfile", {})["body"]["userId"]
+
+    def close(self) -> None:
+        self.ws.close()
+
+    def ok(self, kind: str, body: object = None, code: int = 200) -> JSON:
+        answer = self.ws.request(kind, body)
+        assert answer["code"] == code, answer
+        return answer
+
+    def start(self) -> None:
+        """ONLINE, routing tasks, and its own conversations (snapshots first)."""
+        assert (
+            self.ok(".ams.routing.SetAgentState", {"availability": "ONLINE"}, 202)["body"]
+            == "Agent state updated successfully"
+        )
+        self.ok(".ams.routing.SubscribeRoutingTasks", {})
+        self.ws.wait(".ams.routing.RoutingTaskNotification")
+        self.ok(".ams.cqm.SubscribeExConversations", {"convState": ["OPEN"], "agentIds": [self.me]})
+        self.ws.wait("cqm.ExConversationChangeNotification")
+
+    def rings(self, state: str = "WAITING") -> list[JSON]:
+        return [
+            change["result"]
+            for n in self.ws.notifications
+            if n.get("type") == ".ams.routing.RoutingTaskNotification"
+            for change in n["body"]["changes"]
+            if change["result"]["ringsDetails"][0]["ringState"] == state
+        ]
+
+    def next_ring(self, count: int = 1, timeout: float = 10.0) -> JSON:
+        deadline = time.monotonic() + timeout
+        while len(self.rings()) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no ring #{count}: {self.ws.notifications!r}")
+            try:
+                self.ws._read(0.1)
+            except TimeoutError:
+                continue
+        return self.rings()[count - 1]
+
+    def accept(self, ring: JSON) -> None:
+        ring_id = ring["ringsDetails"][0]["ringId"]
+        self.ok(".ams.routing.UpdateRingState", {"ringId": ring_id, "ringState": "ACCEPTED"}, 202)
+
+    def texts(self, conversation: str) -> list[JSON]:
+        """The ContentEvent changes this socket heard in ``conversation`` (replays and live)."""
+        return [
+            change
+            for n in self.ws.notifications
+            if n.get("type") == "ms.MessagingEventNotification"
+            for change in n["body"]["changes"]
+            if change["dialogId"] == conversation and change["event"].get("type") == "ContentEvent"
+        ]
+
+    def wait_text(self, conversation: str, text: str, timeout: float = 10.0) -> JSON:
+        deadline = time.monotonic() + timeout
+        while not (found := [c for c in self.texts(conversation) if c["event"]["message"] == text]):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never reached the bot in {conversation}")
+            try:
+                self.ws._read(0.1)
+            except TimeoutError:
+                continue
+        return found[0]
+
+    def answer(self, conversation: str, sequence: int, text: str) -> int:
+        """What the docs' bot does on a consumer's message: ACCEPT, READ, COMPOSING, the text, ACTIVE."""
+        for status in ("ACCEPT", "READ"):
+            event = {"type": "AcceptStatusEvent", "status": status, "sequenceList": [sequence]}
+            self.ok(".ams.ms.PublishEvent", {"dialogId": conversation, "event": event})
+        self.ok(
+            ".ams.ms.PublishEvent",
+            {"dialogId": conversation, "event": {"type": "ChatStateEvent", "chatState": "COMPOSING"}},
+        )
+        content = {"type": "ContentEvent", "contentType": "text/plain", "message": text}
+        sequence = self.ok(".ams.ms.PublishEvent", {"dialogId": conversation, "event": content})["body"]["sequence"]
+        self.ok(
+            ".ams.ms.PublishEvent",
+            {"dialogId": conversation, "event": {"type": "ChatStateEvent", "chatState": "ACTIVE"}},
+        )
+        return int(sequence)

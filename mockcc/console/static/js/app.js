@@ -5,6 +5,7 @@ import { Conversations } from "./conversations.js";
 import { Webhooks } from "./webhooks.js";
 import { Journal } from "./journal.js";
 import { Faults } from "./faults.js";
+import { Agents } from "./agents.js";
 
 const state = {
   account: null,
@@ -25,6 +26,7 @@ const panels = {
   webhooks: new Webhooks(ctx),
   journal: new Journal(ctx),
   faults: new Faults(ctx),
+  agents: new Agents(ctx),
 };
 ctx.panels = panels;
 
@@ -95,11 +97,11 @@ function connect() {
     setTimeout(() => setLive("live", "ok"), 1500);
   });
   on("clock", (data) => { setClock(data); panels.conversations.tick(); });
-  on("conversation", (data) => panels.conversations.onConversation(data));
+  on("conversation", (data) => { panels.conversations.onConversation(data); panels.agents.touch(); });
   on("event", (data) => panels.conversations.onEvent(data));
   on("delivery", (data) => panels.webhooks.onDelivery(data));
   on("webhooks", () => panels.webhooks.reloadStatus());
-  on("journal", (data) => panels.journal.onCall(data));
+  on("journal", (data) => { panels.journal.onCall(data); if (data.service === "agentsocket") panels.agents.touch(); });
   on("faults", (data) => panels.faults.onFaults(data));
   source.onerror = () => setLive(source.readyState === EventSource.CLOSED ? "offline" : "reconnecting", "bad");
 }
@@ -137,6 +139,7 @@ for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click
 $("#account").addEventListener("change", (e) => {
   state.account = e.target.value;
   panels.conversations.reload();
+  panels.agents.reload();
 });
 showTab((location.hash || "#conversations").slice(1).replace(/[^a-z]/g, "") || "conversations");
 setInterval(() => { renderClock(); panels.conversations.tick(); }, 1000);
