@@ -22,6 +22,7 @@ import uvicorn
 from mockcc.app import create_app, journal_refusals
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
+from mockcc.hosts import OWN_PORT
 from mockcc.mock import Mock
 from mockcc.server import Limits, connection_cap, protocol_class
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT, IDLE_SECONDS, Settings, SocketLimits
@@ -55,6 +56,12 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--public-host", help="host[:port] CSDS hands out (when behind a proxy); default: the Host header"
+    )
+    serve.add_argument(
+        "--split-hosts",
+        action="store_true",
+        help="each LivePerson service on a port of its own, as CSDS hands them out; a call to the wrong one is refused"
+        " (the contract suite turns this on)",
     )
     serve.add_argument("--webhook-url", help="point every installation's webhooks without an endpoint at this URL")
     serve.add_argument("--tls-self-signed", action="store_true", help="serve https with a throwaway certificate")
@@ -170,11 +177,13 @@ async def serve(args: argparse.Namespace) -> None:
     sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]
     plain_sock = _listen(args.host, args.http_port) if args.http_port is not None else None
+    own = {name: _listen(args.host, 0) for name in (OWN_PORT if args.split_hosts else ())}  # each on a free port
     settings = Settings(
         script_dir=args.script_dir,
         host=args.host,
         port=port,
         public_host=args.public_host,
+        service_ports=tuple((name, s.getsockname()[1]) for name, s in own.items()),
         seed_doc=seed,
         frozen_clock=args.frozen_clock,
         random_seed=args.seed,
@@ -211,7 +220,7 @@ async def serve(args: argparse.Namespace) -> None:
             plain.should_exit = True
 
     server = _Server(config(tls, "on"), on_exit=on_exit)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    task = asyncio.create_task(server.serve(sockets=[sock, *own.values()]))
     while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.01)
     plain_task = None

@@ -27,6 +27,7 @@ from mockcc.services import appinstall, csds, featuregrants, idp, login, msghist
 from mockcc.services.sendapi import conversation, send
 from mockcc.settings import Settings
 from mockcc.sockets import agent as agent_socket
+from mockcc.sockets import consumer as consumer_socket
 
 
 def all_routes() -> list[BaseRoute]:
@@ -51,7 +52,7 @@ def all_routes() -> list[BaseRoute]:
 def socket_routes() -> list[BaseRoute]:
     """The websocket surfaces (``mockcc/sockets``), on the same port; not HTTP operations, so not in the
     OpenAPI document (ARCHITECTURE.md, "Websocket transports", describes them)."""
-    return [*agent_socket.ROUTES]
+    return [*agent_socket.ROUTES, *consumer_socket.ROUTES]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

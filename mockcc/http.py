@@ -19,10 +19,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockcc import strictjson, urlencoded
+from mockcc import hosts, strictjson, urlencoded
+from mockcc.auth_errors import AuthError
 from mockcc.errors import (
     ApiError,
-    AuthError,
     BadRequest,
     InternalError,
     MockccError,
@@ -251,7 +251,11 @@ def route(
             headers=request.scope["headers"],  # not request.headers: the raw pairs are all it reads
             record=service != "control",  # polling the control plane must not flood the journal
         )
-        response = finish(mock, call, await _handle(request, mock, call, endpoint, service, bad_input), started)
+        wrong = hosts.wrong_host(mock.settings, service, request.scope) if mock.settings.service_ports else None
+        if wrong is not None:  # hosts are split and this port is another service's (mockcc.hosts)
+            response = finish(mock, call, refuse(call, wrong, outcome="unmatched"), started)
+        else:
+            response = finish(mock, call, await _handle(request, mock, call, endpoint, service, bad_input), started)
         if service != "control":
             mock.journal.announce(call)
         return response

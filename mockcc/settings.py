@@ -33,6 +33,9 @@ class Settings:
     port: int = 8080
     #: The host[:port] CSDS hands out as every baseURI; None = the Host the client used to reach us.
     public_host: str | None = None
+    #: ``--split-hosts``: (CSDS service name, port) of each service with a port of its own (``mockcc.hosts``);
+    #: empty = every service on ``port``.
+    service_ports: tuple[tuple[str, int], ...] = ()
     config: Path | None = None
     #: The only directory a seed's script ``file`` is read from (besides the command line's config).
     script_dir: Path | None = None

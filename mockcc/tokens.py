@@ -53,7 +53,11 @@ class TokenInvalid(Exception):
 
 
 class TokenExpired(TokenInvalid):
-    """A well-signed token whose ``exp`` has passed on the mock's clock."""
+    """A well-signed token whose ``exp`` has passed on the mock's clock (``authenticated``: not a signup one)."""
+
+    def __init__(self, message: str, *, authenticated: bool = True) -> None:
+        super().__init__(message)
+        self.authenticated = authenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +183,12 @@ class TokenService:
         if not isinstance(sub, str) or not sub or not isinstance(exp, int):
             raise TokenInvalid("the consumer JWT lacks its sub or integer exp claim")
         now = self._clock.now()
+        authenticated = claims.get("acr") != UNAUTHENTICATED
         if now >= exp:
-            raise TokenExpired(f"the consumer JWT expired at {exp} and the mock clock reads {int(now)}")
-        return ConsumerJwt(aud[4:], sub, exp, claims.get("acr") != UNAUTHENTICATED)
+            raise TokenExpired(
+                f"the consumer JWT expired at {exp} and the mock clock reads {int(now)}", authenticated=authenticated
+            )
+        return ConsumerJwt(aud[4:], sub, exp, authenticated)
 
     def _decode(self, token: str) -> dict[str, Any]:
         """Verified claims; a token's signature is checked once, then remembered (bounded LRU).

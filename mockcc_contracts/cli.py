@@ -148,8 +148,13 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
             owns_registration=args.registration == "seed",
         )
         seed_file.write_text(json.dumps(h.seed_document()), encoding="utf-8")
-        mock = MockServer.start(
-            "--config", str(seed_file), "--webhook-read-timeout", str(args.webhook_timeout), new_session=True
+        mock = MockServer.start(  # each LivePerson service on its own port, as CSDS hands them out (LP-DISC-001)
+            "--config",
+            str(seed_file),
+            "--webhook-read-timeout",
+            str(args.webhook_timeout),
+            "--split-hosts",
+            new_session=True,
         )
         stack.callback(mock.stop)
         h.control.close()

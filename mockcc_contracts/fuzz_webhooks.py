@@ -2,7 +2,8 @@
 
 The receiver's contract is ``schemas/webhook-receiver.yaml``. This sends it, one request at a time:
 - every documented notification (``schemas/examples/webhooks/*/valid``), correctly signed (sha1 and
-  sha256, base64 and hex): each must be answered 200 or 201 within LivePerson's timeout;
+  sha256, base64 and hex: ``mockcc.webhooks.signing.LIVEPERSON_VARIANTS``, the encodings LivePerson
+  sends per the protocol notes §5.2): each must be answered 200 or 201 within LivePerson's timeout;
 - malformed and unexpected notifications, correctly signed (unknown event and notification types,
   missing fields, wrong types, truncated or non-JSON bodies, seeded mutations of the valid ones): any
   answer is fine except a server error or no answer in time (LivePerson adds types; a receiver that
@@ -27,7 +28,7 @@ from typing import Any
 import httpx
 
 from mockcc.schemas import schema_root, validate
-from mockcc.webhooks.signing import Algorithm, Encoding, encode, sign
+from mockcc.webhooks.signing import LIVEPERSON_VARIANTS, encode, sign
 
 JSON = dict[str, Any]
 
@@ -165,8 +166,7 @@ def cases(secret: str, *, seed: int = 0, mutations: int = 100) -> list[Case]:
     for name, doc in valid:
         body = encode(doc)
         out.append(Case(f"valid/{name}", body, sign(body, secret), "accept"))
-    variants: tuple[tuple[Algorithm, Encoding], ...] = (("sha256", "base64"), ("sha1", "hex"), ("sha256", "hex"))
-    for algorithm, encoding in variants:
+    for algorithm, encoding in LIVEPERSON_VARIANTS[1:]:  # the default (sha1, base64) signed every case above
         name, doc = valid[0]
         body = encode(doc)
         out.append(

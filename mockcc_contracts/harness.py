@@ -31,6 +31,7 @@ from mockcc_contracts.control import Agent, ControlClient, Credentials
 from mockcc_contracts.driver import ChannelDriver, Received
 from mockcc_contracts.evidence import describe_call, describe_delivery, describe_received
 from mockcc_contracts.record import RunRecord, event_of, items
+from mockcc_contracts.signatures import explain_refusals
 from mockcc_contracts.verdict import Blocked, Failed
 from mockcc_contracts.watch import explain
 
@@ -340,7 +341,9 @@ class Harness(RunRecord):
             for c in calls
             if c["id"] > self.setup_mark or c["id"] in self.attribution.late
         ][-25:]
-        lines += [describe_delivery(d) for d in self.deliveries(since_delivery)][-25:]
+        deliveries = self.deliveries(since_delivery)
+        lines += [describe_delivery(d) for d in deliveries][-25:]
+        lines += explain_refusals(deliveries, self.credentials.client_secret)  # the signature was right: how
         for consumer in self.used:
             got = self.driver.received(consumer)
             lines.append(f"channel: {consumer} received {len(got)} item(s)")

@@ -69,4 +69,9 @@ def test_a_tiny_run_of_the_harness_writes_its_table_and_json(tmp_path: Path):
     assert keys == ["ceiling", "mockcc", "mockcc_none"]
     assert all(row["requests"] > 0 for row in result["rows"])
     assert result["memory"]["idle_mb"] > 0
+    sockets = result["consumer_socket"]
+    assert sockets["socket"]["requests"] > 0
+    assert sockets["socket"]["failures"] == 0
+    assert sockets["send"]["requests"] > 0
+    assert "consumer socket PublishEvent round trip" in done.stdout
     assert set(result["startup_s"]) == {"mockcc (default seed)", "mockcc (agent: none)"}

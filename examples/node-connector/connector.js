@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A starter connector between an HTTP messaging channel and LivePerson's Connector API, in plain Node 20:
-// no dependencies, no build step. Copy it, replace the channel side with yours, keep the LivePerson side.
+// no dependencies, no build step (node:http, node:crypto, node:fs and the built-in fetch). Copy it, replace
+// the channel side with yours, keep the LivePerson side.
 // Channel protocol: schemas/channel.yaml. Judge it: mockcc contract --connector-cmd "node connector.js"
 'use strict';
 const http = require('node:http');
@@ -12,7 +13,7 @@ const env = (name, fallback) => process.env[`MOCKCC_${name}`] ?? process.env[`CO
 const cfg = { // CSDS's domain; the app installation (its secret also signs webhooks); the channel; our address
   csdsHost: env('CSDS_HOST', 'adminlogin.liveperson.net'), scheme: env('LP_SCHEME', 'https'), account: env('ACCOUNT_ID'),
   clientId: env('CLIENT_ID'), secret: env('CLIENT_SECRET'), channelUrl: env('CHANNEL_URL'),
-  host: env('HOST', '127.0.0.1'), port: Number(env('PORT', '8090')),
+  host: env('HOST', '127.0.0.1'), port: Number(env('PORT', '8090')), stateDir: env('STATE_DIR'),
 };
 const LIMIT = 10000; // consumers and conversations remembered; the oldest are forgotten first
 const log = (...words) => console.log(new Date().toISOString(), ...words);
@@ -124,15 +125,17 @@ const consumer = (id) => consumers.get(id) ?? remember(consumers, id, {
 const own = (id, consumerId) => conversations.get(id) ?? remember(conversations, id, {
   consumerId, agentId: null, updatedTs: 0, finished: false, lane: Promise.resolve(), order: new Map(),
 });
-// A restart must keep each consumer's open conversation: LivePerson will not open a second one, nor say which.
-const stateFile = env('STATE_DIR') && `${env('STATE_DIR')}/node-connector.json`; // production: your database
-function saveState() { // on the way down (a deploy's SIGTERM)
+// A restart must not lose who is in which open conversation: LivePerson allows one per consumer and offers
+// no way to look it up. A file is enough for a starter; use your database in production.
+const stateFile = cfg.stateDir && `${cfg.stateDir}/node-connector.json`;
+function save() {
   const open = [...consumers.values()].filter((c) => c.conversationId).map((c) => [c.id, c.conversationId, c.dialogId, c.lpId]);
   if (!stateFile) return;
   fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(open));
-  fs.renameSync(`${stateFile}.tmp`, stateFile); // all or nothing
+  fs.renameSync(`${stateFile}.tmp`, stateFile); // whole or not at all, even if the process dies mid-write
 }
-for (const [id, conversationId, dialogId, lpId] of stateFile && fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile)) : []) {
+const saved = (() => { try { return JSON.parse(fs.readFileSync(stateFile)); } catch { return []; } })(); // none yet
+for (const [id, conversationId, dialogId, lpId] of saved) {
   Object.assign(consumer(id), { conversationId, dialogId, lpId });
   own(conversationId, id);
 }
@@ -163,6 +166,7 @@ async function ensureConversation(c, profile = {}) {
   const batch = [req('userprofile.SetUserProfile', name), req('cm.ConsumerRequestConversation', request)];
   c.conversationId = c.dialogId = (await sendApi(c.id, 'conversation', batch))[1].body.conversationId;
   own(c.conversationId, c.id).order.set(c.dialogId, { next: 0, held: new Map() }); // we see it from its start
+  save();
 }
 function pieces(text, limit = 4600) { // LivePerson takes 5000 characters (UTF-16, as JSON) per request
   const out = [''];
@@ -204,6 +208,7 @@ async function act(c, action, messageId) { // never throws: the consumer's next 
     own(c.conversationId, c.id).finished = true;
     await tell(c, { type: 'closed', by: 'CONSUMER' });
     c.conversationId = c.dialogId = null;
+    save();
   } catch (err) {
     log(`consumer ${c.id}: ${action.type} not delivered: ${err.message}`);
     if (action.type === 'text') await tell(c, { type: 'error', messageId, text: 'your message could not be delivered' });
@@ -287,10 +292,12 @@ function conversationChange(change) {
   if (details.stage === 'CLOSE') {
     conv.finished = true;
     if (c.conversationId === convId) c.conversationId = c.dialogId = null;
+    save();
     return tell(c, { type: 'closed', by: details.closeReason ?? 'AGENT' }, convId);
   }
   if (adopted && agentId && c.conversationId !== convId) { // an agent resumed a closed conversation
     c.conversationId = c.dialogId = convId;
+    save();
     conv.order.set(convId, { next: 0, held: new Map() });
     tell(c, { type: 'resumed' }, convId);
   }
@@ -346,5 +353,5 @@ server.listen(cfg.port, cfg.host, () => {
   log(`listening on http://${cfg.host}:${cfg.port} (webhooks: /webhooks, channel: /channel/messages)`);
   appJwt().catch((err) => log(`warm-up failed, will retry on first use: ${err.message}`)); // CSDS + AppJWT now
 });
-const stop = () => { saveState(); server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 2000).unref(); };
+const stop = () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 2000).unref();
 process.on('SIGTERM', stop).on('SIGINT', stop); // stop taking work; give answers in flight a moment

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockcc.auth_errors import AuthError
 from mockcc.clock import Clock
-from mockcc.errors import AlreadyOpen, AuthError, BadRequest, ConversationClosed, UnknownConversation, UnknownDialog
+from mockcc.errors import AlreadyOpen, BadRequest, ConversationClosed, UnknownConversation, UnknownDialog
 from mockcc.messaging import Messaging
 from mockcc.schemas import validate
 from mockcc.state.files import MAX_FILE_BYTES, FileStore

@@ -28,7 +28,7 @@ async def one_service(ctx: Ctx) -> Response:
             rule="enum",
             expected=list(SERVICES),
         )
-    return JSONResponse({"service": name, "account": account.account_id, "baseURI": base_uri(ctx)})
+    return JSONResponse({"service": name, "account": account.account_id, "baseURI": base_uri(ctx, name)})
 
 
 _BASE = "/api/account/{accountId}/service"

@@ -16,7 +16,8 @@ import re
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import BadRequest, SessionError, Unauthorized
+from mockcc.auth_errors import SessionError
+from mockcc.errors import BadRequest, Unauthorized
 from mockcc.http import Ctx, route
 from mockcc.schemas import validate
 from mockcc.services.directory import base_uris

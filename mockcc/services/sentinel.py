@@ -10,7 +10,7 @@ import hmac
 
 from starlette.responses import JSONResponse, Response
 
-from mockcc.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
+from mockcc.auth_errors import InvalidClient, InvalidRequest, UnsupportedGrantType
 from mockcc.http import Ctx, route
 
 

@@ -18,7 +18,7 @@ from mockcc.errors import Unauthorized
 from mockcc.http import request_line
 from mockcc.journal import Call
 from mockcc.state.models import Account
-from mockcc.streams.outbox import Outbox
+from mockcc.streams.outbox import CLOSE_UNAUTHORIZED, Outbox
 from mockcc.streams.subscriptions import Peer
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ class Admission:
     pid: str
     valid: Callable[[float], bool] | None = None
     identity: object = None
+    #: The close once ``valid`` fails: 4401 (the consumer's signup identity: 4407, extend it at the IdP).
+    expired: tuple[int, str] = (CLOSE_UNAUTHORIZED, "token expired: log in again")
 
 
 class Conn:
@@ -86,6 +88,7 @@ class Conn:
             opened_at=now,
             last_seen=time.monotonic(),
             valid=admission.valid,
+            expired=admission.expired,
             version=self.version,
         )
         self.mock.streams.attach(peer)

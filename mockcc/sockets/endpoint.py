@@ -154,9 +154,11 @@ async def _admission_deadline(conn: Conn, side: Side) -> None:
 
 
 async def _close(websocket: WebSocket, close: Close) -> None:
-    """Close with a code and reason; a peer that reads nothing cannot hold the mock (bounded wait)."""
+    """Close with a code and reason (cut to the 123 bytes a close frame holds: a longer one fails the close);
+    a peer that reads nothing cannot hold the mock (bounded wait)."""
+    reason = close.reason.encode()[:123].decode(errors="ignore")
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(websocket.close(close.code, close.reason), CLOSE_WAIT_SECONDS)
+        await asyncio.wait_for(websocket.close(close.code, reason), CLOSE_WAIT_SECONDS)
 
 
 __all__ = ["Admission", "Denied", "Handler", "Reply", "Side", "socket_route"]

@@ -28,7 +28,7 @@ from mockcc.settings import SocketLimits
 from mockcc.state.agents import AgentUser
 from mockcc.state.models import Account, Conversation, Dialog
 from mockcc.streams import frames
-from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, CLOSE_UNAUTHORIZED
+from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART
 from mockcc.streams.subscriptions import (
     SNAPSHOT_LIMIT,
     ConversationFilter,
@@ -315,7 +315,7 @@ class Streams:
                 continue
             if peer.valid is not None and not peer.valid(now):
                 self.overload["closed_expired"] += 1
-                peer.outbox.close(CLOSE_UNAUTHORIZED, "token expired: log in again")
+                peer.outbox.close(*peer.expired)
             elif wall - peer.last_seen >= self.limits.idle_seconds:
                 self.overload["closed_idle"] += 1
                 peer.outbox.close(CLOSE_NORMAL, f"idle: no frame for {self.limits.idle_seconds:g} s")
@@ -344,6 +344,7 @@ class Streams:
         return {
             "sockets_limit": self.limits.sockets,
             "sockets_open": len(self.peers),
+            "sockets_open_by_side": dict(Counter(p.side for p in self.peers.values())),  # agent, consumer
             "sockets_per_user_limit": self.limits.sockets_per_user,
             "connects_per_user_per_minute": self.limits.connects_per_user_per_minute,
             "subscriptions_per_socket_limit": self.limits.subscriptions_per_socket,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mockcc.state.models import Conversation
-from mockcc.streams.outbox import Outbox
+from mockcc.streams.outbox import CLOSE_UNAUTHORIZED, Outbox
 
 #: Conversations a SubscribeExConversations snapshot lists at most (LivePerson's documented initial cap).
 SNAPSHOT_LIMIT = 1000
@@ -79,6 +79,8 @@ class Peer:
     #: ``refresh`` extends); None = it never expires. Checked once a second; False closes with 4401.
     valid: Callable[[float], bool] | None = None
     version: str = ""
+    #: The close code and reason once ``valid`` fails (4401; 4407 for a consumer's signup identity).
+    expired: tuple[int, str] = (CLOSE_UNAUTHORIZED, "token expired: log in again")
     conversations: dict[str, ConversationsSubscription] = field(default_factory=dict)
     events: dict[str, EventsSubscription] = field(default_factory=dict)
     #: The agent side's own subscriptions by topic (``routing``, ``agent-state``) -> subscription id.

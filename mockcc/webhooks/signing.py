@@ -18,6 +18,16 @@ Algorithm = Literal["sha1", "sha256"]
 Encoding = Literal["base64", "hex"]
 
 _DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+#: Every (algorithm, encoding) LivePerson may sign a delivery with, the default first: HMAC-SHA1, or HMAC-SHA256
+#: on accounts switched to it, digest in base64 or, where configured, hex (protocol notes §5.2 "Signature
+#: algorithm"; the base64 SHA1 vectors of Appendix B are verified, the others computed from the same inputs).
+#: ``mockcc fuzz-webhooks`` and the contract suite send these and only these.
+LIVEPERSON_VARIANTS: tuple[tuple[Algorithm, Encoding], ...] = (
+    ("sha1", "base64"),
+    ("sha256", "base64"),
+    ("sha1", "hex"),
+    ("sha256", "hex"),
+)
 _HEX_LENGTHS = {"sha1": 40, "sha256": 64}
 
 

@@ -17,15 +17,33 @@ def _auth_tails(calls: list[dict[str, object]]) -> list[str]:
     return [str(dict(c.get("request_headers") or {}).get("authorization", "?")) for c in calls]  # type: ignore[call-overload]
 
 
+def _explanation(call: dict[str, object]) -> dict[str, object]:
+    found = call.get("explanation")
+    return found if isinstance(found, dict) else {}
+
+
+def _wrong_hosts(h: Harness) -> list[dict[str, object]]:
+    """Calls the mock refused for reaching another service's host (``mockcc serve --split-hosts``)."""
+    return [c for c in h.calls() if _explanation(c).get("rule") == "csds-host"]
+
+
 @contract("LP-DISC-001", "MUST", "LivePerson hosts come from CSDS", operations=("CSDS",))
 def discovery(h: Harness) -> None:
     """The connector asks CSDS (the Domain API) where LivePerson's services are before it calls any of
-    them, rather than hard-coding hosts that differ by account and region."""
+    them, and calls each service at the host CSDS names for it, rather than hard-coding hosts that differ
+    by account and region (the suite's mock answers each service on its own port, as CSDS hands them out,
+    and refuses a call that reaches the wrong one)."""
     unfinished: Failed | None = None
     try:
         h.start(h.consumer("disc"))
     except Failed as failed:  # judged on what the connector called anyway: the first text is LP-CONV-001's
         unfinished = failed
+    wrong = _wrong_hosts(h)
+    if wrong:
+        raise Failed(
+            f"a LivePerson service called at another service's host: {_explanation(wrong[0])['explanation']}",
+            [describe_call(c) for c in wrong[:5]],
+        )
     calls = h.calls()
     csds = [c for c in calls if c["service"] == "csds"]
     others = [c for c in calls if c["service"] in LP_SERVICES]

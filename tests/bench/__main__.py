@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.bench import load, report, servers
+from tests.bench import load, report, servers, socketload
 from tests.bench.client import ACCOUNT, QUIET, consumer, send_body
 from tests.bench.servers import ROOT, TOOLS, Server, rss_mb
 from tests.bench.sockets import bench_sockets
@@ -118,6 +118,21 @@ class Bench:
                 self.result["startup_s"]["mockcc (agent: none)"] = round(server.startup_s, 3)
                 headers, dialog = consumer(server, "bench-send")
                 self.row("mockcc_none", "mockcc SEND, `agent: none`", self.measure(server, send_body(dialog), headers))
+                self.consumer_socket(server, headers, dialog)
+
+    def consumer_socket(self, server: Server, headers: dict[str, str], dialog: str) -> None:
+        """PublishEvent over consumer sockets beside SEND, the same asyncio client and concurrency for both."""
+        send = socketload.send_round_trip(server, headers, dialog, self.seconds, self.warmup)
+        socket = socketload.socket_round_trip(server, self.seconds, self.warmup)
+        self.result["consumer_socket"] = {
+            "client": f"one asyncio client, {socketload.CONNECTIONS} connections/sockets, one request in flight each",
+            "send": send.as_dict(),
+            "socket": socket.as_dict(),
+            "socket_vs_send": socket.rps / send.rps if send.rps else None,
+        }
+        print(f"  consumer socket PublishEvent: {socket.rps:,.0f}/s p50 {socket.p50_ms:.1f} p99 {socket.p99_ms:.1f} ms "
+              f"({socket.cpu_us_per_request:.0f} us CPU each); SEND, same client: {send.rps:,.0f}/s "
+              f"p50 {send.p50_ms:.1f} p99 {send.p99_ms:.1f} ms ({send.cpu_us_per_request:.0f} us)")  # fmt: skip
 
     def webhooks(self) -> None:
         with (

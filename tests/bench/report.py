@@ -88,6 +88,16 @@ def facts(result: JSON) -> str:
                 f"{memory['per_conversation_kb']:.1f} KiB per open conversation"
             )
         out.append(line)
+    sockets = result.get("consumer_socket")
+    if sockets:
+        sock, send = sockets["socket"], sockets["send"]
+        out.append(
+            f"- consumer socket PublishEvent round trip (`agent: none`, {sockets['client']}): "
+            f"{sock['rps']:,.0f}/s, p50 {sock['p50_ms']:.1f} ms, p99 {sock['p99_ms']:.1f} ms, "
+            f"{sock['cpu_us_per_request']:.0f} us of mockcc CPU each; SEND with the same client "
+            f"{send['rps']:,.0f}/s, p50 {send['p50_ms']:.1f} ms, p99 {send['p99_ms']:.1f} ms, "
+            f"{send['cpu_us_per_request']:.0f} us each ({sockets['socket_vs_send']:.2f}x SEND's rate)"
+        )
     scale = result.get("scale")
     if scale:
         out.append(

@@ -11,6 +11,8 @@ docs/contracts-matrix.md; this module holds the LivePerson-side flaws (tokens, r
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import random
 import sys
@@ -261,6 +263,26 @@ def _record_pid() -> None:
             out.write(f"{os.getpid()} {os.getpgid(0)}\n")
 
 
+def _send_api_host_hard_coded() -> None:
+    """Asks CSDS (so the old "called CSDS first" check passes), then sends the Send API to the CSDS host."""
+    discovered = connector_ref.lp.LpClient.host
+
+    async def host(self: connector_ref.lp.LpClient, service: str) -> str:
+        found = await discovered(self, service)
+        return self.settings.csds_host if service == connector_ref.lp.SEND_API else found
+
+    connector_ref.lp.LpClient.host = host  # type: ignore[method-assign]
+
+
+def _signature_compared_as_hex() -> None:
+    """Compares the header with a hex digest: refuses every delivery LivePerson signs (base64)."""
+
+    def hex_only(body: bytes, secret: str, header: str | None) -> bool:
+        return header == "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+    connector_ref.webhooks.signature_ok = hex_only
+
+
 FLAWS: dict[str, Flaw] = {
     "none": lambda: None,  # the reference connector itself (the lifecycle tests record its pid)
     "conversation-for-another-brand": _conversation_for_another_brand,
@@ -288,6 +310,8 @@ FLAWS: dict[str, Flaw] = {
     "no-typing-no-receipts": _no_typing_no_receipts,
     "channel-field-names-guessed": _channel_field_names_guessed,
     **broken_webhooks.FLAWS,
+    "send-api-host-hard-coded": _send_api_host_hard_coded,
+    "signature-compared-as-hex": _signature_compared_as_hex,
 }
 
 if __name__ == "__main__":

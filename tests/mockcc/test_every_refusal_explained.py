@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockcc import errors
+from mockcc import auth_errors, errors
 from tests.conftest import ACCOUNT, CONVERSATION, SEND, publish
 
 TEXT = {"type": "ContentEvent", "contentType": "text/plain", "message": "x"}
@@ -145,10 +145,11 @@ def test_every_refusal_the_mock_makes_is_explained(client, lp, ext_id):
 
 def test_every_api_error_class_renders_the_explanation():
     """The classes no HTTP walk reaches in-process (the server's 408/431) render it the same way."""
-    for _, cls in inspect.getmembers(errors, inspect.isclass):
+    classes = {c for module in (errors, auth_errors) for _, c in inspect.getmembers(module, inspect.isclass)}
+    for cls in sorted(classes, key=lambda c: c.__name__):
         if not issubclass(cls, errors.ApiError) or cls in (errors.ApiError,):
             continue
-        error = cls(40102, "why") if cls is errors.AuthError else cls("why", path="$x", rule="r")
+        error = cls(40102, "why") if cls is auth_errors.AuthError else cls("why", path="$x", rule="r")
         _explained(error.body(), cls.__name__)
 
 

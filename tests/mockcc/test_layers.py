@@ -30,7 +30,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("streams",),  # what socket subscribers hear: peers, subscriptions, fed by Messaging's listeners
     ("agent", "consumer", "seeding"),  # what an agent, a bot, the system or a consumer does; the seed, applied
     ("webhooks",),  # delivery of LivePerson's notifications
-    ("messaging", "faults", "config", "history"),  # conversation rules, faults, the seed, Messaging History's view
+    ("messaging", "faults", "config", "history", "hosts"),  # conversation rules, faults, the seed, Messaging
+    # History's view, split hosts
+    ("auth_errors",),  # the services' own auth envelopes (Send API table, Sentinel OAuth, agentVep session)
     ("state", "errors", "tokens", "journal", "openapi"),  # records, errors, tokens, the journal, the document
     (
         "clock",
@@ -56,7 +58,7 @@ CONTRACT_LAYERS: list[tuple[str, ...]] = [
     ("contract",),  # the decorator and the registry the contract modules fill
     ("harness", "testing"),  # what a check works with; what brands' tests work with
     ("launch", "journal", "record"),  # start processes; journal assertions; the run's record of the journal
-    ("evidence",),  # one-line descriptions of calls, deliveries and what the consumer got
+    ("evidence", "signatures"),  # one-line descriptions of calls, deliveries, what the consumer got; signatures
     ("driver", "receiver", "control", "watch", "verdict"),  # channel, webhook receiver, control plane, leaves
     ("channel",),  # the channel simulator
 ]

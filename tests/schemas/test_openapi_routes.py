@@ -162,3 +162,20 @@ def test_the_channel_document_describes_both_directions_with_an_example_of_every
     assert Draft202012Validator({**refused["schema"], "components": doc["components"]}).is_valid(refused["example"])
     loaded = schemathesis.openapi.from_dict(doc)
     assert [op.ok().label for op in loaded.get_all_operations()] == ["POST /channel/messages"]
+
+
+def test_every_liveperson_operation_documents_the_wrong_host_404():
+    """With --split-hosts a route of a service that has its own host (mockcc.hosts.HOME) answers 404
+    (rule csds-host) on another service's port: each such operation documents 404."""
+    from mockcc.hosts import HOME
+
+    operations = source()["paths"]
+    checked = 0
+    for route in all_routes():
+        if not isinstance(route, Route) or str(route.name).split(":")[0] not in HOME:
+            continue
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            checked += 1
+            responses = operations[route.path][method.lower()]["responses"]
+            assert "404" in responses, f"{method} {route.path} does not document 404"
+    assert checked >= 15

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockcc.errors import AuthError
+from mockcc.auth_errors import AuthError
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Consumer, Installation
 from mockcc.tokens import ISSUER, SCOPE, TokenInvalid
