@@ -242,9 +242,10 @@ async def read_body(request: Request, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _fault(kind: str) -> ApiError:
+def _fault(kind: str, error_code: int = 40102) -> ApiError:
     if kind == "401":
-        return AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401")
+        token = "an expired-token" if error_code == 40102 else "a refused-ConsumerJWS"
+        return AuthError(error_code, f"fault injected by /_mockcc/faults: {token} 401")
     return rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault")
 
 
@@ -294,7 +295,7 @@ async def _handle(
             call.fault = fault.kind
             call.outcome = "fault"
             if fault.kind != "delay":
-                return refuse(call, _fault(fault.kind), outcome="fault")
+                return refuse(call, _fault(fault.kind, fault.error_code), outcome="fault")
             await mock.clock.sleep(fault.delay_seconds)
         ctx = Ctx(request, mock, call, body, query, bad_input)
         return await endpoint(ctx)

@@ -188,7 +188,7 @@ class Deliverer:
             ("Content-Type", "application/json"),
             ("X-Liveperson-Account-Id", sub.account_id),
             ("X-Liveperson-Client-Id", sub.client_id),
-            ("X-Liveperson-Signature", sign(pending.body, secret, sub.signature_algorithm)),
+            ("X-Liveperson-Signature", sign(pending.body, secret, sub.signature_algorithm, sub.signature_encoding)),
         ]
         headers += [(name, value) for name, value in pending.route.headers if name.lower() not in _RESERVED]
         return headers
