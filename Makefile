@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run contract test lint typecheck unit fuzz fuzz-cli bench soak serve dist clean
+.PHONY: run contract test lint typecheck unit catalogue fuzz fuzz-cli bench soak serve dist clean
 
 CHROMIUM := /usr/bin/chromium
 NODE := /usr/bin/node
@@ -81,6 +81,10 @@ typecheck: $(STAMP)
 unit: $(STAMP) browser node $(AGENT_SDK)/.installed
 	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
 	$(BIN)/pytest -q -p no:xdist tests/fuzz
+
+## catalogue: every broken connector of docs/contracts-matrix.md against the suite (make test runs the core ones)
+catalogue: $(STAMP)
+	MOCKCC_CATALOGUE=all $(BIN)/pytest -q -p no:xdist tests/contracts/test_broken_connectors.py
 
 ## fuzz: the schemathesis pass of make test, 1000 examples per operation instead of 12, then fuzz-cli
 fuzz: $(STAMP)

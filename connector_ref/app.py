@@ -100,6 +100,7 @@ def create_app(
                 ChannelClient(settings.channel_url, channel_http, policy),
                 read_receipts=settings.read_receipts,
                 reorder_hold=settings.reorder_hold,
+                state_dir=settings.state_dir,
             )
             app.state.bridge = bridge
             warm_up = asyncio.create_task(bridge.warm_up())

@@ -27,6 +27,7 @@ from typing import Any
 
 from connector_ref import render
 from connector_ref.channel import ChannelClient, user_profile
+from connector_ref.durable import Durable
 from connector_ref.lanes import Lanes
 from connector_ref.lp import ConversationClosed, LpClient, OpenConversationExists, split_text
 from connector_ref.ordering import Reorderer
@@ -57,6 +58,7 @@ class Bridge:
         read_receipts: bool = True,
         reorder_hold: float = 1.0,
         lane_limit: int = 10_000,
+        state_dir: str = "",
     ) -> None:
         self.lp = lp
         self.channel = channel
@@ -70,6 +72,8 @@ class Bridge:
         self.receipts = Receipts(lp, self.reorder, self._tell, enabled=read_receipts)
         self.orphans = Orphans()
         self.stats: Counter[str] = Counter()
+        self.durable = Durable(state_dir, self.memory)  # open conversations survive a restart (if a dir is set)
+        self.durable.load()
 
     async def warm_up(self) -> None:
         """Discover hosts and fetch the AppJWT before the first consumer needs them."""
@@ -87,6 +91,7 @@ class Bridge:
         if lost:
             log.error("shutting down with %d consumer actions not handled", lost)
         await self.events.aclose()
+        self.durable.close()
 
     # -- consumer side -----------------------------------------------------------------------------
 
@@ -111,6 +116,7 @@ class Bridge:
                 await self._consumer_read(consumer, message)
             else:
                 await self._consumer_close(consumer)
+            self.durable.changed()
         except Exception as exc:  # LpError, or a bug: either way the consumer must hear of it
             self.stats["consumer_failures"] += 1
             log.error(
@@ -254,6 +260,7 @@ class Bridge:
     async def _change(self, kind: str, change: JSON) -> None:
         if kind == EX_CHANGE:
             await self._conversation_change(change)
+            self.durable.changed()
         else:
             await self._messaging_event(change)
 
@@ -263,7 +270,7 @@ class Bridge:
         conversation_id = str(result.get("convId"))
         adopted = conversation_id not in self.conversations
         conversation = self.memory.owner(conversation_id, details)
-        if conversation is None or change.get("type") == "DELETE":
+        if conversation is None or change.get("type", "UPSERT") != "UPSERT":  # DELETE, or a type from the future
             self.stats["ignored"] += 1
             return
         await self._conversation_details(conversation, details, adopted)

@@ -55,6 +55,8 @@ class Settings:
     auto_messages: bool = False
     #: Hold an agent message that overtook an earlier one for up to this long (seconds; 0: never hold).
     reorder_hold: float = 1.0
+    #: Keep each consumer's open conversation here across restarts (``connector_ref.durable``); "": memory only.
+    state_dir: str = ""
     log_level: str = "INFO"
 
     def lp_url(self, host: str, path: str) -> str:

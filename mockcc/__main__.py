@@ -94,6 +94,11 @@ def parser() -> argparse.ArgumentParser:
         help="open connections at most (also kept under the file-descriptor limit); default 1000",
     )
     serve.add_argument(
+        "--deliver-in-process",
+        action="store_true",
+        help="POST webhooks from the mock's own process (default: from a second process, off SEND's core)",
+    )
+    serve.add_argument(
         "--socket-idle",
         type=float,
         default=IDLE_SECONDS,
@@ -196,6 +201,7 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_read_timeout=args.webhook_read_timeout,
         conversations_limit=args.conversations_limit,
         request_log=args.request_log,
+        webhook_worker=not args.deliver_in_process,
         socket_limits=SocketLimits(idle_seconds=args.socket_idle),
     )
     app = create_app(settings)

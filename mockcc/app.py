@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,9 +20,10 @@ from mockcc.console import routes as console
 from mockcc.console.feed import Feed
 from mockcc.control import routes as control
 from mockcc.errors import ApiError, MethodNotAllowed, NotFound, RestError, rest_error
+from mockcc.fastlane import MockApp, lane_handlers, no_app
 from mockcc.guard import Guard
 from mockcc.http import finish, read_body, refuse
-from mockcc.journal import Call, preview
+from mockcc.journal import Call
 from mockcc.mock import Mock
 from mockcc.services import appinstall, csds, featuregrants, idp, login, msghist, sentinel, swift
 from mockcc.services.sendapi import conversation, send
@@ -164,7 +166,7 @@ async def _unanswered(
         headers=request.headers.raw,
     )
     try:  # the body is what tells a user which call went astray: keep it, as for any other call
-        call.request_body = preview(await read_body(request, mock.settings.body_limit))
+        call.keep_request_body(await read_body(request, mock.settings.body_limit))
     except ApiError as too_large:
         call.warnings.append(too_large.explanation)
     return _refused(mock, call, error, started=started, outcome=outcome, headers=headers)
@@ -199,14 +201,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await mock.bots.cancel_all()
             await mock.dispatcher.aclose()
 
-    app = Starlette(
-        routes=[*all_routes(), *socket_routes(), *console.PAGES],
+    routes = all_routes()
+    guard: dict[str, Any] = {"bind_host": settings.host, "public_host": settings.public_host, "refused": _guard_refusal}
+    app = MockApp(
+        check=Guard(no_app, **guard).check,
+        lane=lane_handlers(routes),
+        routes=[*routes, *socket_routes(), *console.PAGES],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
         # The security rule (mockcc/guard.py) sits in front of every route, present and future.
-        middleware=[
-            Middleware(Guard, bind_host=settings.host, public_host=settings.public_host, refused=_guard_refusal)
-        ],
+        middleware=[Middleware(Guard, **guard)],
     )
     app.state.mock = mock
     app.state.console = Feed(mock)

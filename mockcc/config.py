@@ -8,6 +8,7 @@ with neither, taken from ``DEFAULT_SEED``: one account, one installation, the ec
         agent: echo                   # echo | none | {type: script, steps: [...]}
         skill_agents: {"1234": none}  # per-skill override
         webhook_signature: sha1       # or sha256
+        webhook_signature_encoding: base64  # or hex
         feature_grants:               # Account Configuration features (compoundFeatureID: on/off)
           Common.Async_Messaging: false   # on by default; off makes the Send API refuse (403)
         agent_users:                  # besides admin / mockcc-admin: who logs in on agentVep, takes brand sockets
@@ -189,6 +190,7 @@ ACCOUNT_KEYS = (
     "agent",
     "skill_agents",
     "webhook_signature",
+    "webhook_signature_encoding",
     "installations",
     "feature_grants",
     "agent_users",
@@ -305,6 +307,10 @@ def _accounts(seed: JSON, ids: Ids, now: int, script_dir: Path | None) -> dict[s
         if algorithm not in ("sha1", "sha256"):
             raise ConfigError(f"{where}: webhook_signature must be sha1 or sha256")
         account.signature_algorithm = algorithm
+        encoding = entry.get("webhook_signature_encoding", "base64")
+        if encoding not in ("base64", "hex"):
+            raise ConfigError(f"{where}: webhook_signature_encoding must be base64 or hex")
+        account.signature_encoding = encoding
         if "feature_grants" in entry:
             account.feature_grants = feature_grants(account.feature_grants, entry["feature_grants"], where)
         for j, spec in enumerate(entry.get("agent_users") or []):

@@ -15,7 +15,9 @@ from mockcc.types import JSON
 KINDS = ("429", "500", "503", "401", "400", "403", "delay")
 MAX_RULES = 100  # active rules; each call scans them
 SCOPES = ("send", "conversation", "sendapi", "idp", "sentinel")
-FIELDS = {"kind", "scope", "count", "probability", "delay_seconds", "account_id"}
+FIELDS = {"kind", "scope", "count", "probability", "delay_seconds", "account_id", "error_code"}
+#: The 401s a fault can answer: a refused AppJWT (40102) or a refused ConsumerJWS (40103).
+AUTH_CODES = (40102, 40103)
 
 
 @dataclass(slots=True)
@@ -28,6 +30,7 @@ class Fault:
     probability: float = 1.0
     delay_seconds: float = 0.0
     account_id: str | None = None
+    error_code: int = 40102  # kind 401 only: which token is refused
     fired: int = 0
 
     @classmethod
@@ -55,6 +58,9 @@ class Fault:
         account = doc.get("account_id")
         if account is not None and not isinstance(account, str):
             raise ConfigError("fault account_id must be a string (or absent: every account)")
+        error_code = doc.get("error_code", 40102)
+        if error_code not in AUTH_CODES or isinstance(error_code, bool) or (kind != "401" and "error_code" in doc):
+            raise ConfigError("fault error_code is for kind 401 only: 40102 (the AppJWT) or 40103 (the ConsumerJWS)")
         return cls(
             kind=kind,
             scope=scope,
@@ -62,6 +68,7 @@ class Fault:
             probability=float(probability),
             delay_seconds=float(delay),
             account_id=account,
+            error_code=int(error_code),
         )
 
     def as_dict(self) -> JSON:

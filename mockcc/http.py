@@ -8,6 +8,7 @@ becomes a 500 envelope, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -15,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -32,7 +33,7 @@ from mockcc.errors import (
     as_api_error,
     rest_error,
 )
-from mockcc.journal import SERVICES, Call, preview
+from mockcc.journal import SERVICES, Call
 from mockcc.state.models import Account
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Ctx:
         self.body = body
         #: The request's id once SEND has read it: echoed as ``reqId`` by every refusal after that.
         self.req_id: object = None
-        self._headers: dict[str, str] | None = None
+        self._headers: dict[bytes, bytes] | None = None
         self._query = query
 
     @property
@@ -91,12 +92,14 @@ class Ctx:
         return dict(self._query)
 
     def header(self, name: str) -> str | None:
-        """The first value of header ``name``; the raw pairs are read once per call, not per lookup."""
+        """The first value of header ``name``; the raw pairs are indexed once per call, and only the
+        values asked for are decoded."""
         if self._headers is None:
             self._headers = {}
             for key, value in self.request.scope["headers"]:
-                self._headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        return self._headers.get(name.lower())
+                self._headers.setdefault(key, value)
+        value = self._headers.get(_header_key(name))
+        return None if value is None else value.decode("latin-1")
 
     def require_version(self, name: str, expected: str, *, optional: bool = False) -> None:
         """LivePerson requires ``v`` (``version`` on CSDS) everywhere, with one documented value per API.
@@ -174,11 +177,26 @@ def not_utf8(bad_input: BadInput, exc: urlencoded.NotUtf8, prefix: str) -> ApiEr
 
 
 def query_at_the_door(scope_query: bytes, bad_input: BadInput) -> dict[str, str]:
-    """Every query parameter, decoded strictly before any endpoint runs (whether or not it reads it)."""
+    """Every query parameter, decoded strictly before any endpoint runs (whether or not it reads it).
+
+    The answer is shared between calls with the same query (``?v=3`` on every SEND): never mutated."""
     try:
-        return dict(urlencoded.parse(scope_query))
+        return _parsed(scope_query) if len(scope_query) <= SHORT_QUERY else dict(urlencoded.parse(scope_query))
     except urlencoded.NotUtf8 as exc:
         raise not_utf8(bad_input, exc, "$query") from None
+
+
+SHORT_QUERY = 256  # queries up to this long are parsed once each (the cache holds at most 256 of them)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(scope_query: bytes) -> dict[str, str]:
+    return dict(urlencoded.parse(scope_query))  # a refusal (NotUtf8) is raised, never cached
+
+
+@functools.lru_cache(maxsize=64)  # the few names endpoints ask for
+def _header_key(name: str) -> bytes:
+    return name.lower().encode("latin-1")
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -197,7 +215,9 @@ def error_response(error: ApiError) -> JSONResponse:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+    """The whole body, refused past ``limit`` (413) as soon as it is declared or arrives; read from the
+    ASGI messages and raw header pairs (Starlette's ``Headers`` and ``stream()`` cost more than the rest)."""
+    declared = next((v.decode("latin-1") for k, v in request.scope["headers"] if k == b"content-length"), None)
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(
             f"the body is {declared} bytes; this mock accepts at most {limit}",
@@ -206,26 +226,26 @@ async def read_body(request: Request, limit: int) -> bytes:
         )
     chunks: list[bytes] = []
     size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise TooLarge(
-                    f"the body exceeds {limit} bytes",
-                    rule="body-limit",
-                    expected=limit,
-                )
-            chunks.append(chunk)
-    except ClientDisconnect:  # the client left (or its request timed out) before the body arrived
-        raise BadRequest(
-            "the connection closed before the whole body arrived", rule="incomplete-body", expected=declared
-        ) from None
-    return b"".join(chunks)
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left (or its request timed out) first
+            raise BadRequest(
+                "the connection closed before the whole body arrived", rule="incomplete-body", expected=declared
+            )
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the body exceeds {limit} bytes", rule="body-limit", expected=limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _fault(kind: str) -> ApiError:
+def _fault(kind: str, error_code: int = 40102) -> ApiError:
     if kind == "401":
-        return AuthError(40102, "fault injected by /_mockcc/faults: an expired-token 401")
+        token = "an expired-token" if error_code == 40102 else "a refused-ConsumerJWS"
+        return AuthError(error_code, f"fault injected by /_mockcc/faults: {token} 401")
     return rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault")
 
 
@@ -268,14 +288,14 @@ async def _handle(
     ctx: Ctx | None = None
     try:
         body = await read_body(request, mock.settings.body_limit)
-        call.request_body = preview(body)
+        call.keep_request_body(body)
         query = query_at_the_door(request.scope["query_string"], bad_input)
         fault = mock.faults.draw(service, call.account_id)
         if fault is not None:
             call.fault = fault.kind
             call.outcome = "fault"
             if fault.kind != "delay":
-                return refuse(call, _fault(fault.kind), outcome="fault")
+                return refuse(call, _fault(fault.kind, fault.error_code), outcome="fault")
             await mock.clock.sleep(fault.delay_seconds)
         ctx = Ctx(request, mock, call, body, query, bad_input)
         return await endpoint(ctx)
@@ -303,7 +323,7 @@ def refuse(
 def finish(mock: Mock, call: Call, response: Response, started: float) -> Response:
     """Complete the call's journal entry (status, answer, latency) and, when asked, its request-log line."""
     call.status = response.status_code
-    call.response_body = preview(bytes(response.body))
+    call.keep_response_body(bytes(response.body))
     call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     if mock.settings.request_log:
         sys.stderr.write(request_line(call) + "\n")

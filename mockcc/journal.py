@@ -6,11 +6,12 @@ to a recognisable tail and client secrets are replaced, whatever field they arri
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from mockcc import redact
 from mockcc.types import JSON
@@ -82,21 +83,27 @@ def _cut(text: str) -> str:
     return text if len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
 
 
+#: A body up to this size is kept as it came and redacted when first read (most entries never are);
+#: a longer one is redacted and cut at once, so the journal never holds more than this of any body.
+LAZY_BODY = 2 * BODY_PREVIEW
+
+
 @dataclass(slots=True)
 class Call:
-    """One inbound HTTP call and how the mock answered it."""
+    """One inbound HTTP call and how the mock answered it.
+
+    What the journal shows of the query and the bodies is built when first read (the console, the
+    journal endpoint), from what the call kept: redaction is the same function of the same bytes
+    whenever it runs, and a load test's calls are mostly dropped unread."""
 
     id: int
     at: float  # mock clock, epoch seconds
     method: str
     path: str
-    query: str
     service: str  # one of SERVICES (control: only when the guard refused it)
     account_id: str | None
     request_headers: dict[str, str]
-    request_body: str
     status: int = 0
-    response_body: str = ""
     outcome: str = "ok"  # one of OUTCOMES
     explanation: JSON | None = None  # the mockcc explanation, when the mock refused the call
     fault: str | None = None
@@ -105,9 +112,56 @@ class Call:
     #: Content-Type, ...): a connector relying on it may fail in production.
     lenient: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    _raw_query: str = ""  # as it came, when short (read through ``query``)
+    _request: bytes | str = ""  # the body as it came (small), or its preview
+    _response: bytes | str = ""
+    _query: str | None = None  # the redacted query, once read
+
+    @property
+    def query(self) -> str:
+        """The query as recorded: redacted, then cut."""
+        if self._query is None:
+            self._query = _cut(redact.query(self._raw_query))
+        return self._query
+
+    @property
+    def request_body(self) -> str:
+        if isinstance(self._request, bytes):
+            self._request = preview(self._request)
+        return self._request
+
+    @property
+    def response_body(self) -> str:
+        if isinstance(self._response, bytes):
+            self._response = preview(self._response)
+        return self._response
+
+    def keep_request_body(self, body: bytes) -> None:
+        self._request = body if len(body) <= LAZY_BODY else preview(body)
+
+    def keep_response_body(self, body: bytes) -> None:
+        self._response = body if len(body) <= LAZY_BODY else preview(body)
 
     def as_dict(self) -> JSON:
-        return asdict(self)
+        return {
+            "id": self.id,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "service": self.service,
+            "account_id": self.account_id,
+            "request_headers": dict(self.request_headers),
+            "request_body": self.request_body,
+            "status": self.status,
+            "response_body": self.response_body,
+            "outcome": self.outcome,
+            "explanation": copy.deepcopy(self.explanation),
+            "fault": self.fault,
+            "warnings": list(self.warnings),
+            "lenient": list(self.lenient),
+            "latency_ms": self.latency_ms,
+        }
 
 
 class Journal:
@@ -137,16 +191,17 @@ class Journal:
         ``headers`` are the raw ASGI pairs: copying them through starlette's ``Headers`` mapping
         costs a scan per name, quadratic in the header count.
         """
+        short = len(query) <= 2 * TEXT_KEPT  # kept as it came, redacted when first read
         call = Call(
             id=next(self._ids),
             at=at,
             method=method,
             path=_cut(path),
-            query=_cut(redact.query(query)),
             service=service,
             account_id=account_id,
             request_headers=kept_headers(headers) if record else {},
-            request_body="",
+            _raw_query=query if short else "",
+            _query=None if short else _cut(redact.query(query)),
         )
         if not record:
             return call

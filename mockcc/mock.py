@@ -49,6 +49,7 @@ class Mock:
             connect_timeout=settings.webhook_connect_timeout,
             read_timeout=settings.webhook_read_timeout,
             log_limit=settings.delivery_log_limit,
+            worker=settings.webhook_worker,
         )
         self.messaging = Messaging(self.clock, self.ids, settings.conversations_limit)
         self.agents = AgentDesk(self.messaging, self.ids)

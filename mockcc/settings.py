@@ -50,6 +50,8 @@ class Settings:
     conversations_limit: int = CONVERSATIONS_PER_ACCOUNT
     webhook_connect_timeout: float = 5.0
     webhook_read_timeout: float = 5.0
+    #: POST webhooks from a second process (``webhooks/remote.py``); ``mockcc serve`` does unless told not to.
+    webhook_worker: bool = False
     #: Freeze the clock (tests): time moves only through /_mockcc/clock/advance.
     frozen_clock: bool = False
     #: Seed for every id and every random fault, so a run repeats exactly.

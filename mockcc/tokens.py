@@ -16,8 +16,9 @@ import json
 import threading
 import types
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockcc.clock import Clock
 
@@ -46,6 +47,9 @@ _MOCK_CLOCK_CHECKS: jwt.types.Options = {
     "verify_iat": False,
     "verify_nbf": False,
 }
+
+
+Claims = TypeVar("Claims", "AppJwt", "ConsumerJws", "ConsumerJwt")
 
 
 class TokenInvalid(Exception):
@@ -111,7 +115,8 @@ class TokenService:
         self._given = key
         self._keys: tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey] | None = None
         self._lock = threading.Lock()
-        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        #: (kind, token) -> its verified, parsed claims; a token sent as the other kind is read afresh.
+        self._verified: OrderedDict[tuple[object, str], AppJwt | ConsumerJws | ConsumerJwt] = OrderedDict()
 
     def _pair(self) -> tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey]:
         """The key pair, made on first use: generating 2048-bit RSA takes 50-500 ms, longer than the
@@ -176,28 +181,17 @@ class TokenService:
     def read_consumer_jwt(self, token: str) -> ConsumerJwt:
         """Verify signature, issuer, audience and expiry (on the mock's clock); ``TokenExpired`` when only
         the time is wrong, so a socket can tell the client to fetch a fresh token."""
-        claims = self._decode(token)
-        aud, sub, exp = claims.get("aud"), claims.get("sub"), claims.get("exp")
-        if claims.get("iss") != IDP_ISSUER or not isinstance(aud, str) or not aud.startswith("acc:"):
-            raise TokenInvalid(f"not a consumer JWT from this mock's IdP (iss {IDP_ISSUER!r}, aud 'acc:<account>')")
-        if not isinstance(sub, str) or not sub or not isinstance(exp, int):
-            raise TokenInvalid("the consumer JWT lacks its sub or integer exp claim")
+        claims = self._remembered(token, _consumer_jwt)
         now = self._clock.now()
-        authenticated = claims.get("acr") != UNAUTHENTICATED
-        if now >= exp:
+        if now >= claims.exp:
             raise TokenExpired(
-                f"the consumer JWT expired at {exp} and the mock clock reads {int(now)}", authenticated=authenticated
+                f"the consumer JWT expired at {claims.exp} and the mock clock reads {int(now)}",
+                authenticated=claims.authenticated,
             )
-        return ConsumerJwt(aud[4:], sub, exp, authenticated)
+        return claims
 
     def _decode(self, token: str) -> dict[str, Any]:
-        """Verified claims; a token's signature is checked once, then remembered (bounded LRU).
-
-        Expiry is not part of what is remembered: callers check it against the clock every time.
-        """
-        if (cached := self._verified.get(token)) is not None:
-            self._verified.move_to_end(token)
-            return cached
+        """Verified claims (PyJWT checks the signature; time claims are the callers' to check)."""
         pyjwt = _jwt()
         try:
             claims: dict[str, Any] = pyjwt.decode(
@@ -205,39 +199,66 @@ class TokenService:
             )
         except pyjwt.InvalidTokenError as exc:
             raise TokenInvalid(f"not a token signed by this mock ({exc})") from exc
-        self._verified[token] = claims
+        return claims
+
+    def _remembered(self, token: str, parse: Callable[[dict[str, Any]], Claims]) -> Claims:
+        """The token's claims, verified and parsed once, then remembered (bounded LRU, one per token)."""
+        key = (parse, token)
+        if (cached := self._verified.get(key)) is not None:
+            self._verified.move_to_end(key)
+            return cached  # type: ignore[return-value]
+        claims = parse(self._decode(token))
+        self._verified[key] = claims
         if len(self._verified) > VERIFIED_CACHE:
             self._verified.popitem(last=False)
         return claims
 
     def read_app_jwt(self, token: str) -> AppJwt:
-        """Verify the signature and expiry; return the claims (their values are the caller's to check)."""
-        claims = self._decode(token)
-        exp = claims.get("exp")
-        if not isinstance(exp, int):
-            raise TokenInvalid("the AppJWT has no integer exp claim")
+        """Verify the signature and expiry; return the claims (their values are the caller's to check).
+
+        The signature and claims are read once per token; expiry is checked on the mock's clock every call."""
+        claims = self._remembered(token, _app_jwt)
         now = self._clock.now()
-        if now >= exp:
-            raise TokenInvalid(f"the AppJWT expired at {exp} and the mock clock reads {int(now)}")
-        return AppJwt(
-            aud=str(claims.get("aud", "")),
-            azp=str(claims.get("azp", "")),
-            scope=str(claims.get("scope", "")),
-            iss=str(claims.get("iss", "")),
-            iat=int(claims.get("iat", 0)),
-            exp=exp,
-        )
+        if now >= claims.exp:
+            raise TokenInvalid(f"the AppJWT expired at {claims.exp} and the mock clock reads {int(now)}")
+        return claims
 
     def read_consumer_jws(self, token: str) -> ConsumerJws:
-        claims = self._decode(token)
-        try:
-            return ConsumerJws(
-                account_id=str(claims["account_id"]),
-                ext_consumer_id=str(claims["ext_consumer_id"]),
-                lp_consumer_id=str(claims["lp_consumer_id"]),
-            )
-        except KeyError as exc:
-            raise TokenInvalid(f"the ConsumerJWS lacks the {exc.args[0]} claim") from exc
+        return self._remembered(token, _consumer_jws)
+
+
+def _app_jwt(claims: dict[str, Any]) -> AppJwt:
+    exp = claims.get("exp")
+    if not isinstance(exp, int):
+        raise TokenInvalid("the AppJWT has no integer exp claim")
+    return AppJwt(
+        aud=str(claims.get("aud", "")),
+        azp=str(claims.get("azp", "")),
+        scope=str(claims.get("scope", "")),
+        iss=str(claims.get("iss", "")),
+        iat=int(claims.get("iat", 0)),
+        exp=exp,
+    )
+
+
+def _consumer_jws(claims: dict[str, Any]) -> ConsumerJws:
+    try:
+        return ConsumerJws(
+            account_id=str(claims["account_id"]),
+            ext_consumer_id=str(claims["ext_consumer_id"]),
+            lp_consumer_id=str(claims["lp_consumer_id"]),
+        )
+    except KeyError as exc:
+        raise TokenInvalid(f"the ConsumerJWS lacks the {exc.args[0]} claim") from exc
+
+
+def _consumer_jwt(claims: dict[str, Any]) -> ConsumerJwt:
+    aud, sub, exp = claims.get("aud"), claims.get("sub"), claims.get("exp")
+    if claims.get("iss") != IDP_ISSUER or not isinstance(aud, str) or not aud.startswith("acc:"):
+        raise TokenInvalid(f"not a consumer JWT from this mock's IdP (iss {IDP_ISSUER!r}, aud 'acc:<account>')")
+    if not isinstance(sub, str) or not sub or not isinstance(exp, int):
+        raise TokenInvalid("the consumer JWT lacks its sub or integer exp claim")
+    return ConsumerJwt(aud[4:], sub, exp, claims.get("acr") != UNAUTHENTICATED)
 
 
 #: Seed specs whose public keys were parsed (each seed has few; reset re-reads them).

@@ -41,6 +41,7 @@ same values under the reference connector's CONNECTOR_* names):
   MOCKCC_PORT            the port the connector must listen on (webhooks and the channel's inbound URL)
   MOCKCC_HOST            127.0.0.1
   MOCKCC_BASE_URL        the mock's base URL (for the control plane; a connector does not need it)
+  MOCKCC_STATE_DIR       a directory that outlives the connector's restarts (LP-CONV-008 restarts it)
 """
 
 
@@ -158,7 +159,9 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
         stack.callback(mock.stop)
         h.control.close()
         h.control, h.credentials = mock.control, mock.credentials
-        env = connector_env(mock.credentials, driver.outbound_url, port)
+        state_dir = seed_file.parent / "connector-state"  # outlives the connector's restarts (LP-CONV-008)
+        state_dir.mkdir()
+        env = connector_env(mock.credentials, driver.outbound_url, port, str(state_dir))
         ready_url = args.ready_url.format(port=port) if args.ready_url else None
         connector = ConnectorProcess.start(
             args.connector_cmd,
@@ -171,6 +174,7 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
         )
         stack.callback(connector.stop)
         h.activity = connector.mark
+        h.restart = connector.restart
         if args.registration == "connector":
             h.webhook_url = str(h.wait(lambda: _registered(mock.control), "the connector to register its webhooks"))
         yield h, connector

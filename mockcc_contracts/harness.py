@@ -68,7 +68,9 @@ class Harness(RunRecord):
         self.owns_registration = owns_registration
         self.saw_startup = saw_startup  # the journal holds the connector's calls from its start
         self.faults_armed: set[str] = set()
+        self.invented: set[str] = set()  # conversation/dialog ids the suite made up in forged notifications
         self.retention = False
+        self.signing: tuple[str, str] = ("sha1", "base64")  # the installation's algorithm and digest encoding
         self._tag = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self.used: list[str] = []  # the consumers of the current contract (for its evidence)
@@ -78,10 +80,11 @@ class Harness(RunRecord):
         self.setup_mark = 0  # ... and where its set-up (first text, agent join) ended
         self.activity: Callable[[], int] = lambda: 0  # grows with the connector's own output (set by the CLI)
         self.refusals_expected = False  # see expect_refusals
+        self.restart: Callable[[], None] | None = None  # stops and starts the connector, when the suite started it
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    def seed_document(self, *, retention: bool = False) -> JSON:
+    def seed_document(self, *, retention: bool = False, signing: tuple[str, str] = ("sha1", "base64")) -> JSON:
         """The mock's seed: webhooks point at the connector, no scripted agent (the suite is the agent)."""
         hook: JSON = {"endpoint": self.webhook_url}
         if not retention:
@@ -95,17 +98,23 @@ class Harness(RunRecord):
             "client_name": "connector under contract test",
             "capabilities": {"webhooks": hooks},
         }
-        return {
-            "accounts": [{"account_id": self.credentials.account_id, "agent": "none", "installations": [installation]}]
+        account = {
+            "account_id": self.credentials.account_id,
+            "agent": "none",
+            "webhook_signature": signing[0],
+            "webhook_signature_encoding": signing[1],
+            "installations": [installation],
         }
+        return {"accounts": [account]}
 
-    def seed(self, *, retention: bool = False) -> None:
+    def seed(self, *, retention: bool = False, signing: tuple[str, str] = ("sha1", "base64")) -> None:
         """Reset the mock to ``seed_document`` (only when the suite registers the webhooks)."""
         if not self.owns_registration:
             return
         self.collect()
-        self.control.reset(self.seed_document(retention=retention))
+        self.control.reset(self.seed_document(retention=retention, signing=signing))
         self.retention = retention
+        self.signing = signing
         self._seen_delivery = 0  # the mock's delivery log starts again; run_id keeps counting
 
     def begin(self, contract_id: str, level: str) -> None:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -97,8 +98,11 @@ class MockServer:
         self.stop()
 
 
-def connector_env(credentials: Credentials, channel_url: str, port: int) -> dict[str, str]:
-    """The documented variables a connector under test reads (``MOCKCC_*``, and the reference connector's names)."""
+def connector_env(credentials: Credentials, channel_url: str, port: int, state_dir: str = "") -> dict[str, str]:
+    """The documented variables a connector under test reads (``MOCKCC_*``, and the reference connector's names).
+
+    ``state_dir``: a directory that outlives the connector's restarts within the run (for what it stores).
+    """
     values = {
         "CSDS_HOST": credentials.csds_host,
         "LP_SCHEME": credentials.scheme,
@@ -109,6 +113,8 @@ def connector_env(credentials: Credentials, channel_url: str, port: int) -> dict
         "PORT": str(port),
         "HOST": "127.0.0.1",
     }
+    if state_dir:
+        values["STATE_DIR"] = state_dir
     env = {f"MOCKCC_{k}": v for k, v in values.items()}
     env |= {f"CONNECTOR_{k}": v for k, v in values.items()}
     env["MOCKCC_BASE_URL"] = credentials.base_url
@@ -146,6 +152,7 @@ class ConnectorProcess:
         self._count = 0
         self._lock = threading.Lock()
         self._echo = echo
+        self._how: dict[str, Any] = {}  # start's environment and readiness test, for a restart
 
     @classmethod
     def start(
@@ -161,25 +168,30 @@ class ConnectorProcess:
     ) -> ConnectorProcess:
         """Run ``command`` (through the shell, so ``node x.js`` or ``./run.sh`` work) and wait until ready;
         ``StartupError`` saying what happened (its exit status and when, or still running) otherwise."""
-        proc = subprocess.Popen(  # noqa: S602 - the brand's own command line, run as the brand wrote it
-            command,
-            shell=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            errors="replace",
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-            start_new_session=True,  # its own process group: stopped whole, and no terminal's Ctrl-C reaches it
-        )
-        connector = cls(command, proc, port, echo)
+        connector = cls(command, _spawn(command, env), port, echo)
+        connector._how = {"env": env, "ready_url": ready_url, "ready_log": ready_log, "timeout": timeout}
+        connector._until_ready()
+        return connector
+
+    def restart(self) -> None:
+        """Stop the connector (as a deploy would: SIGTERM to its group) and run the same command with the
+        same environment again, on the same port; returns once it is ready. Its output goes on, numbered."""
+        self.stop()
+        self._keep("(mockcc: the connector was stopped and started again)")
+        self.proc, self.started = _spawn(self.command, self._how["env"]), time.monotonic()
+        self._until_ready()
+
+    def _until_ready(self) -> None:
+        """Read the output as it comes, and return once the connector is ready (else ``StartupError``)."""
+        ready_url, ready_log, timeout = self._how["ready_url"], self._how["ready_log"], self._how["timeout"]
+        proc = self.proc
         pattern = re.compile(ready_log) if ready_log else None
         matched = threading.Event()
 
         def read() -> None:
             with contextlib.suppress(ValueError, OSError):
                 for line in proc.stdout or []:
-                    connector._keep(line.rstrip("\n"))
+                    self._keep(line.rstrip("\n"))
                     if pattern is not None and pattern.search(line):
                         matched.set()
 
@@ -194,14 +206,14 @@ class ConnectorProcess:
                 elif ready_url:
                     ready = _answers(ready_url)
                 else:
-                    ready = _listens(port)
+                    ready = _listens(self.port)
                 if ready:
-                    return connector
+                    return
                 time.sleep(0.05)
         except BaseException:  # interrupted (Ctrl-C, SIGTERM) while waiting: nobody else can stop it yet
-            connector.stop()
+            self.stop()
             raise
-        raise StartupError(connector._why_not_ready(ready_url, ready_log, timeout))
+        raise StartupError(self._why_not_ready(ready_url, ready_log, timeout))
 
     def _why_not_ready(self, ready_url: str | None, ready_log: str | None, timeout: float) -> str:
         """What happened (exited: its status, after how long; or still not ready), once the connector is stopped."""
@@ -257,6 +269,20 @@ class ConnectorProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(group, signal.SIGKILL)
         stop(self.proc)
+
+
+def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S602 - the brand's own command line, run as the brand wrote it
+        command,
+        shell=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+        start_new_session=True,  # its own process group: stopped whole, and no terminal's Ctrl-C reaches it
+    )
 
 
 def _group_alive(group: int) -> bool:

@@ -54,6 +54,8 @@ class RunRecord:
             if int(delivery["id"]) > self._seen_delivery:
                 self.delivery_history.append({**delivery, "run_id": len(self.delivery_history) + 1})
                 self._seen_delivery = int(delivery["id"])
+                if delivery.get("conversation_id"):  # a conversation the journal may never name (a resume)
+                    self.attribution.notice(str(delivery["conversation_id"]))
 
     def mark(self) -> int:
         """The journal position now: ``calls(since=mark)`` is what happened after."""

@@ -73,6 +73,11 @@ class Attribution:
         for conversation in [*asked, *named_conversations(call.get("response_body"))]:
             self._first_seen.setdefault(conversation, epoch)
 
+    def notice(self, conversation: str) -> None:
+        """A conversation seen outside the journal (a webhook delivery): it belongs to the epoch now running,
+        so a late call about it (a receipt after the next contract's reset) is that contract's."""
+        self._first_seen.setdefault(conversation, len(self._starts) - 1)
+
     def belongs_to_another(self, call: JSON) -> bool:
         return int(call["id"]) in self.late
 

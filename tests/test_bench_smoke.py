@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import load, report
+from tests.bench import anchor, load, report
 
 WRK_OUT = """Running 10s test @ http://127.0.0.1:1/
   1 threads and 32 connections
@@ -39,15 +39,35 @@ def test_wrk_output_is_read_in_milliseconds():
     assert run.socket_errors == 3
 
 
-def test_the_table_gives_each_row_its_ratios_to_the_anchors():
-    rows = [
-        {"key": "ceiling", "label": "ceiling", "rps": 10_000.0, "p50_ms": 1.0, "p99_ms": 2.0},
-        {"key": "mockcc", "label": "mockcc", "rps": 6_000.0, "p50_ms": 2.0, "p99_ms": 5.0},
-        {"key": "wiremock", "label": "WireMock", "rps": 5_000.0, "p50_ms": 3.0, "p99_ms": 9.0},
-        {"key": "prism", "label": "Prism", "rps": 1_500.0, "p50_ms": 9.0, "p99_ms": 30.0},
-    ]
-    mockcc_row = report.table(rows).splitlines()[3]
-    assert mockcc_row == "| mockcc | 6,000 | 2.0 | 5.0 | 0.60x | 1.20x | 4.00x |"
+def _round(ceiling: float, mockcc: float, wiremock: float, prism: float) -> dict:
+    rates = {"ceiling": ceiling, "mockcc": mockcc, "wiremock": wiremock, "prism": prism}
+    rows = {
+        k: {"rps": v, "p50_ms": 1.0, "p99_ms": 2.0, "cpu_us": 1e6 / v, "warm_stable": True} for k, v in rates.items()
+    }
+    return {"load_average": [1.0, 1.0], "rows": rows}
+
+
+def test_ratios_are_taken_within_a_round_then_their_median_and_spread_shown():
+    found = [anchor.Contender(k, k, lambda _: None) for k in ("ceiling", "mockcc", "wiremock", "prism")]  # type: ignore[arg-type, return-value]
+    rounds = [_round(10_000, 6_000, 5_000, 1_500), _round(5_000, 2_000, 2_000, 1_000), _round(8_000, 4_000, 1_000, 800)]
+    summary = anchor.summarise(found, rounds)
+    mockcc = summary[1]
+    assert mockcc["rps"] == 4_000  # the median rate
+    assert mockcc["vs_ceiling"] == {"median": 0.5, "min": 0.4, "max": 0.6}  # 0.6, 0.4, 0.5: per round
+    assert mockcc["vs_wiremock"]["median"] == pytest.approx(1.2)  # 1.2, 1.0, 4.0
+    assert mockcc["cpu_vs_ceiling"]["median"] == pytest.approx(2.0)
+    row = report.table(summary).splitlines()[3]
+    assert row == "| mockcc | 4,000 | 1.0 | 2.0 | 250 | 0.50x (0.40-0.60) | 1.20x (1.00-4.00) | 4.00x (2.00-5.00) |"
+
+
+def test_warming_stops_once_two_windows_agree(monkeypatch: pytest.MonkeyPatch):
+    rates = iter([3_000.0, 5_000.0, 6_900.0, 7_000.0, 7_100.0])
+    monkeypatch.setattr(load, "wrk", lambda *a, **k: load.Run(next(rates), 1, 2, 1, 0, 0, 3))
+    warmed = load.warm("http://x", "", most=60)
+    assert warmed.rates == [3_000.0, 5_000.0, 6_900.0, 7_000.0]
+    assert warmed.stable
+    rates = iter([1_000.0, 2_000.0, 3_000.0])
+    assert load.warm("http://x", "", most=9).stable is False  # never settled within the cap: marked so
 
 
 @pytest.mark.live
@@ -67,11 +87,12 @@ def test_a_tiny_run_of_the_harness_writes_its_table_and_json(tmp_path: Path):
     result = json.loads(out.read_text())
     keys = [row["key"] for row in result["rows"]]
     assert keys == ["ceiling", "mockcc", "mockcc_none"]
-    assert all(row["requests"] > 0 for row in result["rows"])
+    assert all(row["requests"] > 0 for row in result["anchor"]["rounds"][0]["rows"].values())
+    assert all(row["startup_s"] > 0 for row in result["rows"])
     assert result["memory"]["idle_mb"] > 0
+    assert len(result["anchor"]["rounds"]) == 1
     sockets = result["consumer_socket"]
     assert sockets["socket"]["requests"] > 0
     assert sockets["socket"]["failures"] == 0
     assert sockets["send"]["requests"] > 0
     assert "consumer socket PublishEvent round trip" in done.stdout
-    assert set(result["startup_s"]) == {"mockcc (default seed)", "mockcc (agent: none)"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from itertools import islice
 
 from starlette.responses import JSONResponse, Response
 
@@ -49,9 +50,24 @@ async def reset(ctx: Ctx) -> Response:
     return JSONResponse({"status": "reset", "accounts": list(ctx.mock.accounts)})
 
 
+#: What one ``/_mockcc/state`` answer lists of each account's consumers and conversations, unless
+#: ``limit`` says otherwise (at most STATE_MOST): a mock holding a million events answers in milliseconds.
+STATE_PAGE = 100
+STATE_MOST = 1000
+
+
 async def state(ctx: Ctx) -> Response:
+    """Every account: its installations and grants, and one page (``offset``, ``limit``) of its consumers
+    and conversations, oldest first, with their totals; the page costs the same whatever the population."""
+    offset = query_number(ctx, "offset") or 0
+    limit = query_number(ctx, "limit")
+    limit = STATE_PAGE if limit is None else limit
+    if limit > STATE_MOST:
+        raise BadRequest(f"limit is at most {STATE_MOST}", path="$query.limit", rule="maximum", expected=STATE_MOST)
     accounts = []
     for account in ctx.mock.accounts.values():
+        consumers = islice(account.consumers.values(), offset, offset + limit)
+        conversations = islice(account.conversations.values(), offset, offset + limit)
         accounts.append(
             {
                 "account_id": account.account_id,
@@ -61,16 +77,17 @@ async def state(ctx: Ctx) -> Response:
                     {**redact.installation(inst.app), "ac-revision": str(inst.revision)}
                     for inst in account.installations.values()
                 ],
+                "consumers_total": len(account.consumers),
                 "consumers": [
                     {"lp_consumer_id": c.lp_consumer_id, "ext_consumer_id": c.ext_consumer_id, "profile": c.profile}
-                    for c in account.consumers.values()
+                    for c in consumers
                 ],
-                "conversations": [
-                    conversation_view(ctx.mock, account, c, events=False) for c in account.conversations.values()
-                ],
+                "conversations_total": len(account.conversations),
+                "conversations": [conversation_view(ctx.mock, account, c, events=False) for c in conversations],
             }
         )
-    return JSONResponse({"accounts": accounts, "clock": _clock(ctx)})
+    page = {"offset": offset, "limit": limit}
+    return JSONResponse({"accounts": accounts, "page": page, "clock": _clock(ctx)})
 
 
 async def list_conversations(ctx: Ctx) -> Response:

@@ -101,7 +101,7 @@ class Conn:
             self._peer.last_seen = time.monotonic()
             self._peer.requests += 1
 
-    def journal_call(self, method: str, body: str) -> Call:
+    def journal_call(self, method: str, body: bytes) -> Call:
         call = self.mock.journal.open(
             at=self.mock.clock.now(),
             method=method,
@@ -111,7 +111,7 @@ class Conn:
             account_id=self.account_id,
             headers=(),
         )
-        call.request_body = body
+        call.keep_request_body(body)
         return call
 
     def journal_done(self, call: Call) -> None:
@@ -122,7 +122,7 @@ class Conn:
     def journal_event(self, what: str, status: int, outcome: str, explanation: str | None = None) -> None:
         """A connect or close, on record like a request (``status`` is 101 or the close code)."""
         started = time.perf_counter()
-        call = self.journal_call(what, "")
+        call = self.journal_call(what, b"")
         call.status, call.outcome = status, outcome
         if explanation is not None:
             call.explanation = {"explanation": explanation, "path": "$socket", "rule": "socket"}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mockcc.errors import ApiError, BadRequest, InternalError, MockccError, RestError, as_api_error
-from mockcc.journal import Call, preview
+from mockcc.journal import Call
 from mockcc.sockets.envelope import STRING_RESP, FrameRefused, Request, parse, response, short
 from mockcc.streams.outbox import encode
 from mockcc.types import JSON
@@ -46,7 +46,7 @@ Handlers = Mapping[str, Handler]
 def handle(conn: Conn, text: str | bytes, handlers: Handlers) -> None:
     """Answer one frame on ``conn``'s outbox and journal it."""
     started = time.perf_counter()
-    call = conn.journal_call("REQ", preview(text.encode() if isinstance(text, str) else text))
+    call = conn.journal_call("REQ", text.encode() if isinstance(text, str) else text)
     req_id: str | None = None
     try:
         request = parse(text)
@@ -79,7 +79,7 @@ def handle(conn: Conn, text: str | bytes, handlers: Handlers) -> None:
         )
         answer = _refusal(call, req_id, internal, outcome="error")
         conn.outbox.push(answer)
-    call.response_body = preview(encode(answer).encode())
+    call.keep_response_body(encode(answer).encode())
     call.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     conn.journal_done(call)
 

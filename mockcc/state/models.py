@@ -192,6 +192,7 @@ class Account:
     agent: JSON = field(default_factory=lambda: {"type": "none"})  # the scripted agent for this account
     skill_agents: dict[str, JSON] = field(default_factory=dict)  # skillId -> scripted agent
     signature_algorithm: str = "sha1"
+    signature_encoding: str = "base64"  # how the digest is written: base64 (LivePerson's default) or hex
     #: Account Configuration feature grants, compoundFeatureID -> on/off; Async Messaging on unless seeded off.
     feature_grants: dict[str, bool] = field(default_factory=lambda: {ASYNC_MESSAGING: True})
     closed: dict[str, None] = field(default_factory=dict)  # closed conversation ids, oldest first

@@ -19,6 +19,7 @@ import functools
 import ssl
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httptools
@@ -32,6 +33,22 @@ class DeliveryError(Exception):
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(detail)
         self.kind = kind
+
+
+class Poster(Protocol):
+    """What delivery needs of a client: this one in-process, or ``remote.RemoteWebhookClient``."""
+
+    closed: bool
+
+    def prepare(self) -> None:
+        """Start whatever the first POST would otherwise wait for (the worker process), in the background."""
+
+    async def ready(self) -> None:
+        """Wait until a POST would go out at once (the worker is up): attempts are timed from here."""
+
+    async def post(self, url: str, body: bytes, headers: list[tuple[str, str]]) -> int: ...
+
+    async def close(self) -> None: ...
 
 
 class _Connection(asyncio.Protocol):
@@ -136,6 +153,12 @@ class WebhookClient:
                 self._tls.check_hostname = False
                 self._tls.verify_mode = ssl.CERT_NONE
         return self._tls
+
+    def prepare(self) -> None:
+        """Nothing to start: connections open with the first POST to each origin."""
+
+    async def ready(self) -> None:
+        """Always ready."""
 
     async def post(self, url: str, body: bytes, headers: list[tuple[str, str]]) -> int:
         """POST ``body`` with ``headers`` (plus Host and Content-Length) to ``url``; the answer's status."""

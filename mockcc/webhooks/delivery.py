@@ -15,7 +15,7 @@ from typing import Any
 
 from mockcc import redact
 from mockcc.webhooks.activity import Activity, Gate
-from mockcc.webhooks.client import DeliveryError, WebhookClient
+from mockcc.webhooks.client import DeliveryError, Poster
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
 from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Route, Subscription, retention_time
@@ -88,14 +88,14 @@ def describe(exc: BaseException) -> str:
 
 
 class Deliverer:
-    """Sends events through one shared ``WebhookClient`` and injects faults on the way."""
+    """Sends events through one shared client (``Poster``) and injects faults on the way."""
 
     def __init__(
         self,
         activity: Activity,
         log: DeliveryLog,
         faults: FaultBook,
-        client: Callable[[], WebhookClient],
+        client: Callable[[], Poster],
         concurrency: int = 100,
     ) -> None:
         self._activity = activity
@@ -188,7 +188,7 @@ class Deliverer:
             ("Content-Type", "application/json"),
             ("X-Liveperson-Account-Id", sub.account_id),
             ("X-Liveperson-Client-Id", sub.client_id),
-            ("X-Liveperson-Signature", sign(pending.body, secret, sub.signature_algorithm)),
+            ("X-Liveperson-Signature", sign(pending.body, secret, sub.signature_algorithm, sub.signature_encoding)),
         ]
         headers += [(name, value) for name, value in pending.route.headers if name.lower() not in _RESERVED]
         return headers
@@ -208,12 +208,18 @@ class Deliverer:
         """POST once and log it; the log entry."""
         headers = self._headers(pending, corrupt=corrupt)
         url = pending.route.url
-        at = self._activity.clock.now()
-        started = time.perf_counter()
+        client = self._client()
         status: int | None = None
         error: str | None = None
         try:
-            status = await self._client().post(url, pending.body, headers)
+            await client.ready()  # a worker still booting is not the endpoint's latency
+        except Exception as exc:  # a worker that cannot start: the attempt fails, it never crashes
+            error = describe(exc)
+        at = self._activity.clock.now()
+        started = time.perf_counter()
+        try:
+            if error is None:
+                status = await client.post(url, pending.body, headers)
         except Exception as exc:  # any transport or URL problem is a failed delivery, never a crash
             error = describe(exc)
         latency = round((time.perf_counter() - started) * 1000, 3)

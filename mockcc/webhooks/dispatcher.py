@@ -16,12 +16,13 @@ from typing import Any
 from mockcc.clock import Clock
 from mockcc.errors import NotReplayable, UnknownDelivery
 from mockcc.webhooks.activity import Activity
-from mockcc.webhooks.client import WebhookClient
+from mockcc.webhooks.client import Poster, WebhookClient
 from mockcc.webhooks.delivery import Deliverer, Pending
 from mockcc.webhooks.faults import FaultBook, WebhookFault
 from mockcc.webhooks.fixed import FixedRetries
 from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Subscription, retention_time, route
+from mockcc.webhooks.remote import RemoteWebhookClient
 from mockcc.webhooks.retention import Retention
 from mockcc.webhooks.signing import encode
 
@@ -41,7 +42,7 @@ class _Engine:
         clock: Clock,
         log_limit: int,
         store_limit: int,
-        client: Callable[[], WebhookClient],
+        client: Callable[[], Poster],
         concurrency: int,
         listeners: list[Callable[[dict[str, Any]], None]],
     ) -> None:
@@ -84,6 +85,7 @@ class WebhookDispatcher:
         store_limit: int = 100_000,
         verify: bool | ssl.SSLContext = True,
         max_connections: int = 100,
+        worker: bool = False,
     ) -> None:
         self._clock = clock
         self._connect_timeout = connect_timeout
@@ -92,7 +94,9 @@ class WebhookDispatcher:
         self._store_limit = max(1, store_limit)
         self._verify = verify
         self._max_connections = max_connections
-        self._http: WebhookClient | None = None
+        #: POST from a second process (``remote.py``); not with a custom TLS context, which cannot go there.
+        self._worker = worker and verify is True
+        self._http: Poster | None = None
         self._closed = False
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every delivery log entry
         self._engine = self._new_engine()
@@ -102,13 +106,22 @@ class WebhookDispatcher:
             self._clock, self._log_limit, self._store_limit, self._client, self._max_connections, self.listeners
         )
 
-    def _client(self) -> WebhookClient:
+    @property
+    def transport(self) -> str:
+        """Where POSTs are made: ``worker`` (a second process) or ``in-process``."""
+        return "worker" if self._worker else "in-process"
+
+    def _client(self) -> Poster:
         """The one shared client, created on first use; it sends only the headers we set.
 
         Our own small HTTP/1.1 client rather than aiohttp (and long before that httpx): on loopback
         it costs a fraction of the CPU per delivery (see ``client.py`` and ARCHITECTURE.md).
         """
-        if self._http is None or self._http.closed:
+        if (self._http is None or self._http.closed) and self._worker:
+            self._http = RemoteWebhookClient(
+                limit=self._max_connections, connect_timeout=self._connect_timeout, read_timeout=self._read_timeout
+            )
+        elif self._http is None or self._http.closed:
             self._http = WebhookClient(
                 limit=self._max_connections,
                 connect_timeout=self._connect_timeout,
@@ -123,9 +136,12 @@ class WebhookDispatcher:
         """Accept deliveries (Starlette lifespan startup); the HTTP client opens with the first one.
 
         ``preload`` (the seed routes webhooks) is kept for callers; the client is small and loads with
-        this module, so there is nothing left to load ahead.
+        this module, so there is nothing left to load ahead. The delivery worker, when deliveries go
+        through one, starts now in the background.
         """
         self._closed = False
+        if self._worker:
+            self._client().prepare()
 
     async def aclose(self) -> None:
         """Cancel every attempt and timer, then close the HTTP client (lifespan shutdown)."""

@@ -33,6 +33,7 @@ class Subscription:
     webhooks: Mapping[str, Any]
     signature_algorithm: Literal["sha1", "sha256"] = "sha1"
     enabled: bool = True
+    signature_encoding: Literal["base64", "hex"] = "base64"
 
     @property
     def key(self) -> tuple[str, str]:

@@ -26,6 +26,7 @@ def subscription(account: Account, installation: Installation) -> Subscription:
         client_secret=installation.client_secret,
         webhooks=installation.webhooks,
         signature_algorithm="sha256" if account.signature_algorithm == "sha256" else "sha1",
+        signature_encoding="hex" if account.signature_encoding == "hex" else "base64",
         enabled=installation.enabled,
     )
 
@@ -38,7 +39,7 @@ class Notifier:
         self._effective_ttr = effective_ttr
         # (account, client id) -> the snapshot and what it was taken from: an installation's app object
         # is replaced (never edited) on update, so the same object and revision mean the same snapshot.
-        self._snapshots: dict[tuple[str, str], tuple[object, int, str, Subscription]] = {}
+        self._snapshots: dict[tuple[str, str], tuple[object, int, tuple[str, str], Subscription]] = {}
 
     def _subscription(self, account: Account, installation: Installation) -> Subscription:
         key = (account.account_id, installation.client_id)
@@ -47,13 +48,14 @@ class Notifier:
             cached is not None
             and cached[0] is installation.app
             and cached[1] == installation.revision
-            and cached[2] == account.signature_algorithm
+            and cached[2] == (account.signature_algorithm, account.signature_encoding)
         ):
             return cached[3]
         snapshot = subscription(account, installation)
         if len(self._snapshots) >= SNAPSHOTS_KEPT:  # bounded whatever the number of installations
             self._snapshots.clear()
-        self._snapshots[key] = (installation.app, installation.revision, account.signature_algorithm, snapshot)
+        signing = (account.signature_algorithm, account.signature_encoding)
+        self._snapshots[key] = (installation.app, installation.revision, signing, snapshot)
         return snapshot
 
     def on_change(self, change: Change) -> None:

@@ -14,10 +14,10 @@ from mockcc_contracts.harness import Harness
     requires=("LP-CONV-001",),
 )
 def agent_text(h: Harness) -> None:
-    """What the agent writes reaches the consumer, word for word."""
+    """What the agent writes reaches the consumer, word for word (its &, <, > and quotes too: not HTML-escaped)."""
     consumer = h.consumer("hear")
     _, agent = h.joined(consumer)
-    words = h.text("How can I help you today?")
+    words = h.text('Order <#42> & "gift" wrap: how can I help?')
     agent.say(words)
     h.wait(lambda: words in h.texts(consumer), f"{words!r} to reach the consumer")
 

@@ -156,3 +156,27 @@ def consumer_jws_reused(h: Harness) -> None:
     idp = [c for c in h.calls(since, "idp") if c["method"] == "POST"]
     if len(idp) > 1:
         raise Failed(f"{len(idp)} ConsumerJWS requests for one consumer", [describe_call(c) for c in idp[:5]])
+
+
+@contract(
+    "LP-AUTH-005",
+    "MUST",
+    "A refused ConsumerJWS (40103) is fetched again",
+    operations=("IdP consumer", "SEND"),
+    faults=("Send API 401 (40103)",),
+    requires=("LP-CONV-001",),
+)
+def consumer_jws_refused(h: Harness) -> None:
+    """When the Send API answers 401 with errorCode 40103 (Invalid ConsumerJWS), the consumer's token is
+    the problem, not the AppJWT: the connector asks the IdP for a new ConsumerJWS and sends the message
+    again with it. Renewing only the AppJWT keeps the refused token, and the message is lost."""
+    consumer = h.consumer("jws401")
+    h.start(consumer)
+    since = h.mark()
+    h.arm("401", scope="send", count=1, error_code=40103)
+    words = h.text("after a 40103")
+    h.say(consumer, words)
+    h.wait_published(words, since, "after the refused ConsumerJWS")
+    idp = [c for c in h.calls(since, "idp") if c["method"] == "POST" and c["status"] in (200, 201)]
+    if not idp:
+        raise Failed("no new ConsumerJWS was fetched after the 40103", [describe_call(c) for c in h.calls(since)][:10])

@@ -1,8 +1,7 @@
-"""Failures: LP-RES-* (429 back-off, bounded 5xx retries, no retry on other 4xx, a webhook outage)."""
+"""Failures: LP-RES-* (429 back-off, 5xx persistent and transient, other 4xx, a webhook outage, slow answers)."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 
@@ -14,6 +13,7 @@ MIN_PAUSE = 0.9  # seconds after a 429 (LivePerson: back off; 1 s, with a little
 MAX_5XX_ATTEMPTS = 6  # the first try and at most five retries
 GIVE_UP_WITHIN = 40.0  # LivePerson's 5xx guidance (3 retries, 5/10/15 s apart) takes 30 s; a margin
 SILENT_AFTER = 17.0  # longer than its longest pause (15 s): no attempt and no error since means given up
+FIRST_RETRY = 8.0  # LivePerson's first pause after a 5xx is 5 s; with jitter and a busy machine, 8
 
 
 def _attempts(h: Harness, since: int, words: str) -> list[dict[str, object]]:
@@ -57,7 +57,7 @@ def backs_off(h: Harness) -> None:
 @contract(
     "LP-RES-002",
     "MUST",
-    "Bounded retries on 5xx",
+    "Bounded retries on 5xx, then the consumer is told",
     operations=("SEND",),
     faults=("Send API 503 (persistent)",),
     requires=("LP-CONV-001",),
@@ -86,6 +86,12 @@ def bounded_5xx(h: Harness) -> None:
             return "told"
         return "silent" if time.monotonic() - seen["at"] > SILENT_AFTER else None
 
+    h.wait(lambda: _attempts(h, since, words), f"{words!r} to be sent")
+    if h.holds(lambda: len(_attempts(h, since, words)) < 2 and not h.received(consumer, "error"), FIRST_RETRY):
+        raise Failed(
+            f"no retry within {FIRST_RETRY:g}s of a 503 (LivePerson: retry after 5 s, then 10 s, then 15 s)",
+            [describe_call(c) for c in _attempts(h, since, words)],
+        )
     verdict = h.wait(
         decided, "the connector to give up (an error on the channel)", timeout=max(h.patience, GIVE_UP_WITHIN)
     )
@@ -97,6 +103,8 @@ def bounded_5xx(h: Harness) -> None:
         raise Failed(f"{len(tries)} attempts while LivePerson answered 503 (at most {MAX_5XX_ATTEMPTS})", evidence)
     if not tries:
         raise Failed("the message was never sent")
+    if len(tries) < 2:
+        raise Failed("the connector gave up after the first 503, without a retry", evidence)
     if verdict == "silent":
         raise Failed(
             f"the connector gave up after {len(tries)} attempt(s) without telling the consumer (no error on the "
@@ -108,14 +116,15 @@ def bounded_5xx(h: Harness) -> None:
 @contract(
     "LP-RES-003",
     "MUST",
-    "No retry on other 4xx",
+    "No retry on other 4xx, and the consumer is told",
     operations=("SEND",),
     faults=("Send API 400",),
     requires=("LP-CONV-001",),
 )
 def no_retry_4xx(h: Harness) -> None:
     """A 4xx other than 401 and 429 (here 400 Bad Request) means the request itself is wrong: sending the same
-    request again cannot help, so the connector does not."""
+    request again cannot help, so the connector does not. The message is lost, so the consumer is told
+    (the channel's ``error``); the consumer's next message goes out."""
     consumer = h.consumer("badreq")
     h.start(consumer)
     since = h.mark()
@@ -123,11 +132,21 @@ def no_retry_4xx(h: Harness) -> None:
     words = h.text("refused as bad")
     h.say(consumer, words)
     h.wait(lambda: _attempts(h, since, words), f"{words!r} to be sent")
-    with contextlib.suppress(Failed):  # telling the consumer is good manners, not this contract
-        h.wait(lambda: h.received(consumer, "error"), "an error on the channel", timeout=min(h.patience, 3.0))
+    try:
+        h.wait(lambda: h.received(consumer, "error"), "the consumer to be told (an error on the channel)")
+    except Failed as failed:
+        raise Failed(
+            "the refused message was dropped silently: the consumer was never told",
+            [describe_call(c) for c in _attempts(h, since, words)],
+        ) from failed
+    h.holds(lambda: len(_attempts(h, since, words)) == 1, 0.5)
     tries = _attempts(h, since, words)
     if len(tries) > 1:
         raise Failed(f"the refused request was sent {len(tries)} times", [describe_call(c) for c in tries])
+    h.control.clear_faults()
+    after = h.text("after the refusal")
+    h.say(consumer, after)
+    h.wait_published(after, since, "after the refusal")
 
 
 @contract(
@@ -171,3 +190,59 @@ def outage_retention(h: Harness) -> None:
             f"after the outage the consumer got {got}",
             [describe_delivery(d) for d in h.deliveries(mark, conversation)][-12:],
         )
+
+
+@contract(
+    "LP-RES-005",
+    "MUST",
+    "One transient 5xx is retried and the message goes out once",
+    operations=("SEND",),
+    faults=("Send API 503 (once)", "Send API 500 (once)"),
+    requires=("LP-CONV-001",),
+)
+def transient_5xx(h: Harness) -> None:
+    """A single 503 (or 500), then LivePerson answers again: the connector retries, and the consumer's
+    message reaches LivePerson exactly once. Giving up on the first 5xx loses it."""
+    consumer = h.consumer("blip")
+    h.start(consumer)
+    for status in ("503", "500"):
+        since = h.mark()
+        h.arm(status, scope="send", count=1)
+        words = h.text(f"after one {status}")
+        h.say(consumer, words)
+        h.wait_published(words, since, f"after one {status}")
+        _once(h, since, words)
+
+
+#: A slow moment of LivePerson's: longer than a fast connection, well under any sane client timeout.
+SLOW_ANSWER = 3.0
+
+
+@contract(
+    "LP-RES-006",
+    "MUST",
+    "A slow LivePerson answer loses nothing and duplicates nothing",
+    operations=("SEND",),
+    faults=("Send API answers after 3 s",),
+    requires=("LP-CONV-001",),
+)
+def slow_answer(h: Harness) -> None:
+    """The Send API sometimes takes seconds to answer (here 3 s). The connector waits for it: the message
+    reaches LivePerson exactly once. Timing out early and sending again publishes it twice (the Send API
+    has no idempotency key); timing out and dropping it loses it."""
+    consumer = h.consumer("slowlp")
+    h.start(consumer)
+    since = h.mark()
+    h.arm("delay", scope="send", count=1, delay_seconds=SLOW_ANSWER)
+    words = h.text("while LivePerson is slow")
+    h.say(consumer, words)
+    h.wait_published(words, since, f"with an answer after {SLOW_ANSWER:g}s")
+    _once(h, since, words)
+
+
+def _once(h: Harness, since: int, words: str) -> None:
+    """``words`` was published once, and stays so for a moment (a late retry would publish it again)."""
+    h.holds(lambda: h.published_texts(since).count(words) == 1, 1.0)
+    count = h.published_texts(since).count(words)
+    if count != 1:
+        raise Failed(f"{words!r} was published {count} times", [describe_call(c) for c in _attempts(h, since, words)])

@@ -2,65 +2,36 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-import httpx
-
 from mockcc.webhooks.signing import sign
 from mockcc_contracts.contract import Failed, contract
+from mockcc_contracts.contracts.forgery import delivered_copy, forge, post, signed
 from mockcc_contracts.evidence import describe_delivery
 from mockcc_contracts.harness import Harness
 
 BURST = 20
 
 
-def _genuine(h: Harness, conversation: str, words: str) -> tuple[dict[str, object], int]:
-    """A notification the mock really delivered for ``conversation`` (the agent's ``words``) and its sequence."""
-    for d in reversed(h.deliveries(conversation_id=conversation)):
-        if d.get("body") and words in d["body"] and d["event_key"].endswith("ContentEvent"):
-            return json.loads(d["body"]), int(d["sequence"])
-    raise Failed(f"the mock has no delivery of {words!r} to copy")
-
-
-def _forge(doc: dict[str, object], *, text: str, sequence: int, conversation: str | None = None) -> bytes:
-    """The same notification with another text and sequence (and conversation), serialised as LivePerson does."""
-    body = json.loads(json.dumps(doc))
-    for change in body["body"]["changes"]:
-        change["sequence"] = sequence
-        change["event"]["message"] = text
-        if conversation is not None:
-            change["conversationId"] = change["dialogId"] = conversation
-    return json.dumps(body, separators=(",", ":")).encode("ascii")
-
-
-def _post(h: Harness, body: bytes, signature: str | None) -> httpx.Response:
-    headers = {
-        "Content-Type": "application/json",
-        "X-Liveperson-Account-Id": h.credentials.account_id,
-        "X-Liveperson-Client-Id": h.credentials.client_id,
-    }
-    if signature is not None:
-        headers["X-Liveperson-Signature"] = signature
-    try:
-        return httpx.post(h.webhook_url, content=body, headers=headers, timeout=h.webhook_timeout + 5)
-    except httpx.HTTPError as exc:
-        raise Failed(f"the webhook endpoint could not be reached: {type(exc).__name__}: {exc}") from exc
+#: LivePerson: "endpoints should answer within 2.5 s"; slower for 2 minutes and the app may be disabled
+#: without warning (Webhooks docs, protocol notes §5.5). Its 5 s read timeout is the last resort, not the goal.
+ANSWER_WITHIN = 2.5
 
 
 @contract(
     "LP-HOOK-001",
     "MUST",
-    "Webhooks answered 200 in time, even in a burst",
+    "Webhooks answered 200 within 2.5 s, even in a burst",
     operations=("webhook ContentEvent",),
     faults=("burst of 20 agent messages",),
     requires=("LP-AGENT-001",),
 )
 def answered_in_time(h: Harness) -> None:
-    """LivePerson waits 5 seconds for a webhook's answer (the suite's --webhook-timeout) and treats
-    anything else as a failure. Every notification, also in a burst of 20 agent messages, is answered
-    200 within it: the connector acknowledges first and works after. Every message reaches the consumer."""
+    """LivePerson expects a webhook's answer within 2.5 seconds (slower for two minutes and it may disable
+    the app; it gives up after 5 s) and treats anything but 200/201 as a failure. Every notification,
+    also in a burst of 20 agent messages, is answered 200 within 2.5 s (or --webhook-timeout, if
+    shorter): the connector acknowledges first and works after. Every message reaches the consumer."""
     consumer = h.consumer("burst")
     conversation, agent = h.joined(consumer)
     mark = h.delivery_mark()
@@ -69,14 +40,23 @@ def answered_in_time(h: Harness) -> None:
         agent.say(text)
     h.faults_armed.add(f"burst of {BURST} agent messages")
     h.control.settle()
-    h.wait(lambda: len(_attempts(h, mark, conversation)) >= BURST, f"the mock to deliver all {BURST} messages")
-    attempts = _attempts(h, mark, conversation)
-    limit_ms = h.webhook_timeout * 1000
-    late = [d for d in attempts if d["status"] != 200 or d["error"] or (d["latency_ms"] or 0) > limit_ms]
-    if late:
+    limit = min(ANSWER_WITHIN, h.webhook_timeout)
+
+    def late() -> list[dict[str, Any]]:
+        return [
+            d
+            for d in _attempts(h, mark, conversation)
+            if d["status"] != 200 or d["error"] or (d["latency_ms"] or 0) > limit * 1000
+        ]
+
+    h.wait(
+        lambda: late() or len(_attempts(h, mark, conversation)) >= BURST,
+        f"the mock to deliver all {BURST} messages",
+    )
+    if slow := late():
         raise Failed(
-            f"{len(late)} of {len(attempts)} deliveries not answered 200 within {h.webhook_timeout:g}s",
-            [describe_delivery(d) for d in late[:10]],
+            f"{len(slow)} of {len(_attempts(h, mark, conversation))} deliveries not answered 200 within {limit:g}s",
+            [describe_delivery(d) for d in slow[:10]],
         )
     h.wait(lambda: all(w in h.texts(consumer) for w in words), f"all {BURST} messages to reach the consumer")
 
@@ -96,7 +76,7 @@ def _attempts(h: Harness, mark: int, conversation: str) -> list[dict[str, Any]]:
 def forged_refused(h: Harness) -> None:
     """A notification whose X-Liveperson-Signature does not match the body (signed with another secret) is
     refused with a 4xx and never reaches the consumer: anyone can POST to a webhook URL."""
-    _refuses(h, "forged", lambda body: sign(body, "not-the-client-secret"))
+    _refuses(h, "forged", lambda body: sign(body, "not-the-client-secret", *h.signing))  # type: ignore[arg-type]
 
 
 @contract(
@@ -120,11 +100,11 @@ def _refuses(h: Harness, label: str, signature: object) -> None:
     agent.say(genuine)
     with h.needs("LP-AGENT-001"):
         h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
-    doc, sequence = _genuine(h, conversation, genuine)
+    doc, sequence = delivered_copy(h, conversation, genuine)
     fake = h.text(f"{label} by an attacker")
-    body = _forge(doc, text=fake, sequence=sequence + 1)
+    body = forge(doc, text=fake, sequence=sequence + 1)
     h.faults_armed.add(f"{label} notification")
-    answer = _post(h, body, signature(body))  # type: ignore[operator]
+    answer = post(h, body, signature(body))  # type: ignore[operator]
     got_it = not h.holds(lambda: fake not in h.texts(consumer), 1.5)
     evidence = [f"POST {h.webhook_url} ({label}) answered {answer.status_code} {answer.text[:100]!r}"]
     if got_it:
@@ -197,11 +177,13 @@ def unknown_ignored(h: Harness) -> None:
     agent.say(genuine)
     with h.needs("LP-AGENT-001"):
         h.wait(lambda: genuine in h.texts(consumer), f"{genuine!r} to reach the consumer")
-    doc, _ = _genuine(h, conversation, genuine)
+    doc, _ = delivered_copy(h, conversation, genuine)
     stranger = h.text("for nobody here")
-    body = _forge(doc, text=stranger, sequence=1, conversation=str(uuid.uuid4()))
+    invented = str(uuid.uuid4())
+    h.invented.add(invented)
+    body = forge(doc, text=stranger, sequence=1, conversation=invented)
     h.faults_armed.add("notification for an unknown conversation")
-    answer = _post(h, body, sign(body, h.credentials.client_secret))
+    answer = post(h, body, signed(h, body))
     evidence = [f"POST {h.webhook_url} (unknown conversation) answered {answer.status_code} {answer.text[:100]!r}"]
     if answer.status_code != 200:
         raise Failed(f"answered {answer.status_code}, not 200 (LivePerson would retry it)", evidence)

@@ -1,15 +1,18 @@
 """`make bench`: mockcc side by side with the stack's ceiling, WireMock and Prism, in one run.
 
-Every server gets the same SEND body from wrk (1 thread, 32 keep-alive connections, a warm-up run
-thrown away, then the measured run). The machine may be shared, so absolute figures are noisy: read
-the ratios, which come from one run. ``--soak SECONDS`` instead runs the default seed at full rate for
-that long, sampling RSS and p99 per interval. ``--smoke`` is the tiny run ``make test`` does.
+Every server gets the same SEND body from wrk (1 thread, 32 keep-alive connections), is warmed until
+its rate is stable and then measured, one server after another; the whole comparison is repeated
+(``--rounds``) and the table shows median ratios with their spread (``anchor.py``). Then mockcc alone:
+memory, 100,000 open conversations, webhook deliveries. The machine may be shared, so absolute figures
+are noisy: read the ratios and the CPU per request. ``--soak SECONDS`` instead runs the default seed at
+full rate for that long, sampling RSS and p99 per interval. ``--smoke`` is the tiny run ``make test`` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -18,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from tests.bench import load, report, servers, socketload
+from tests.bench import anchor, load, report, servers, socketload
 from tests.bench.client import ACCOUNT, QUIET, consumer, send_body
-from tests.bench.servers import ROOT, TOOLS, Server, rss_mb
+from tests.bench.servers import ROOT, Server, rss_mb
 from tests.bench.sockets import bench_sockets
 
 JSON = dict[str, Any]
@@ -28,44 +31,32 @@ JSON = dict[str, Any]
 
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
-        self.warmup: float = args.warmup
+        self.warm_most: float = args.warm_most
+        self.warmup = 0.0 if args.smoke else 5.0  # the socket client's fixed warm-up (wrk's is warm_most)
         self.seconds: float = args.seconds
         self.conversations: int = args.conversations
         self.idle = 0.5 if args.smoke else 5.0
-        self.body = send_body("00000000-0000-4000-8000-000000000000")
-        self.headers = {"Authorization": "bench", "X-LP-ON-BEHALF": "bench"}
-        self.result: JSON = {"rows": [], "startup_s": {}}
+        self.result: JSON = {}
 
     def url(self, server: Server) -> str:
         return server.base_url + servers.SEND_PATH.format(account=ACCOUNT) + "?v=3"
 
     def measure(self, server: Server, body: str, headers: dict[str, str]) -> load.Run:
         if load.have_wrk():
-            return load.measure(self.url(server), load.post_script(body, headers), self.warmup, self.seconds)
+            script = load.post_script(body, headers)
+            load.warm(self.url(server), script, self.warm_most)
+            return load.wrk(self.url(server), script, self.seconds)
         return load.python_load(self.url(server), body, headers, self.seconds)
 
-    def row(self, key: str, label: str, run: load.Run | None, **extra: Any) -> None:
-        row: JSON = {"key": key, "label": label, **extra}
-        if run is not None:
-            row |= run.as_dict()
-        self.result["rows"].append(row)
-        shown = f"{run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms" if run else extra.get("skipped", "skipped")
-        print(f"  {label}: {shown}", flush=True)
-
-    def ceiling(self) -> None:
-        with servers.python_server("tests.bench.ceiling", "ceiling") as server:
-            self.row("ceiling", "bare Starlette + uvicorn + jsonschema-rs, validated SEND (the ceiling)",
-                     self.measure(server, self.body, self.headers))  # fmt: skip
-
     def mockcc_default(self) -> None:
+        """One more default-seed mockcc: memory idle and after load, then the population figures."""
         with servers.mockcc() as server:
-            self.result["startup_s"]["mockcc (default seed)"] = round(server.startup_s, 3)
             time.sleep(1)
             idle = rss_mb(server.pid)
             headers, dialog = consumer(server, "bench-send")
             body = send_body(dialog)
             run = self.measure(server, body, headers)
-            self.row("mockcc", "mockcc SEND, default seed (echo agent)", run)
+            print(f"  mockcc alone: {run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms", flush=True)
             after = rss_mb(server.pid)
             time.sleep(self.idle)
             memory: JSON = {"idle_mb": idle, "after_load_mb": after, "after_idle_mb": rss_mb(server.pid)}
@@ -111,13 +102,12 @@ class Bench:
               f"p99 {send.p99_ms:.1f} ms; opening {rates[0]:,.0f}/s first chunk, {rates[-1]:,.0f}/s last")  # fmt: skip
 
     def mockcc_quiet(self) -> None:
+        """The consumer socket beside SEND, on an `agent: none` mockcc (its SEND row is the anchor's)."""
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "seed.json"
             config.write_text(json.dumps(QUIET))
             with servers.mockcc("--config", str(config)) as server:
-                self.result["startup_s"]["mockcc (agent: none)"] = round(server.startup_s, 3)
                 headers, dialog = consumer(server, "bench-send")
-                self.row("mockcc_none", "mockcc SEND, `agent: none`", self.measure(server, send_body(dialog), headers))
                 self.consumer_socket(server, headers, dialog)
 
     def consumer_socket(self, server: Server, headers: dict[str, str], dialog: str) -> None:
@@ -142,8 +132,8 @@ class Bench:
             headers, dialog = consumer(server, "bench-hooks")
             body = send_body(dialog)
             url, script = self.url(server), load.post_script(body, headers)
-            if self.warmup and load.have_wrk():
-                load.wrk(url, script, self.warmup)
+            if self.warm_most and load.have_wrk():
+                load.warm(url, script, self.warm_most)
             httpx.get(hook.base_url + "/reset", timeout=30)
             started = time.monotonic()
             run = load.wrk(url, script, self.seconds) if load.have_wrk() else self.measure(server, body, headers)
@@ -161,37 +151,29 @@ class Bench:
             print(f"  webhooks: {stats['count'] / elapsed:,.0f} deliveries/s, SEND {run.rps:,.0f} req/s "
                   f"p99 {run.p99_ms:.1f} ms, delay {stats['delay_ms']}")  # fmt: skip
 
-    def others(self, workdir: Path) -> None:
-        if not (TOOLS / "wiremock").exists() or not (TOOLS / "prism").exists():
-            for key, label in (("wiremock", "WireMock, canned SEND stub"), ("prism", "Prism, SEND validated")):
-                self.row(key, label, None, skipped="not installed (make bench installs it into .bench/)")
-            return
-        with servers.wiremock(workdir / "wiremock", ACCOUNT) as server:
-            self.result["startup_s"]["WireMock"] = round(server.startup_s, 3)
-            self.row(
-                "wiremock", "WireMock 3.13 standalone, canned SEND stub", self.measure(server, self.body, self.headers)
-            )
-        with servers.prism(workdir / "prism", ACCOUNT) as server:
-            self.result["startup_s"]["Prism"] = round(server.startup_s, 3)
-            self.row("prism", "Prism 5.16, SEND with request validation", self.measure(server, self.body, self.headers))
-
 
 def bench(args: argparse.Namespace) -> JSON:
     b = Bench(args)
     b.result["machine"] = report.machine()
     b.result["client"] = (
-        f"wrk, 1 thread, {load.CONNECTIONS} keep-alive connections, "
-        f"{args.warmup:g} s warm-up, {args.seconds:g} s measured"
+        f"wrk, 1 thread, {load.CONNECTIONS} keep-alive connections; each server warmed in "
+        f"{load.WINDOW:g} s windows until two agree within {load.STABLE:.0%} (at most {args.warm_most:g} s), "
+        f"then {args.seconds:g} s measured; {args.rounds} rounds, servers one after another"
     )
     print(f"mockcc bench: {b.result['client']}; machine {b.result['machine']}", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        b.ceiling()
-        b.mockcc_default()
-        b.mockcc_quiet()
-        if not args.smoke:
-            b.others(Path(tmp))
-            b.webhooks()
-            b.result["sockets"] = bench_sockets(args.seconds)
+    b.result["anchor"] = anchor.compare(args.rounds, args.seconds, args.warm_most, smoke=args.smoke)
+    b.result["rows"] = b.result["anchor"]["summary"]
+    b.mockcc_default()
+    b.mockcc_quiet()
+    if not args.smoke:
+        b.webhooks()
+        b.result["sockets"] = bench_sockets(args.seconds)
+        if args.population and load.have_wrk():
+            from tests.bench import population
+
+            print(f"  population: {args.population:,} conversations x 100 messages ...", flush=True)
+            b.result["population"] = population.run(args.population, 100)
+    b.result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return b.result
 
 
@@ -200,21 +182,27 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tests.bench", description=__doc__.splitlines()[0] if __doc__ else ""
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per row")
-    parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds per row (thrown away)")
+    parser.add_argument("--warm-most", type=float, default=60.0, help="most warm-up seconds per server (thrown away)")
+    parser.add_argument("--rounds", type=int, default=3, help="times the whole comparison is repeated")
     parser.add_argument("--conversations", type=int, default=100_000, help="open conversations for the scale figures")
+    parser.add_argument(
+        "--population", type=int, default=10_000, help="conversations of 100 messages for the query figures (0: skip)"
+    )
     parser.add_argument("--json", type=Path, default=ROOT / ".bench" / "results.json", help="where the JSON goes")
     parser.add_argument("--smoke", action="store_true", help="a tiny run of the harness (make test)")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="soak the default seed for SECONDS instead")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.seconds, args.warmup, args.conversations = min(args.seconds, 1.0), 0.0, min(args.conversations, 200)
+        args.seconds, args.warm_most, args.conversations = min(args.seconds, 1.0), 0.0, min(args.conversations, 200)
+        args.rounds = 1
     if args.soak:
         from tests.bench.soak import soak
 
         result = soak(args.soak)
     else:
         result = bench(args)
-        print("\n" + report.table(result["rows"]) + "\n\n" + report.facts(result))
+        print("\n" + report.table(result["rows"]) + "\n\n" + report.rounds(result["anchor"]))
+        print(report.facts(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2))
     print(f"\nJSON: {args.json}")

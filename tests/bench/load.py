@@ -102,6 +102,33 @@ def measure(url: str, script: str, warmup: float, seconds: float) -> Run:
     return wrk(url, script, seconds)
 
 
+WINDOW = 3.0  # seconds per warm-up window
+STABLE = 0.05  # two consecutive windows within this fraction of each other: warm
+
+
+@dataclass
+class Warmup:
+    """How a server was warmed: each window's rate, and whether the last two agreed."""
+
+    rates: list[float]
+    stable: bool
+
+    @property
+    def seconds(self) -> float:
+        return len(self.rates) * WINDOW
+
+
+def warm(url: str, script: str, most: float, window: float = WINDOW, tolerance: float = STABLE) -> Warmup:
+    """Load in ``window``-second runs until two consecutive rates are within ``tolerance`` (a JIT has
+    settled, caches are full), or ``most`` seconds have gone; those runs are thrown away."""
+    rates: list[float] = []
+    while len(rates) * window < most:
+        rates.append(wrk(url, script, window).rps)
+        if len(rates) >= 2 and abs(rates[-1] - rates[-2]) <= tolerance * max(rates[-1], rates[-2]):
+            return Warmup(rates, True)
+    return Warmup(rates, not most)
+
+
 # Opening many conversations: each consumer needs a ConsumerJWS from the IdP, then a CONVERSATION
 # call with it. One Lua state interleaves both: IdP answers feed a stack of tokens, and a token
 # waiting is always spent first. The caller stops wrk (SIGINT) once the mock holds enough.
@@ -175,8 +202,13 @@ def python_load(url: str, body: str, headers: dict[str, str], seconds: float, co
 
 def open_conversations(base_url: str, script: str, done: Callable[[], bool], timeout: float = 600) -> None:
     """Run ``script`` under wrk until ``done()`` says the conversations are there, then stop wrk."""
+    run_until(base_url, script, done, timeout)
+
+
+def run_until(base_url: str, script: str, done: Callable[[], bool], timeout: float = 1800) -> None:
+    """Run ``script`` (Lua) under wrk until ``done()``, polled every 0.1 s, then stop wrk."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "open.lua"
+        path = Path(tmp) / "load.lua"
         path.write_text(script)
         proc = subprocess.Popen(
             ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{int(timeout)}s", "-s", str(path), base_url],

@@ -34,29 +34,43 @@ def machine() -> JSON:
     }
 
 
-def _ratio(value: float | None, base: float | None) -> str:
-    if not value or not base:
+def _ratio(spread: JSON | None) -> str:
+    if not spread:
         return "-"
-    return f"{value / base:.2f}x"
+    if spread["min"] == spread["max"]:
+        return f"{spread['median']:.2f}x"
+    return f"{spread['median']:.2f}x ({spread['min']:.2f}-{spread['max']:.2f})"
 
 
-def table(rows: list[JSON]) -> str:
-    """Markdown: one row per server, with its ratios to the ceiling, WireMock and Prism."""
-    by = {row["key"]: row.get("rps") for row in rows}
+def table(summary: list[JSON]) -> str:
+    """Markdown: one row per server, medians over the rounds; each ratio is the median of the ratios
+    taken within a round, with their spread (min-max) in brackets."""
     lines = [
-        "| server | req/s | p50 ms | p99 ms | vs ceiling | vs WireMock | vs Prism |",
-        "|---|---|---|---|---|---|---|",
+        "| server | req/s | p50 ms | p99 ms | CPU us/request | vs ceiling | vs WireMock | vs Prism |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
+    for row in summary:
         if row.get("rps") is None:
-            lines.append(f"| {row['label']} | {row.get('skipped', 'not run')} | | | | | |")
+            lines.append(f"| {row['label']} | {row.get('skipped', 'not run')} | | | | | | |")
             continue
+        cpu = f"{row['cpu_us']:.0f}" if row.get("cpu_us") is not None else "-"
         lines.append(
-            f"| {row['label']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-            f"{_ratio(row['rps'], by.get('ceiling'))} | {_ratio(row['rps'], by.get('wiremock'))} | "
-            f"{_ratio(row['rps'], by.get('prism'))} |"
+            f"| {row['label']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {cpu} | "
+            f"{_ratio(row.get('vs_ceiling'))} | {_ratio(row.get('vs_wiremock'))} | {_ratio(row.get('vs_prism'))} |"
         )
     return "\n".join(lines)
+
+
+def rounds(anchor: JSON) -> str:
+    """How the rounds went: the machine's load average around each, and warm-ups that never settled."""
+    out = []
+    for n, r in enumerate(anchor["rounds"], 1):
+        unsettled = [k for k, row in r["rows"].items() if row.get("warm_stable") is False]
+        line = f"- round {n}: load average {r['load_average'][0]} -> {r['load_average'][1]}"
+        if unsettled:
+            line += f"; never stable within the warm-up cap: {', '.join(unsettled)}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def facts(result: JSON) -> str:
@@ -70,10 +84,10 @@ def facts(result: JSON) -> str:
             f"(p99 {hooks['send']['p99_ms']:.1f} ms); SEND-to-delivery delay p50 {hooks['delay_ms']['p50']} ms, "
             f"p99 {hooks['delay_ms']['p99']} ms; {hooks['backlog_at_end']:,} still queued when the load stopped"
         )
-    startup = result.get("startup_s")
+    startup = {row["key"]: row["startup_s"] for row in result.get("rows", []) if row.get("startup_s") is not None}
     if startup:
         out.append(
-            "- start-up to the first answered request: "
+            "- start-up to the first answered request (median of the rounds): "
             + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in startup.items())
         )
     memory = result.get("memory")
@@ -105,5 +119,17 @@ def facts(result: JSON) -> str:
             f"first chunk {scale['first_chunk_per_s']:,.0f}/s, "
             f"last chunk {scale['last_chunk_per_s']:,.0f}/s; SEND at {scale['conversations']:,} open "
             f"{scale['send']['rps']:,.0f} req/s, p99 {scale['send']['p99_ms']:.1f} ms"
+        )
+    population = result.get("population")
+    if population:
+        out.append(
+            f"- populated: {population['conversations']:,} conversations, {population['events']:,} events "
+            f"(opened in {population['open_s']} s, SENT at {population['sends_per_s']:,}/s); RSS "
+            f"{population['rss_idle_mb']} -> {population['rss_populated_mb']} MiB; queries (median / worst wall "
+            "ms, server CPU ms per call): "
+            + "; ".join(
+                f"{label} {q['median_ms']} / {q['worst_ms']} ms, CPU {q['cpu_ms']} ms"
+                for label, q in population["queries"].items()
+            )
         )
     return "\n".join(out)

@@ -50,6 +50,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its children (WireMock's JVM and Prism's node run under a launcher)."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(p)
+    return total
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and its children (Java and Node start helpers), MiB."""
     total = 0

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__", "__init__"),  # the CLI (reaches mockcc_contracts lazily) and the public surface
     ("server",),  # uvicorn on uvloop, with the limits no client gets past
     ("app",),  # create_app: routes + the composition root
+    ("fastlane",),  # SEND and CONVERSATION straight from ASGI to their pipeline
     ("console",),  # the web console: its pages, and the event stream fed by the layers below
     ("control", "services", "sockets"),  # the endpoints: HTTP, and the websocket transports
     ("http", "guard"),  # the request pipeline every endpoint shares; the security rule in front of it

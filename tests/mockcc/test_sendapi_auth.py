@@ -131,3 +131,15 @@ def test_a_token_issued_after_moving_the_clock_is_valid(client, lp, ext_id):
     client.post("/_mockcc/clock/advance", json={"seconds": 7200})
     lp._app_jwt = None  # renew, as a connector does after 40102
     assert lp.text(ext_id, conv, "after renewal").status_code == 200
+
+
+def test_a_401_fault_can_refuse_the_consumer_jws_instead(client, lp, ext_id):
+    """``error_code: 40103`` makes the injected 401 LivePerson's Invalid ConsumerJWS (40102 by default)."""
+    conv = lp.open(ext_id)
+    assert client.post("/_mockcc/faults", json={"kind": "401", "scope": "send", "error_code": 40103}).status_code < 300
+    _assert_auth_error(client.post(SEND, json=_text(conv), headers=lp.headers(ext_id)), 401, 40103)
+    assert client.post(SEND, json=_text(conv), headers=lp.headers(ext_id)).status_code == 200  # spent
+    for bad in ({"kind": "401", "error_code": 40105}, {"kind": "503", "error_code": 40103}):
+        r = client.post("/_mockcc/faults", json=bad)
+        assert r.status_code == 400, r.text
+        assert "error_code" in r.text

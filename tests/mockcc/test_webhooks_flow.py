@@ -237,3 +237,19 @@ def test_sha256_signatures_when_the_account_asks(client, lp, ext_id, hook, seed)
     request = _received(client, hook, 1)[0]
     digest = hmac.new(DEFAULT_CLIENT_SECRET.encode(), request.body, hashlib.sha256).digest()
     assert request.header("x-liveperson-signature") == "sha256=" + base64.b64encode(digest).decode()
+
+
+def test_hex_signatures_when_the_account_asks(client, lp, ext_id, hook, seed):
+    """An installation may have its digests written in hexadecimal instead of Base64 (sha1 or sha256)."""
+    import hashlib
+    import hmac
+
+    seed["accounts"][0]["webhook_signature"] = "sha256"
+    seed["accounts"][0]["webhook_signature_encoding"] = "hex"
+    client.post("/_mockcc/reset", json=seed)
+    lp.open(ext_id)
+    request = _received(client, hook, 1)[0]
+    digest = hmac.new(DEFAULT_CLIENT_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.header("x-liveperson-signature") == "sha256=" + digest
+    seed["accounts"][0]["webhook_signature_encoding"] = "decimal"
+    assert client.post("/_mockcc/reset", json=seed).status_code == 400

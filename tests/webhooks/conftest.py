@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,6 +12,17 @@ from mockcc.webhooks import WebhookDispatcher
 from mockcc_contracts.receiver import Receiver
 
 
+@pytest.fixture(autouse=True, params=["in-process", "worker"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs twice: POSTs from the dispatcher's own loop, and from the delivery worker
+    process (``remote.py``), which must keep every guarantee the first holds."""
+    if request.param == "worker":
+        monkeypatch.setattr(
+            WebhookDispatcher, "__init__", functools.partialmethod(WebhookDispatcher.__init__, worker=True)
+        )
+    return str(request.param)
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as hook:
@@ -18,8 +30,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-async def dispatcher(clock: Clock) -> AsyncIterator[WebhookDispatcher]:
+async def dispatcher(clock: Clock, transport: str) -> AsyncIterator[WebhookDispatcher]:
     webhooks = WebhookDispatcher(clock, connect_timeout=1.0, read_timeout=1.0)
+    assert webhooks.transport == transport
     await webhooks.start()
     yield webhooks
     await webhooks.aclose()
