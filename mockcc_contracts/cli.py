@@ -23,7 +23,7 @@ from mockcc_contracts.catalogue import all_contracts, select
 from mockcc_contracts.control import ControlClient, Credentials
 from mockcc_contracts.driver import HttpChannelDriver
 from mockcc_contracts.harness import Harness
-from mockcc_contracts.launch import ConnectorProcess, MockServer, StartupError, connector_env, free_port
+from mockcc_contracts.launch import ConnectorProcess, MockServer, StartupError, connector_env, reserve_port
 from mockcc_contracts.report import Report
 from mockcc_contracts.runner import run_suite
 
@@ -130,7 +130,8 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
             h.seed()
             yield h, None
             return
-        port = free_port()
+        held = stack.enter_context(reserve_port())  # released just before the connector starts
+        port = int(held.getsockname()[1])
         base = f"http://127.0.0.1:{port}"
         driver = HttpChannelDriver(base + args.inbound_path)
         stack.callback(driver.stop)
@@ -163,6 +164,7 @@ def started(args: argparse.Namespace) -> Iterator[tuple[Harness, ConnectorProces
         state_dir.mkdir()
         env = connector_env(mock.credentials, driver.outbound_url, port, str(state_dir))
         ready_url = args.ready_url.format(port=port) if args.ready_url else None
+        held.close()
         connector = ConnectorProcess.start(
             args.connector_cmd,
             env,

@@ -35,6 +35,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def reserve_port(host: str = "127.0.0.1") -> socket.socket:
+    """A port held bound (not listening) so no ``--port 0`` bind of the mock takes it before the connector does.
+
+    The caller closes the socket just before it starts the connector: a port picked and released at once
+    was seen handed to one of the mock's split-host listeners, so the channel spoke to the mock.
+    """
+    sock = socket.socket()
+    sock.bind((host, 0))
+    return sock
+
+
 class MockServer:
     """``python -m mockcc serve --port 0`` as a subprocess; its credentials and a control client."""
 
