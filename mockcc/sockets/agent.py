@@ -21,10 +21,10 @@ from mockcc.sockets.common import (
 )
 from mockcc.sockets.conn import Admission, Conn
 from mockcc.sockets.dispatch import Handler
-from mockcc.sockets.endpoint import Denied, Side, socket_route
+from mockcc.sockets.endpoint import Denied, Side, admitted_account, socket_route
 from mockcc.sockets.envelope import as_list
 from mockcc.state.models import Conversation
-from mockcc.streams.outbox import CLOSE_POLICY, CLOSE_UNAUTHORIZED
+from mockcc.streams.outbox import CLOSE_UNAUTHORIZED
 from mockcc.streams.subscriptions import ConversationFilter
 from mockcc.types import JSON
 
@@ -34,13 +34,9 @@ PATH = "/ws_api/account/{accountId}/messaging/brand/{bearer}"
 
 def admit(conn: Conn, websocket: WebSocket) -> Admission:
     mock = conn.mock
-    account_id = str(websocket.path_params["accountId"])
+    account = admitted_account(conn, websocket, VERSIONS, "Messaging Agent API")
+    account_id = account.account_id
     bearer = str(websocket.path_params["bearer"])
-    if conn.version not in VERSIONS:
-        raise Denied(CLOSE_POLICY, f"v must be 2 or 2.1 (the Messaging Agent API's versions), got {conn.version!r}")
-    account = mock.accounts.get(account_id)
-    if account is None:
-        raise Denied(CLOSE_UNAUTHORIZED, f"account {account_id} does not exist in this mock")
     session = mock.bearers.session(account_id, bearer, mock.clock.now())
     user = account.agent_users.get(session.login_name) if session is not None else None
     if user is None:

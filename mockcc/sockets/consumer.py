@@ -25,10 +25,10 @@ from mockcc.errors import Unauthorized
 from mockcc.sockets.common import COMMON, subscribe_conversations, subscribe_events
 from mockcc.sockets.conn import Admission, Conn
 from mockcc.sockets.dispatch import Handler, Reply
-from mockcc.sockets.endpoint import Denied, Side, socket_route
+from mockcc.sockets.endpoint import Denied, Side, admitted_account, socket_route
 from mockcc.sockets.envelope import STRING_RESP, Request
 from mockcc.state.models import Account, Consumer, Conversation
-from mockcc.streams.outbox import CLOSE_POLICY, CLOSE_UNAUTHORIZED
+from mockcc.streams.outbox import CLOSE_UNAUTHORIZED
 from mockcc.streams.subscriptions import ConversationFilter
 from mockcc.tokens import TokenExpired, TokenInvalid
 from mockcc.types import JSON
@@ -97,13 +97,7 @@ def _admission(conn: Conn, account: Account, token: str, features: tuple[str, ..
 
 
 def admit(conn: Conn, websocket: WebSocket) -> Admission | None:
-    mock = conn.mock
-    account_id = str(websocket.path_params["accountId"])
-    if conn.version not in VERSIONS:
-        raise Denied(CLOSE_POLICY, f"v must be 3 (the Messaging Window API's version), got {conn.version!r}")
-    account = mock.accounts.get(account_id)
-    if account is None:
-        raise Denied(CLOSE_UNAUTHORIZED, f"account {account_id} does not exist in this mock")
+    account = admitted_account(conn, websocket, VERSIONS, "Messaging Window API")
     header = websocket.headers.get("authorization")
     if header is None:
         return None  # a browser: InitConnection must follow

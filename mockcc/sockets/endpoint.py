@@ -25,7 +25,8 @@ from mockcc.errors import LimitReached, Unauthorized
 from mockcc.sockets.conn import Admission, Conn
 from mockcc.sockets.dispatch import Handler, Handlers, Reply, handle
 from mockcc.sockets.envelope import Request
-from mockcc.streams.outbox import CLOSE_TRY_LATER, CLOSE_UNAUTHORIZED, Close, Outbox
+from mockcc.state.models import Account
+from mockcc.streams.outbox import CLOSE_POLICY, CLOSE_TRY_LATER, CLOSE_UNAUTHORIZED, Close, Outbox
 
 CLOSE_WAIT_SECONDS = 5.0
 
@@ -41,6 +42,19 @@ class Denied(Exception):
 
 #: ``admit(conn, websocket)``: an Admission, None (wait for a ``before_admission`` request), or raise Denied.
 Admit = Callable[[Conn, WebSocket], Admission | None]
+
+
+def admitted_account(conn: Conn, websocket: WebSocket, versions: tuple[str, ...], api: str) -> Account:
+    """The account the socket's path names, once its ``v`` is one ``api`` speaks: both sides check these first."""
+    if conn.version not in versions:
+        plural = "s" if len(versions) > 1 else ""
+        wanted = " or ".join(versions)
+        raise Denied(CLOSE_POLICY, f"v must be {wanted} (the {api}'s version{plural}), got {conn.version!r}")
+    account_id = str(websocket.path_params["accountId"])
+    account = conn.mock.accounts.get(account_id)
+    if account is None:
+        raise Denied(CLOSE_UNAUTHORIZED, f"account {account_id} does not exist in this mock")
+    return account
 
 
 @dataclass(frozen=True)
