@@ -63,11 +63,14 @@ node:
 	@$(NODE) -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' \
 	  || { echo "ERROR: $(NODE) is $$($(NODE) --version); the Node connector needs Node 18 or later (fetch)" >&2; exit 1; }
 
-# LivePerson's Node Agent SDK from npm (tests/agent_sdk/package.json pins it) into .agent-sdk/ (git-ignored).
+# LivePerson's Node Agent SDK, both lines (tests/agent_sdk/package.json), into .agent-sdk/ (git-ignored): npm's 1.2.0,
+# and the unpublished 1.4.11 vendored unmodified in tests/agent_sdk/vendor/ (installed as a copy, its dependencies
+# from npm; vendor/README.md says why).
 AGENT_SDK := .agent-sdk
-$(AGENT_SDK)/.installed: tests/agent_sdk/package.json | node
-	mkdir -p $(AGENT_SDK) && cp tests/agent_sdk/package.json $(AGENT_SDK)/package.json
-	npm install --prefix $(AGENT_SDK) --no-audit --no-fund --loglevel=error
+AGENT_SDK_14 := tests/agent_sdk/vendor/node-agent-sdk-1.4.11
+$(AGENT_SDK)/.installed: tests/agent_sdk/package.json $(shell find $(AGENT_SDK_14) -type f) | node
+	rm -rf $(AGENT_SDK) && mkdir -p $(AGENT_SDK) && cp tests/agent_sdk/package.json $(AGENT_SDK)/package.json
+	npm install --prefix $(AGENT_SDK) --install-links --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: $(STAMP)

@@ -29,13 +29,35 @@ def events_notification(dialog_id: str, changes: list[JSON]) -> JSON:
     return notification(MESSAGING_TYPE, {"changes": changes, "dialogId": dialog_id})
 
 
-def conversation_result(conversation: Conversation, effective_ttr: int) -> JSON:
-    """The ``result`` of an ExConversation change: the whole conversation as it is now."""
-    return {
+#: The events ``lastContentEventNotification`` names: messages, not receipts or chat states.
+CONTENT_EVENTS = ("ContentEvent", "RichContentEvent")
+
+
+def last_content(conversation: Conversation, *, private: bool) -> Event | None:
+    """The conversation's newest message over its dialogs; ``private``: agents also hear AGENTS_AND_MANAGERS."""
+    latest: Event | None = None
+    for dialog in conversation.dialogs:
+        for event in reversed(dialog.events):
+            if event.event.get("type") in CONTENT_EVENTS and (private or event.message_audience == "ALL"):
+                if latest is None or event.server_timestamp >= latest.server_timestamp:
+                    latest = event
+                break
+    return latest
+
+
+def conversation_result(conversation: Conversation, effective_ttr: int, *, private: bool) -> JSON:
+    """The ``result`` of an ExConversation change: the whole conversation as it is now, and its newest
+    message as ``lastContentEventNotification`` (one messaging change, as LivePerson's UPSERTs carry it;
+    absent before the first message). ``private``: for an agent's socket (private messages count)."""
+    result: JSON = {
         "convId": conversation.conversation_id,
         "effectiveTTR": effective_ttr,
         "conversationDetails": conversation_details(conversation),
     }
+    latest = last_content(conversation, private=private)
+    if latest is not None:
+        result["lastContentEventNotification"] = event_change(conversation, latest)
+    return result
 
 
 def conversations_notification(subscription_id: str, changes: list[JSON]) -> JSON:

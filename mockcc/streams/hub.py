@@ -203,7 +203,8 @@ class Streams:
         if topic is not None:
             del peer.topics[topic]
             if topic == ROUTING:
-                self._routing.listen(peer.account_id, peer.pid, False)
+                self._routing.listen(peer.account_id, peer.pid, False, peer.routing_skills)
+                peer.routing_skills = None
             return True
         events = peer.events.pop(subscription_id, None)
         if events is not None:
@@ -227,13 +228,21 @@ class Streams:
             self._routing.listen(peer.account_id, peer.pid, True)
         return peer.topics[topic], True
 
+    def update_routing(self, peer: Peer, skills: frozenset[str] | None) -> None:
+        """UpdateRoutingTaskSubscription: the socket's routing subscription hears rings of ``skills`` from now on
+        (None: every skill its agent takes), and routing rings the agent by what its subscriptions hear."""
+        old, peer.routing_skills = peer.routing_skills, skills
+        self._routing.listen(peer.account_id, peer.pid, True, skills)
+        self._routing.listen(peer.account_id, peer.pid, False, old)
+
     def _topic_peers(self, account_id: str, pid: str, topic: str) -> list[Peer]:
         return [p for p in self._by_pid.get((account_id, pid), ()) if topic in p.topics]
 
     def on_ring(self, change: RingChange) -> None:
-        """A ring changed: the rung agent's routing subscribers hear the task with its ring."""
+        """A ring changed: the rung agent's routing subscribers that hear its skill get the task with its ring."""
         for peer in self._topic_peers(change.account_id, change.ring.pid, ROUTING):
-            peer.outbox.push(frames.routing_notification(peer.topics[ROUTING], change.task, [change.ring]))
+            if self._routing.hears(peer.routing_skills, change.task.skill_id):
+                peer.outbox.push(frames.routing_notification(peer.topics[ROUTING], change.task, [change.ring]))
 
     def on_agent_state(self, account_id: str, user: AgentUser) -> None:
         for peer in self._topic_peers(account_id, user.pid, AGENT_STATE):
@@ -244,27 +253,44 @@ class Streams:
     def on_change(self, change: Change) -> None:
         if not self.peers:
             return
+        if change.event is None:
+            self._conversation_changed(change, agents_only=False)
+            return
+        self._event_published(change)
+        if change.event.event.get("type") in frames.CONTENT_EVENTS:
+            # [INFERRED] a message refreshes agents' conversation lists (its lastContentEventNotification), as
+            # LivePerson's agent SDK documents; the consumer side hears messages on its messaging subscription only
+            self._conversation_changed(change, agents_only=True)
+
+    def _event_published(self, change: Change) -> None:
+        event = change.event
+        assert event is not None  # noqa: S101 - the caller checked
+        listeners = self._events.get((change.account.account_id, event.dialog_id))
+        if listeners:
+            item = frames.event_change(change.conversation, event)
+            frame = frames.events_notification(event.dialog_id, [item])
+            for listener in list(listeners):
+                if self._audible(listener.peer, event.message_audience):
+                    self._push(listener.peer, frame)
+
+    def _conversation_changed(self, change: Change, *, agents_only: bool) -> None:
         account_id = change.account.account_id
         conversation = change.conversation
-        if change.event is not None:
-            listeners = self._events.get((account_id, change.event.dialog_id))
-            if listeners:
-                item = frames.event_change(conversation, change.event)
-                frame = frames.events_notification(change.event.dialog_id, [item])
-                for listener in list(listeners):
-                    if self._audible(listener.peer, change.event.message_audience):
-                        self._push(listener.peer, frame)
-            return
         candidates: set[ConversationsSubscription] = set(self._unfiltered.get(account_id, ()))
         candidates |= self._announced.get((account_id, conversation.conversation_id), set())
         for participant in conversation.participants:
             candidates |= self._by_participant.get((account_id, participant.id), set())
         for sub in candidates:
+            if agents_only and not self._private(sub.peer):
+                continue
             if sub.filter.matches(conversation):
                 upsert = self._upsert(sub, conversation)
                 self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [upsert]))
             elif conversation.conversation_id in sub.announced:
-                delete = {"type": "DELETE", "result": frames.conversation_result(conversation, -1)}
+                delete = {
+                    "type": "DELETE",
+                    "result": frames.conversation_result(conversation, -1, private=self._private(sub.peer)),
+                }
                 self._forget(sub, conversation)
                 self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [delete]))
 
@@ -275,7 +301,11 @@ class Streams:
             self._announced.setdefault((sub.account_id, conversation.conversation_id), set()).add(sub)
         else:
             self._forget(sub, conversation)
-        return {"type": "UPSERT", "result": frames.conversation_result(conversation, self._effective_ttr(conversation))}
+        ttr = self._effective_ttr(conversation)
+        return {
+            "type": "UPSERT",
+            "result": frames.conversation_result(conversation, ttr, private=self._private(sub.peer)),
+        }
 
     def _forget(self, sub: ConversationsSubscription, conversation: Conversation) -> None:
         self._forget_id(sub, conversation.conversation_id)
@@ -289,8 +319,12 @@ class Streams:
             if not group:
                 del self._announced[key]
 
+    def _private(self, peer: Peer) -> bool:
+        """Whether the peer hears AGENTS_AND_MANAGERS messages (an agent's socket)."""
+        return peer.side == "agent"
+
     def _audible(self, peer: Peer, audience: str) -> bool:
-        return audience == "ALL" or peer.side == "agent"
+        return audience == "ALL" or self._private(peer)
 
     def push(self, peers: Iterable[Peer], frame: JSON) -> None:
         """A frame for these peers (the agent side's routing and agent-state notifications)."""
