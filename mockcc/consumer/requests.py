@@ -165,15 +165,8 @@ class ConsumerRequests:
                 messaging.close_stage(account, conversation, "CONSUMER")
                 msg = CLOSED_MSG
             elif kind == "DialogChange":
-                dialog = conversation.dialog(str(field["dialog"]["dialogId"]))
-                if dialog is None:
-                    raise UnknownDialog(
-                        f"dialog {field['dialog']['dialogId']!r} is not part of conversation "
-                        f"{conversation.conversation_id}",
-                        path="$.body.conversationField.dialog.dialogId",
-                    )
                 cause = str(field["dialog"].get("closedCause", "Closed by consumer"))
-                messaging.close_dialog(account, conversation, dialog, "CONSUMER", cause)
+                messaging.close_dialog_named(account, conversation, str(field["dialog"]["dialogId"]), "CONSUMER", cause)
                 msg = CLOSED_MSG
             elif kind == "TTRField":
                 messaging.set_ttr(account, conversation, str(field["ttrType"]), int(field["value"]))

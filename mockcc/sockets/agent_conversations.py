@@ -196,19 +196,11 @@ def update_conversation_field(conn: Conn, request: Request) -> Reply:
             messaging.close_stage(account, conversation, "AGENT")
             answer = RESOLVED
         elif kind == "DialogChange":
-            dialog = conversation.dialog(str(f["dialog"]["dialogId"]))
-            if dialog is None:
-                raise BadRequest(
-                    f"no dialog {f['dialog']['dialogId']!r} in this conversation",
-                    path="$.body.conversationField.dialog.dialogId",
-                    rule="known-dialog",
-                )
-            if dialog.dialog_type == "MAIN":  # closing MAIN this way lets the post-conversation survey run
-                messaging.close(account, conversation, "AGENT", survey=True)
-            else:
-                messaging.close_dialog(
-                    account, conversation, dialog, "AGENT", str(f["dialog"].get("closedCause", "Closed by agent"))
-                )
+            cause = str(f["dialog"].get("closedCause", "Closed by agent"))
+            # closing MAIN this way lets the post-conversation survey run
+            messaging.close_dialog_named(
+                account, conversation, str(f["dialog"]["dialogId"]), "AGENT", cause, survey=True
+            )
             answer = RESOLVED
         elif kind == "TTRField":
             messaging.set_ttr(account, conversation, str(f["ttrType"]), int(f["value"]))
