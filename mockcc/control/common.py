@@ -8,7 +8,7 @@ from mockcc.errors import BadRequest, NotFound
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Conversation
 from mockcc.types import JSON
-from mockcc.webhooks.notifications import conversation_details, messaging_event
+from mockcc.webhooks.notifications import conversation_details, messaging_change
 
 if TYPE_CHECKING:
     from mockcc.mock import Mock
@@ -102,5 +102,5 @@ def conversation_view(mock: Mock, account: Account, conv: Conversation, *, event
     if events:
         view["profile"] = consumer.profile if consumer else None
         view["request"] = conv.request
-        view["events"] = [messaging_event(conv, e)[1]["body"]["changes"][0] for d in conv.dialogs for e in d.events]
+        view["events"] = [messaging_change(conv, e) for d in conv.dialogs for e in d.events]
     return view

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from mockcc.agent.routing import Ring, Task
 from mockcc.state.models import Conversation, Event
+from mockcc.streams.outbox import encode
 from mockcc.types import JSON
-from mockcc.webhooks.notifications import CONVERSATION_KEY, MESSAGING_TYPE, conversation_details, messaging_event
+from mockcc.webhooks.notifications import CONVERSATION_KEY, MESSAGING_TYPE, conversation_details, messaging_change
 
 
 def notification(kind: str, body: JSON) -> JSON:
@@ -19,8 +20,7 @@ def notification(kind: str, body: JSON) -> JSON:
 
 def event_change(conversation: Conversation, event: Event) -> JSON:
     """One ``changes[]`` item of a MessagingEventNotification (also QueryMessages' replay)."""
-    _, webhook = messaging_event(conversation, event)
-    change: JSON = webhook["body"]["changes"][0]
+    change = messaging_change(conversation, event)
     change["originatorPId"] = event.originator_id
     return change
 
@@ -62,6 +62,16 @@ def conversation_result(conversation: Conversation, effective_ttr: int, *, priva
 
 def conversations_notification(subscription_id: str, changes: list[JSON]) -> JSON:
     return notification(CONVERSATION_KEY, {"subscriptionId": subscription_id, "changes": changes})
+
+
+_CONVERSATIONS_HEAD = encode(notification(CONVERSATION_KEY, {}))[:-3]  # {"kind":...,"body":
+
+
+def conversations_text(subscription_id: str, encoded_changes: list[str]) -> str:
+    """``conversations_notification`` already encoded, around changes encoded once for many subscribers
+    (the same text ``encode(conversations_notification(...))`` gives)."""
+    changes = ",".join(encoded_changes)
+    return f'{_CONVERSATIONS_HEAD}{{"subscriptionId":{encode(subscription_id)},"changes":[{changes}]}}}}'
 
 
 #: The types the SDK listens for after its renaming (§7.3): it renames ``.ams.routing.*`` to ``routing.*``.

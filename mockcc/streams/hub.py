@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from mockcc.agent.routing import RingChange, Routing
 from mockcc.clock import Clock
@@ -28,7 +28,7 @@ from mockcc.settings import SocketLimits
 from mockcc.state.agents import AgentUser
 from mockcc.state.models import Account, Conversation, Dialog
 from mockcc.streams import frames
-from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART
+from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, encode
 from mockcc.streams.subscriptions import (
     SNAPSHOT_LIMIT,
     ConversationFilter,
@@ -268,47 +268,54 @@ class Streams:
         listeners = self._events.get((change.account.account_id, event.dialog_id))
         if listeners:
             item = frames.event_change(change.conversation, event)
-            frame = frames.events_notification(event.dialog_id, [item])
+            text = encode(frames.events_notification(event.dialog_id, [item]))  # once for every listener
             for listener in list(listeners):
                 if self._audible(listener.peer, event.message_audience):
-                    self._push(listener.peer, frame)
+                    listener.peer.outbox.push_text(text)
 
     def _conversation_changed(self, change: Change, *, agents_only: bool) -> None:
+        """Each subscription the change concerns gets an UPSERT (or its DELETE once it stops matching); the
+        change is built and encoded once per audience (agents, consumers), then spliced into each frame."""
         account_id = change.account.account_id
         conversation = change.conversation
         candidates: set[ConversationsSubscription] = set(self._unfiltered.get(account_id, ()))
         candidates |= self._announced.get((account_id, conversation.conversation_id), set())
         for participant in conversation.participants:
             candidates |= self._by_participant.get((account_id, participant.id), set())
+        encoded: dict[tuple[str, bool], str] = {}
         for sub in candidates:
-            if agents_only and not self._private(sub.peer):
+            private = self._private(sub.peer)
+            if agents_only and not private:
                 continue
             if sub.filter.matches(conversation):
-                upsert = self._upsert(sub, conversation)
-                self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [upsert]))
+                self._announce_to(sub, conversation)
+                kind, ttr = "UPSERT", self._effective_ttr(conversation)
             elif conversation.conversation_id in sub.announced:
-                delete = {
-                    "type": "DELETE",
-                    "result": frames.conversation_result(conversation, -1, private=self._private(sub.peer)),
-                }
-                self._forget(sub, conversation)
-                self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [delete]))
+                self._forget_id(sub, conversation.conversation_id)
+                kind, ttr = "DELETE", -1
+            else:
+                continue
+            if (kind, private) not in encoded:
+                result = frames.conversation_result(conversation, ttr, private=private)
+                encoded[(kind, private)] = encode({"type": kind, "result": result})
+            sub.peer.outbox.push_text(frames.conversations_text(sub.subscription_id, [encoded[(kind, private)]]))
 
     def _upsert(self, sub: ConversationsSubscription, conversation: Conversation) -> JSON:
-        sub.peer.known.add(conversation.conversation_id)
-        if conversation.is_open:  # only an open conversation can stop matching later: only those may owe a DELETE
-            sub.announced.add(conversation.conversation_id)
-            self._announced.setdefault((sub.account_id, conversation.conversation_id), set()).add(sub)
-        else:
-            self._forget(sub, conversation)
+        self._announce_to(sub, conversation)
         ttr = self._effective_ttr(conversation)
         return {
             "type": "UPSERT",
             "result": frames.conversation_result(conversation, ttr, private=self._private(sub.peer)),
         }
 
-    def _forget(self, sub: ConversationsSubscription, conversation: Conversation) -> None:
-        self._forget_id(sub, conversation.conversation_id)
+    def _announce_to(self, sub: ConversationsSubscription, conversation: Conversation) -> None:
+        """``sub`` hears of the conversation: its peer knows it, and an open one may owe it a DELETE later."""
+        sub.peer.known.add(conversation.conversation_id)
+        if conversation.is_open:
+            sub.announced.add(conversation.conversation_id)
+            self._announced.setdefault((sub.account_id, conversation.conversation_id), set()).add(sub)
+        else:
+            self._forget_id(sub, conversation.conversation_id)
 
     def _forget_id(self, sub: ConversationsSubscription, conversation_id: str) -> None:
         sub.announced.discard(conversation_id)
@@ -325,14 +332,6 @@ class Streams:
 
     def _audible(self, peer: Peer, audience: str) -> bool:
         return audience == "ALL" or self._private(peer)
-
-    def push(self, peers: Iterable[Peer], frame: JSON) -> None:
-        """A frame for these peers (the agent side's routing and agent-state notifications)."""
-        for peer in peers:
-            self._push(peer, frame)
-
-    def _push(self, peer: Peer, frame: JSON) -> None:
-        peer.outbox.push(frame)
 
     def _slow_reader(self) -> None:
         self.overload["closed_slow_reader"] += 1
