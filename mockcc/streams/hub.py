@@ -278,10 +278,9 @@ class Streams:
         change is built and encoded once per audience (agents, consumers), then spliced into each frame."""
         account_id = change.account.account_id
         conversation = change.conversation
-        candidates: set[ConversationsSubscription] = set(self._unfiltered.get(account_id, ()))
-        candidates |= self._announced.get((account_id, conversation.conversation_id), set())
-        for participant in conversation.participants:
-            candidates |= self._by_participant.get((account_id, participant.id), set())
+        groups = [self._by_participant.get((account_id, p.id)) for p in conversation.participants]
+        groups += [self._unfiltered.get(account_id), self._announced.get((account_id, conversation.conversation_id))]
+        candidates: set[ConversationsSubscription] = set().union(*(g for g in groups if g))
         encoded: dict[tuple[str, bool], str] = {}
         for sub in candidates:
             private = self._private(sub.peer)
