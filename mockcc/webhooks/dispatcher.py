@@ -20,7 +20,7 @@ from mockcc.webhooks.client import Poster, WebhookClient
 from mockcc.webhooks.delivery import Deliverer, Pending
 from mockcc.webhooks.faults import FaultBook, WebhookFault
 from mockcc.webhooks.fixed import FixedRetries
-from mockcc.webhooks.log import DeliveryLog
+from mockcc.webhooks.log import DeliveryLog, Listener
 from mockcc.webhooks.model import Notification, Subscription, retention_time, route
 from mockcc.webhooks.remote import RemoteWebhookClient
 from mockcc.webhooks.retention import Retention
@@ -44,7 +44,7 @@ class _Engine:
         store_limit: int,
         client: Callable[[], Poster],
         concurrency: int,
-        listeners: list[Callable[[dict[str, Any]], None]],
+        listeners: list[Listener],
     ) -> None:
         self.activity = Activity(clock)
         self.log = DeliveryLog(log_limit, listeners)
@@ -98,7 +98,7 @@ class WebhookDispatcher:
         self._worker = worker and verify is True
         self._http: Poster | None = None
         self._closed = False
-        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every delivery log entry
+        self.listeners: list[Listener] = []  # told of every delivery log entry (``log.Listener``)
         self._engine = self._new_engine()
 
     def _new_engine(self) -> _Engine:
@@ -184,7 +184,7 @@ class WebhookDispatcher:
             reason = "no endpoint for event key"
         if reason is not None or target is None:
             outcome = "dropped" if self._closed else "unrouted"
-            engine.log.record(subscription, notification, outcome, at=now, event_id=None, reason=reason)
+            engine.log.brief(subscription, notification, outcome, at=now, reason=reason or "")
             return
         try:
             body = encode(notification.body)
