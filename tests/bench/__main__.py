@@ -135,11 +135,16 @@ class Bench:
             if self.warm_most and load.have_wrk():
                 load.warm(url, script, self.warm_most)
             httpx.get(hook.base_url + "/reset", timeout=30)
+            mock_cpu, tree_cpu = servers.cpu_seconds(server.pid), servers.tree_cpu_seconds(server.pid)
             started = time.monotonic()
             run = load.wrk(url, script, self.seconds) if load.have_wrk() else self.measure(server, body, headers)
             elapsed = time.monotonic() - started
             stats = httpx.get(hook.base_url + "/stats", timeout=30).json()
+            # the mock's own process, and its children (the delivery worker), over the measured run
+            mock_cpu = servers.cpu_seconds(server.pid) - mock_cpu
+            worker_cpu = servers.tree_cpu_seconds(server.pid) - tree_cpu - mock_cpu
             status = httpx.get(server.base_url + "/_mockcc/webhooks/status", timeout=30).json()
+            count = max(1, stats["count"])
             self.result["webhooks"] = {
                 "send": run.as_dict(),
                 "deliveries": stats["count"],
@@ -147,9 +152,13 @@ class Bench:
                 "delay_ms": stats["delay_ms"],
                 "backlog_at_end": status["totals"]["in_flight"] + status["totals"].get("queued", 0),
                 "outcomes": status["totals"]["outcomes"],
+                "mock_cpu_us_per_send": mock_cpu * 1e6 / max(1, run.requests),
+                "worker_cpu_us_per_delivery": worker_cpu * 1e6 / count,
             }
+            per_send, per_delivery = self.result["webhooks"]["mock_cpu_us_per_send"], worker_cpu * 1e6 / count
             print(f"  webhooks: {stats['count'] / elapsed:,.0f} deliveries/s, SEND {run.rps:,.0f} req/s "
-                  f"p99 {run.p99_ms:.1f} ms, delay {stats['delay_ms']}")  # fmt: skip
+                  f"p99 {run.p99_ms:.1f} ms, delay {stats['delay_ms']}; CPU: the mock {per_send:.0f} us per SEND, "
+                  f"the delivery worker {per_delivery:.0f} us per delivery")  # fmt: skip
 
 
 def bench(args: argparse.Namespace) -> JSON:

@@ -83,6 +83,12 @@ def facts(result: JSON) -> str:
             f"{hooks['deliveries_per_s']:,.0f} deliveries/s while SEND ran at {hooks['send']['rps']:,.0f} req/s "
             f"(p99 {hooks['send']['p99_ms']:.1f} ms); SEND-to-delivery delay p50 {hooks['delay_ms']['p50']} ms, "
             f"p99 {hooks['delay_ms']['p99']} ms; {hooks['backlog_at_end']:,} still queued when the load stopped"
+            + (
+                f"; CPU: the mock {hooks['mock_cpu_us_per_send']:.0f} us per SEND with its deliveries' bookkeeping, "
+                f"the delivery worker {hooks['worker_cpu_us_per_delivery']:.0f} us per delivery"
+                if "worker_cpu_us_per_delivery" in hooks
+                else ""
+            )
         )
     startup = {row["key"]: row["startup_s"] for row in result.get("rows", []) if row.get("startup_s") is not None}
     if startup:
