@@ -196,6 +196,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _within_header_limits(self, data: bytes) -> bool:
         """Count this chunk's header bytes and lines; refuse with 431 past either limit."""
+        if not self._header_bytes:  # the request's first chunk: most hold all of its headers, within the caps
+            end = data.find(_END)
+            if (
+                0 <= end <= self.limits.max_header_bytes - 4
+                and data.count(b"\n", 0, end) <= self.limits.max_headers  # the header lines, after the request line
+            ):
+                self._header_bytes = end + 4  # nothing kept of it: it can no longer be refused for its headers
+                return True
         seam = (self._tail + data[:3]).find(_END)
         if seam >= 0:
             end = seam + 4 - len(self._tail)
