@@ -17,7 +17,8 @@ headers in, stalled or starved the whole mock. ``protocol_class`` adds, per conn
 Two per-request costs of uvicorn's protocol are gone (CPU per SEND, ARCHITECTURE.md "Performance"):
 a response's head and body leave in one write (uvicorn writes each on its own: two syscalls), and
 the request deadline and uvicorn's keep-alive timeout are times checked by one sweep per server
-(``SWEEP_SECONDS``) instead of two timers made and cancelled per request.
+(``SWEEP_SECONDS``) instead of two timers made and cancelled per request: a connection past either is
+closed (or refused 408) within one sweep interval of it.
 
 Each refused request (431, 408) is told to ``refusal_listeners`` with what arrived of it;
 ``mockcc serve`` journals it (``app.journal_refusals``).
