@@ -11,11 +11,13 @@ full rate for that long, sampling RSS and p99 per interval. ``--smoke`` is the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +163,18 @@ class Bench:
                   f"the delivery worker {per_delivery:.0f} us per delivery")  # fmt: skip
 
 
+@contextlib.contextmanager
+def phase(result: JSON, name: str) -> Iterator[None]:
+    """Time one part of the run: printed, and kept in the JSON (what to cut if the run grows too long)."""
+    started = time.monotonic()
+    yield
+    took = result.setdefault("phase_seconds", {})[name] = round(time.monotonic() - started, 1)
+    print(f"  ({name}: {took:g} s)", flush=True)
+
+
 def bench(args: argparse.Namespace) -> JSON:
     b = Bench(args)
+    begun = time.monotonic()
     b.result["machine"] = report.machine()
     b.result["client"] = (
         f"wrk, 1 thread, {load.CONNECTIONS} keep-alive connections; each server warmed in "
@@ -170,19 +182,26 @@ def bench(args: argparse.Namespace) -> JSON:
         f"then {args.seconds:g} s measured; {args.rounds} rounds, servers one after another"
     )
     print(f"mockcc bench: {b.result['client']}; machine {b.result['machine']}", flush=True)
-    b.result["anchor"] = anchor.compare(args.rounds, args.seconds, args.warm_most, smoke=args.smoke)
+    with phase(b.result, "anchor"):
+        b.result["anchor"] = anchor.compare(args.rounds, args.seconds, args.warm_most, smoke=args.smoke)
     b.result["rows"] = b.result["anchor"]["summary"]
-    b.mockcc_default()
-    b.mockcc_quiet()
+    with phase(b.result, "memory and 100,000 open conversations"):
+        b.mockcc_default()
+    with phase(b.result, "consumer socket"):
+        b.mockcc_quiet()
     if not args.smoke:
-        b.webhooks()
-        b.result["sockets"] = bench_sockets(args.seconds)
+        with phase(b.result, "webhooks"):
+            b.webhooks()
+        with phase(b.result, "brand sockets"):
+            b.result["sockets"] = bench_sockets(args.seconds)
         if args.population and load.have_wrk():
             from tests.bench import population
 
             print(f"  population: {args.population:,} conversations x 100 messages ...", flush=True)
-            b.result["population"] = population.run(args.population, 100)
+            with phase(b.result, "population"):
+                b.result["population"] = population.run(args.population, 100)
     b.result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    b.result["total_seconds"] = round(time.monotonic() - begun, 1)
     return b.result
 
 

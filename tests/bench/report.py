@@ -76,6 +76,26 @@ def rounds(anchor: JSON) -> str:
 def facts(result: JSON) -> str:
     """The other figures, one per line."""
     out: list[str] = []
+    machine = result.get("machine")
+    if machine:
+        line = (
+            f"- machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}; load average "
+            f"{'/'.join(map(str, machine['load_average_at_start']))} (1/5/15 min) at the start"
+        )
+        if "load_average_at_end" in result:
+            line += f", {'/'.join(map(str, result['load_average_at_end']))} at the end"
+        if "total_seconds" in result:
+            phases = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.get("phase_seconds", {}).items())
+            line += f"; the run took {result['total_seconds']:g} s ({phases})"
+        out.append(line)
+    ceiling = next((row for row in result.get("rows", []) if row["key"] == "ceiling"), None)
+    for row in result.get("rows", []):
+        if row["key"].startswith("mockcc") and ceiling and row.get("cpu_vs_ceiling"):
+            mine, theirs, spread = row["cpu_us"], ceiling["cpu_us"], row["cpu_vs_ceiling"]
+            out.append(
+                f"- CPU per SEND, {row['label']}: {mine:.0f} us, the ceiling's {theirs:.0f} us ({_ratio(spread)} "
+                f"its CPU: {1 / spread['median']:.2f}x the ceiling's rate where both are CPU-bound)"
+            )
     hooks = result.get("webhooks")
     if hooks:
         out.append(
