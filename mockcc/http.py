@@ -260,9 +260,9 @@ def _disconnect(request: Request, call: Call) -> Response:
         return refuse(
             call, rest_error(503, f"fault injected by /_mockcc/faults: {unserved}", rule="fault"), outcome="fault"
         )
-    hook()
     explanation = "fault injected by /_mockcc/faults: the connection was closed with no answer"
     call.explanation = {"explanation": explanation, "path": "$", "rule": "fault"}
+    hook()
     return Response(status_code=0)
 
 

@@ -56,6 +56,7 @@ CASES = [
     case("any-401-renews-app-jwt", "LP-AUTH-005", "LP-AUTH-003"),
     # retries
     case("no-backoff-on-429", "LP-RES-001", "LP-CONV-001"),
+    case("gives-up-on-network-errors", "LP-RES-005", "LP-RES-003"),
     case("retries-4xx", "LP-RES-003", "LP-RES-001"),
     case("short-timeout-resends", "LP-RES-006", "LP-RES-005"),
     # ordering, duplicates
