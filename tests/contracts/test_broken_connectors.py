@@ -51,7 +51,7 @@ CASES = [
     # tokens
     case("new-app-jwt-every-request", "LP-AUTH-001 LP-AUTH-006", "LP-AUTH-004"),
     case("never-renews-app-jwt", "LP-AUTH-002 LP-AUTH-003", "LP-AUTH-001", core=True),
-    case("renewal-per-request", "LP-AUTH-006"),  # alone: after LP-AUTH-001 it was seen to pass once (see ARCHITECTURE)
+    case("renewal-per-request", "LP-AUTH-006", "LP-AUTH-001"),
     case("consumer-jws-every-message", "LP-AUTH-004", "LP-CONV-001"),
     case("any-401-renews-app-jwt", "LP-AUTH-005", "LP-AUTH-003"),
     # retries
