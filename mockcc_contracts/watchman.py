@@ -16,6 +16,7 @@ it is Linux-only. A pipe's end is the same on Linux and macOS. Windows has no pr
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import subprocess
 import sys
@@ -73,10 +74,20 @@ def _tell(line: str) -> None:
                 )
             except OSError:
                 return
+            atexit.register(_retire)
         if _watchman.stdin is not None:
             with contextlib.suppress(OSError, ValueError):
                 _watchman.stdin.write(line + "\n")
                 _watchman.stdin.flush()
+
+
+def _retire() -> None:
+    """At a normal exit: end the pipe and wait for the watchman (it stops whatever was not forgotten)."""
+    if _watchman is not None and _watchman.stdin is not None:
+        with contextlib.suppress(OSError, ValueError):
+            _watchman.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            _watchman.wait(GRACE + 2)
 
 
 def watch(group: int) -> None:

@@ -147,7 +147,8 @@ def test_kill_9_of_the_suite_still_stops_the_connectors_group_and_the_mock(tmp_p
     suite = Suite(tmp_path)
     started, pgid = suite.running()
     mock = {p for p in started if b"serve" in Path(f"/proc/{p}/cmdline").read_bytes()}
-    assert mock and group_members(pgid), "the mock and the connector (behind its shell) run"
+    assert mock, "the mock runs"
+    assert group_members(pgid), "the connector (behind its shell) runs"
     suite.proc.kill()
     suite.finish()
     assert_all_gone(started, pgid)
