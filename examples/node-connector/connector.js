@@ -76,14 +76,12 @@ async function appJwt(refused = null) {
 const jwsCache = new Map(); // consumerId -> Promise<token>
 async function fetchJws(consumerId, refused = null) {
   const token = await appJwt(refused);
-  const res = await call(`${await host('idp')}/api/account/${cfg.account}/consumer?v=1.0`, {
-    method: 'POST', body: JSON.stringify({ ext_consumer_id: consumerId }),
-    headers: { Authorization: token, ...JSON_TYPE },
-  });
-  const body = await jsonOf(res);
+  const [url, body] = [`${await host('idp')}/api/account/${cfg.account}/consumer?v=1.0`, JSON.stringify({ ext_consumer_id: consumerId })];
+  const res = await call(url, { method: 'POST', body, headers: { Authorization: token, ...JSON_TYPE } });
+  const answer = await jsonOf(res);
   if (res.status === 401 && !refused) return fetchJws(consumerId, token); // once, with a new AppJWT
-  if (!res.ok || !body?.token) throw failed('IdP', res, body);
-  return body.token;
+  if (!res.ok || !answer?.token) throw failed('IdP', res, answer);
+  return answer.token;
 }
 function consumerJws(consumerId) { // a failed fetch is forgotten, so the next message tries again
   const forget = (err) => { jwsCache.delete(consumerId); throw err; };
@@ -220,7 +218,7 @@ function offer(conv, dialogId, sequence, change) { // change null: our own event
     for (const s of [...order.held.keys()].sort((a, b) => a - b)) release(conv, order, s);
   }, 2000) : null;
 }
-function release(conv, order, sequence) {
+function release(conv, order, sequence) { // shown (a message), or only passed (our own event)
   const change = order.held.get(sequence);
   order.held.delete(sequence);
   order.next = Math.max(order.next, sequence + 1);
