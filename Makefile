@@ -91,9 +91,11 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=1000 $(BIN)/pytest tests/fuzz -q --timeout 3600
 	$(MAKE) fuzz-cli
 
-## fuzz-cli: the independent run: schemathesis's CLI, --checks all, every phase, against a real mockcc serve
+## fuzz-cli: the independent run: schemathesis's CLI, --checks all, every phase, against a real mockcc serve; then the
+## README's plain recipe as a user types it (no configuration file, 25 examples), which make test runs at 3
 fuzz-cli: $(STAMP)
 	$(BIN)/python -m tests.fuzz.cli --max-examples $(or $(FUZZ_CLI_EXAMPLES),100)
+	$(BIN)/python -m tests.fuzz.plain --max-examples $(or $(FUZZ_PLAIN_EXAMPLES),25)
 
 # The bench's tools: wrk from Debian (as root, or through sudo), WireMock and Prism from npm into .bench/.
 BENCH := .bench

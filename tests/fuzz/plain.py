@@ -21,6 +21,7 @@ says a plain run reports:
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import subprocess
@@ -55,19 +56,29 @@ DOCUMENTED_400 = {
     "POST /api/account/{accountId}/messaging/consumer/conversation/send",
     "POST /messaging_history/api/account/{accountId}/conversations/search",
 }
-#: Credentials minted inside the stateful phase's chains (or a brand's own key): no -H header can carry them.
+_ONE_APP = "/api/account/{accountId}/configuration/app-install/installations/{appId}"
+#: Never served in the unit phases, so schemathesis may call them unauthenticated: credentials minted inside the
+#: stateful phase's chains (Swift's signed URLs, the session's cookie and csrf), a brand's own key (authenticate),
+#: or an installation id and If-Match revision only a create hands out (random account ids, LivePerson's 401 for
+#: an unknown site, then dominate what the unit phases saw of those).
 CHAINED_OR_BRAND_KEY = {
     "GET /v1/AUTH_async-images/{accountId}/{name}",
     "PUT /v1/AUTH_async-images/{accountId}/{name}",
     "POST /api/account/{accountId}/refresh",
     "POST /api/account/{accountId}/logout",
     "POST /api/account/{accountId}/authenticate",
+    *(f"{method} {_ONE_APP}" for method in ("GET", "PUT", "DELETE", "POST")),
 }
-#: What the chains must reach with a 2xx (the journal says), so the warning above is only the unit phases'.
+#: The chained operations the journal can show answered 2xx (the stateful phase reached them authenticated).
 CHAINED = {
     ("PUT", re.compile(r"^/v1/AUTH_async-images/")),
+    ("GET", re.compile(r"^/v1/AUTH_async-images/")),
     ("POST", re.compile(r"^/api/account/[^/]+/refresh$")),
     ("POST", re.compile(r"^/api/account/[^/]+/logout$")),
+    *(
+        (m, re.compile(r"^/api/account/[^/]+/configuration/app-install/installations/[^/]+$"))
+        for m in ("GET", "PUT", "DELETE", "POST")
+    ),
 }
 
 
@@ -95,6 +106,7 @@ class Outcome:
         return found
 
 
+@functools.cache
 def _templates() -> list[tuple[re.Pattern[str], str]]:
     doc = yaml.safe_load((ROOT / "schemas" / "openapi.yaml").read_text(encoding="utf-8"))
     return [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in doc["paths"]]
@@ -103,15 +115,13 @@ def _templates() -> list[tuple[re.Pattern[str], str]]:
 def parse(scope: str, out: str, exit_code: int, wall: float) -> Outcome:
     """schemathesis's text report (``--no-color``) as an Outcome."""
     outcome = Outcome(scope, exit_code, wall)
-    templates = _templates()
-    section, heading, last_request = "", "", ""
+    section, heading, last_request, listing_401 = "", "", "", False
 
     def operation() -> str:
         if heading != "Stateful tests":
             return heading
         method, _, url = last_request.partition(" ")
-        path = httpx.URL(url).path
-        return next((f"{method} {template}" for rx, template in templates if rx.match(path)), f"{method} {path}")
+        return f"{method} {_template(httpx.URL(url).path)}"
 
     for line in out.splitlines():
         if banner := re.match(r"^=+ (.+?) =+$", line):
@@ -129,8 +139,7 @@ def parse(scope: str, out: str, exit_code: int, wall: float) -> Outcome:
         if section == "FAILURES" and (check := re.match(r"^- (ST\d+) ", line)):
             outcome.failures.append((check.group(1), heading))  # resolved below once the request is read
         if section == "FAILURES" and line.startswith("    st replay") and outcome.failures:
-            code, op = outcome.failures[-1]
-            outcome.failures[-1] = (code, operation())
+            outcome.failures[-1] = (outcome.failures[-1][0], operation())
         if section == "WARNINGS" and line.startswith("  - ") and listing_401:
             outcome.only_401.add(line.strip()[2:])
         if section == "WARNINGS":
@@ -167,14 +176,19 @@ def tokens(url: str, account: str) -> dict[str, str]:
 def _reached(control: ControlClient, since: int) -> set[str]:
     calls = control.get("/_mockcc/journal", since_id=str(since))["calls"]
     return {
-        f"{call['method']} {call['path'].split('?')[0]}"
+        f"{call['method']} {template}"
         for call in calls
+        for template in [_template(call["path"].split("?")[0])]
         if 200 <= call["status"] < 300 and any(m == call["method"] and rx.match(call["path"]) for m, rx in CHAINED)
     }
 
 
-def run(max_examples: int, *, workdir: Path) -> list[Outcome]:
-    """Both commands of the recipe against one ``mockcc serve`` (default seed), in ``workdir`` (empty)."""
+def _template(path: str) -> str:
+    return next((template for rx, template in _templates() if rx.match(path)), path)
+
+
+def run(max_examples: int, *, workdir: Path, scopes: list[str] | None = None) -> list[Outcome]:
+    """The recipe's commands (both, or ``scopes``) against one ``mockcc serve`` (default seed), in ``workdir``."""
     schemathesis = str(Path(sys.executable).with_name("schemathesis"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
     outcomes = []
@@ -186,6 +200,8 @@ def run(max_examples: int, *, workdir: Path) -> list[Outcome]:
             "admin": ["-H", f"Authorization: Bearer {token['admin']}"],
         }
         for scope, options in SCOPES.items():
+            if scopes is not None and scope not in scopes:
+                continue
             journal = mock.control.get("/_mockcc/journal", limit="1")["calls"]
             since = journal[-1]["id"] if journal else 0
             command = [schemathesis, "run", f"{url}/openapi.json", "--checks", "all", *options, *headers[scope]]
