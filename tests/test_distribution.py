@@ -83,6 +83,7 @@ def test_the_wheel_holds_only_the_package(built: tuple[list[str], list[str]]) ->
     assert all(name.startswith((*PACKAGES, "mockcc-0.1.0.dist-info/")) for name in wheel), wheel
     assert _junk(wheel) == []
     assert "mockcc/_schemas/control/seed.json" in wheel
+    assert {f"{package}py.typed" for package in PACKAGES} <= set(wheel)  # each package says it is typed
     metadata = next(name for name in wheel if name.endswith("METADATA"))
     assert "mockcc-0.1.0.dist-info/licenses/LICENSE" in wheel, metadata
 

@@ -11,7 +11,7 @@ import hmac
 from dataclasses import dataclass, replace
 
 #: Sessions kept at once; past this the least recently used is forgotten (its bearer then answers 401). Used, not
-#: opened: a fuzzer's thousand logins must not end the session whose bearer the same run authenticates with.
+#: opened: a long fuzz run's logins must not end the session whose bearer the same run authenticates with.
 SESSIONS_LIMIT = 1000
 
 
