@@ -7,10 +7,14 @@ full size (25 examples, both commands of the recipe); README.md and ARCHITECTURE
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
 import pytest
+import yaml
 
+from mockcc_contracts.launch import MockServer
 from tests.fuzz import plain
 
 REPORT = """\
@@ -92,5 +96,39 @@ def test_the_plain_recipe_reports_only_the_documented_400s(tmp_path: Path) -> No
     assert connector.unexpected() == [], plain.report(outcomes)
     assert connector.summary, plain.report(outcomes)
     assert connector.generated > 0, plain.report(outcomes)
-    # the login's chain (a link from /_mockcc/health, then the Session_id cookie and csrf) reached the session
-    assert {op.split("/")[-1] for op in connector.reached} & {"refresh", "logout"}, plain.report(outcomes)
+
+
+@pytest.mark.live
+def test_the_logins_links_authenticate_refresh_and_logout() -> None:
+    """What the stateful phase does with the document's links, done by hand: deterministic, unlike a small run.
+
+    The login's links name the Session_id cookie (cut from Set-Cookie by schemathesis's regex extension) and the
+    csrf; followed on a real login, they authenticate refresh, and then logout."""
+    doc = yaml.safe_load((plain.ROOT / "schemas" / "openapi.yaml").read_text(encoding="utf-8"))
+    health_links = doc["paths"]["/_mockcc/health"]["get"]["responses"]["200"]["links"]
+    login_links = doc["paths"]["/api/account/{accountId}/login"]["post"]["responses"]["200"]["links"]
+    with MockServer.start() as mock, httpx.Client(base_url=mock.fields["base_url"], timeout=30) as http:
+        [account] = http.get("/_mockcc/health").json()["accounts"]
+        login = http.post(f"/api/account/{account}/login", json=health_links["LogInAsTheAdmin"]["requestBody"])
+        assert login.status_code == 200, login.text
+        for name in ("RefreshTheSession", "LogOut"):
+            link = login_links[name]
+            expression = link["parameters"]["cookie.Session_id"]
+            header, _, pattern = expression.removeprefix("$response.header.").partition("#regex:")
+            [session_id] = re.findall(pattern, login.headers[header])
+            assert link["requestBody"] == {"csrf": "$response.body#/csrf"}
+            path = {"RefreshTheSession": "refresh", "LogOut": "logout"}[name]
+            http.cookies.clear()
+            answer = http.post(
+                f"/api/account/{account}/{path}",
+                json={"csrf": login.json()["csrf"]},
+                headers={"Cookie": f"Session_id={session_id}"},
+            )
+            assert answer.status_code == 200, (name, answer.text)
+        gone = http.post(
+            f"/api/account/{account}/refresh",
+            json={"csrf": login.json()["csrf"]},
+            headers={"Cookie": f"Session_id={session_id}"},
+        )
+        assert gone.status_code == 401, gone.text  # logged out: the same cookie and csrf name no session now
+        assert "log in again" in gone.text
