@@ -33,6 +33,7 @@ from mockcc.errors import (
     as_api_error,
     rest_error,
 )
+from mockcc.faults import DISCONNECT_KEY
 from mockcc.journal import SERVICES, Call
 from mockcc.state.models import Account
 
@@ -202,9 +203,18 @@ def _header_key(name: str) -> bytes:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 class JsonAnswer(JSONResponse):
-    """``JSONResponse`` with the same bytes, from one encoder made once (``json.dumps`` with options
-    builds a new encoder per call)."""
+    """``JSONResponse`` with the same bytes and headers, from one encoder made once (``json.dumps`` with
+    options builds a new encoder per call) and without ``Response.__init__``'s general header work."""
+
+    def __init__(self, content: object, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = self.render(content)
+        self.raw_headers = [(b"content-length", str(len(self.body)).encode("latin-1")), _JSON_TYPE]
 
     def render(self, content: object) -> bytes:
         return _ENCODER.encode(content).encode("utf-8")
@@ -247,6 +257,22 @@ def _fault(kind: str, error_code: int = 40102) -> ApiError:
         token = "an expired-token" if error_code == 40102 else "a refused-ConsumerJWS"
         return AuthError(error_code, f"fault injected by /_mockcc/faults: {token} 401")
     return rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault")
+
+
+def _disconnect(request: Request, call: Call) -> Response:
+    """The ``disconnect`` fault: the server closes the connection with no answer (journalled with status 0).
+    Served without ``mockcc serve`` (an in-process ASGI client) there is no connection to close: a 503 that
+    says so, so the fault never passes unnoticed."""
+    hook = request.scope.get(DISCONNECT_KEY)
+    if not callable(hook):
+        unserved = "disconnect (no connection to close outside mockcc serve: answered 503 instead)"
+        return refuse(
+            call, rest_error(503, f"fault injected by /_mockcc/faults: {unserved}", rule="fault"), outcome="fault"
+        )
+    explanation = "fault injected by /_mockcc/faults: the connection was closed with no answer"
+    call.explanation = {"explanation": explanation, "path": "$", "rule": "fault"}
+    hook()
+    return Response(status_code=0)
 
 
 def route(
@@ -294,6 +320,8 @@ async def _handle(
         if fault is not None:
             call.fault = fault.kind
             call.outcome = "fault"
+            if fault.kind == "disconnect":
+                return _disconnect(request, call)
             if fault.kind != "delay":
                 return refuse(call, _fault(fault.kind, fault.error_code), outcome="fault")
             await mock.clock.sleep(fault.delay_seconds)
