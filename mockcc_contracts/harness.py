@@ -111,7 +111,7 @@ class Harness(RunRecord):
         """Reset the mock to ``seed_document`` (only when the suite registers the webhooks)."""
         if not self.owns_registration:
             return
-        self.collect()
+        self.settle_in_flight()
         self.control.reset(self.seed_document(retention=retention, signing=signing))
         self.retention = retention
         self.signing = signing

@@ -8,6 +8,7 @@ run, and tells ``watch.Attribution`` of every call so late traffic is known for 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from mockcc_contracts.control import ControlClient
@@ -56,6 +57,17 @@ class RunRecord:
                 self._seen_delivery = int(delivery["id"])
                 if delivery.get("conversation_id"):  # a conversation the journal may never name (a resume)
                     self.attribution.notice(str(delivery["conversation_id"]))
+
+    def settle_in_flight(self, timeout: float = 2.0) -> None:
+        """Wait (briefly) until no call of the connector is still being answered, then collect: a reset
+        clears the journal, and an entry still in flight at that moment (the connector's start-up CSDS call
+        racing the first contract's reset on a loaded machine) would otherwise be lost from the run."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(c["status"] for c in self.control.journal(since_id=self._seen_call)):
+                break
+            time.sleep(0.02)
+        self.collect()
 
     def mark(self) -> int:
         """The journal position now: ``calls(since=mark)`` is what happened after."""
