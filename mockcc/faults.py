@@ -1,7 +1,9 @@
-"""Faults on demand for the Send API: the next N calls, or a fraction of calls, fail or lag.
+"""Faults on demand for the Send API: the next N calls, or a fraction of calls, fail, lag or lose their connection.
 
-A connector's resilience (back off on 429, bounded retries on 5xx, renew on 401) can only be
-tested if the mock misbehaves when asked; every fault that fires is written to the journal.
+A connector's resilience (back off on 429, bounded retries on 5xx, renew on 401, retry a network
+error) can only be tested if the mock misbehaves when asked; every fault that fires is written to
+the journal. ``disconnect`` closes the connection once the request has arrived, before it is
+processed (nothing is stored), and answers nothing: the client sees a network error.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from dataclasses import asdict, dataclass
 from mockcc.errors import ConfigError
 from mockcc.types import JSON
 
-KINDS = ("429", "500", "503", "401", "400", "403", "delay")
+KINDS = ("429", "500", "503", "401", "400", "403", "delay", "disconnect")
 MAX_RULES = 100  # active rules; each call scans them
 SCOPES = ("send", "conversation", "sendapi", "idp", "sentinel")
 FIELDS = {"kind", "scope", "count", "probability", "delay_seconds", "account_id", "error_code"}
+#: Where ``mockcc serve`` leaves, in each request's ASGI scope, the callable that closes its connection
+#: with no answer (kind ``disconnect``: what the client sees is a network error, not an HTTP status).
+DISCONNECT_KEY = "mockcc.disconnect"
 #: The 401s a fault can answer: a refused AppJWT (40102) or a refused ConsumerJWS (40103).
 AUTH_CODES = (40102, 40103)
 

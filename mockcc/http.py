@@ -33,6 +33,7 @@ from mockcc.errors import (
     as_api_error,
     rest_error,
 )
+from mockcc.faults import DISCONNECT_KEY
 from mockcc.journal import SERVICES, Call
 from mockcc.state.models import Account
 
@@ -249,6 +250,22 @@ def _fault(kind: str, error_code: int = 40102) -> ApiError:
     return rest_error(int(kind), f"fault injected by /_mockcc/faults: {kind}", rule="fault")
 
 
+def _disconnect(request: Request, call: Call) -> Response:
+    """The ``disconnect`` fault: the server closes the connection with no answer (journalled with status 0).
+    Served without ``mockcc serve`` (an in-process ASGI client) there is no connection to close: a 503 that
+    says so, so the fault never passes unnoticed."""
+    hook = request.scope.get(DISCONNECT_KEY)
+    if not callable(hook):
+        unserved = "disconnect (no connection to close outside mockcc serve: answered 503 instead)"
+        return refuse(
+            call, rest_error(503, f"fault injected by /_mockcc/faults: {unserved}", rule="fault"), outcome="fault"
+        )
+    explanation = "fault injected by /_mockcc/faults: the connection was closed with no answer"
+    call.explanation = {"explanation": explanation, "path": "$", "rule": "fault"}
+    hook()
+    return Response(status_code=0)
+
+
 def route(
     path: str, endpoint: Endpoint, *, service: str, methods: list[str], bad_input: BadInput = BadRequest
 ) -> Route:
@@ -294,6 +311,8 @@ async def _handle(
         if fault is not None:
             call.fault = fault.kind
             call.outcome = "fault"
+            if fault.kind == "disconnect":
+                return _disconnect(request, call)
             if fault.kind != "delay":
                 return refuse(call, _fault(fault.kind, fault.error_code), outcome="fault")
             await mock.clock.sleep(fault.delay_seconds)

@@ -10,6 +10,8 @@ headers in, stalled or starved the whole mock. ``protocol_class`` adds, per conn
   the whole request, body included, has arrived: past it, 408 and the connection closes;
 * an absolute-form target's authority (``POST http://host/path``), which uvicorn drops, is left in the
   scope for the guard (RFC 9112 §3.2.2: it wins over ``Host``, so the two must agree);
+* a ``disconnect`` hook in each request's scope (``faults.DISCONNECT_KEY``), which the Send API's
+  fault of that kind calls: the connection closes with no answer, as a network failure does;
 * at most ``max_connections`` open connections (kept under the process's file-descriptor limit):
   a new one past the cap closes the oldest connection that is not in the middle of being answered,
   so slow or idle connections can never lock out a request that is ready to be served.
@@ -31,6 +33,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from mockcc import authority
 from mockcc.errors import HeadersTooLarge, RequestTimeout, RestError, Unavailable
+from mockcc.faults import DISCONNECT_KEY
 
 log = logging.getLogger("mockcc")
 
@@ -100,6 +103,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         target = authority.of_target(self.url)  # uvicorn keeps only the path: the guard must see the rest
         if target is not None:
             self.scope[authority.TARGET_KEY] = target  # type: ignore[literal-required]  # an extension key
+        self.scope[DISCONNECT_KEY] = self._disconnect  # type: ignore[literal-required]  # the fault's hook
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -112,6 +116,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
         if not pipelined and not self.transport.is_closing():
             self.evictable[self] = None  # idle again, newest
+
+    def _disconnect(self) -> None:
+        """Close the connection now, with no answer (the ``disconnect`` fault): the client sees a network
+        error; whatever the endpoint answers later is not written (uvicorn drops a disconnected cycle's sends)."""
+        if self.cycle is not None:
+            self.cycle.disconnected = True
+        self.transport.abort()
 
     # The limits
 

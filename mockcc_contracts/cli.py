@@ -2,8 +2,9 @@
 
 Starts the mock and the connector (or uses running ones), runs the contracts one by one (each from
 its own state), prints progress and a summary table, writes JUnit/JSON, and stops everything it
-started however the run ends (normal end, failure, Ctrl-C, SIGTERM). Exit status: 0 every MUST held,
-1 a MUST failed (or any contract, with --strict), 2 the run could not start, 130/143 interrupted.
+started however the run ends (normal end, failure, Ctrl-C, SIGTERM; after a kill -9, its watchman
+does). Exit status: 0 every MUST held, 1 a MUST failed (or any contract, with --strict), 2 the run could
+not start, 130/143 interrupted.
 """
 
 from __future__ import annotations

@@ -45,8 +45,9 @@ def describe_call(call: JSON) -> str:
         explanation = call.get("explanation") or {}
         if explanation.get("explanation"):
             tail += f" {str(explanation['explanation'])[:100]}"
+    status = call.get("status") or "no answer"  # the disconnect fault: the connection closed unanswered
     return (
-        f"journal #{call.get('id')} t={call.get('at', 0):.2f} {call.get('status')} {call.get('service')} "
+        f"journal #{call.get('id')} t={call.get('at', 0):.2f} {status} {call.get('service')} "
         f"{call.get('method')} {call.get('path')} {summary}{tail}"
     ).rstrip()
 

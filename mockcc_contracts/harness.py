@@ -178,7 +178,8 @@ class Harness(RunRecord):
                 if count != seen:
                     seen, last_change = count, now
                 elif now - last_change > quiet:
-                    raise Failed(f"no {what}: the connector did nothing more for {quiet:g}s{self._refusal_note()}")
+                    idle = f"the connector did nothing more for {quiet:g}s"
+                    raise Failed(f"never saw {what}: {idle}{self._refusal_note()}")
             time.sleep(0.05)
             value = check()
         return value

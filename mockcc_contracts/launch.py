@@ -26,6 +26,7 @@ import httpx
 
 from mockcc_contracts.channel.runner import Launched, stop
 from mockcc_contracts.control import ControlClient, Credentials
+from mockcc_contracts.watchman import forget, watch
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -80,6 +81,8 @@ class MockServer:
             preexec_fn=preexec_fn,
             new_session=new_session,
         )
+        if new_session:  # a group of its own: the watchman stops it if the suite dies (``kill -9``)
+            watch(launched.proc.pid)
         return cls(launched)
 
     @property
@@ -101,6 +104,7 @@ class MockServer:
     def stop(self) -> None:
         self.control.close()
         self.launched.stop()
+        forget(self.launched.proc.pid)  # nothing unless it was watched
 
     def __enter__(self) -> MockServer:
         return self
@@ -280,10 +284,12 @@ class ConnectorProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(group, signal.SIGKILL)
         stop(self.proc)
+        forget(group)
 
 
 def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S602 - the brand's own command line, run as the brand wrote it
+    """The connector's shell, leading a process group of its own, which the watchman stops if the suite dies."""
+    proc = subprocess.Popen(  # noqa: S602 - the brand's own command line, run as the brand wrote it
         command,
         shell=True,
         stdout=subprocess.PIPE,
@@ -294,6 +300,8 @@ def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         start_new_session=True,  # its own process group: stopped whole, and no terminal's Ctrl-C reaches it
     )
+    watch(proc.pid)
+    return proc
 
 
 def _group_alive(group: int) -> bool:

@@ -46,7 +46,7 @@ class RunRecord:
     def collect(self) -> None:
         """Copy new journal entries and deliveries into the run's history (before a reset clears them)."""
         for call in self.control.journal(since_id=self._seen_call):
-            if not call["status"]:
+            if not call["status"] and call.get("fault") != "disconnect":  # a disconnect's status stays 0
                 break  # still in flight: taken, complete, by a later collect
             self.history.append(call)
             self.attribution.observe(call)

@@ -19,7 +19,13 @@ const LIMIT = 10000; // consumers and conversations remembered; the oldest are f
 const log = (...words) => console.log(new Date().toISOString(), ...words);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const jsonOf = (res) => res.json().catch(() => null);
+const parsed = (read) => { try { return JSON.parse(read()); } catch { return null; } }; // null: missing or not JSON
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 const failed = (what, res, body) => new Error(`${what}: HTTP ${res.status} ${JSON.stringify(body)}`);
+function remember(map, key, value) { // a bounded map: past LIMIT the oldest entry goes
+  if (map.size >= LIMIT) map.delete(map.keys().next().value);
+  return map.set(key, value).get(key);
+}
 
 // --- HTTP with LivePerson's retry guidance: 429 -> wait >= 1 s, doubling (or Retry-After);
 // 5xx or no answer -> 1, 2, 4 s, then give up; any other 4xx -> no retry (the request itself is wrong). ---
@@ -27,16 +33,12 @@ async function call(url, options = {}) {
   for (let throttled = 0, broken = 0; ; ) {
     const res = await fetch(url, { ...options, signal: AbortSignal.timeout(15000) }).catch(() => null);
     if (res && res.status !== 429 && res.status < 500) return res;
-    let wait;
-    if (res?.status === 429) {
-      if (++throttled > 5) return res;
-      wait = Math.max(1000 * 2 ** (throttled - 1), 1000 * Number(res.headers.get('retry-after') || 0));
-    } else {
-      if (++broken > 3) { if (res) return res; throw new Error(`${new URL(url).pathname}: no answer`); }
-      wait = 1000 * 2 ** (broken - 1);
-    }
+    const limited = res?.status === 429;
+    const attempt = limited ? ++throttled : ++broken;
+    if (attempt > (limited ? 5 : 3)) { if (res) return res; throw new Error(`${new URL(url).pathname}: no answer`); }
+    const asked = limited ? 1000 * Number(res.headers.get('retry-after') || 0) : 0; // Retry-After, if any
     await res?.body?.cancel();
-    await sleep(wait * (1 + Math.random() / 4)); // jitter: throttled consumers do not come back in lock-step
+    await sleep(Math.max(1000 * 2 ** (attempt - 1), asked) * (1 + Math.random() / 4)); // jitter: no lock-step
   }
 }
 
@@ -57,7 +59,7 @@ async function host(service) {
 const jwt = { token: null, renewAt: 0, pending: null };
 async function appJwt(refused = null) {
   if (jwt.token && jwt.token !== refused && Date.now() < jwt.renewAt) return jwt.token;
-  jwt.pending ??= (async () => {
+  jwt.pending ??= (async () => { // one renewal, however many calls were refused
     const path = `/sentinel/api/account/${cfg.account}/app/token?v=1.0&grant_type=client_credentials`;
     const form = new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.secret });
     const res = await call(`${await host('sentinel')}${path}`, { method: 'POST', body: form });
@@ -74,32 +76,23 @@ async function appJwt(refused = null) {
 const jwsCache = new Map(); // consumerId -> Promise<token>
 async function fetchJws(consumerId, refused = null) {
   const token = await appJwt(refused);
-  const res = await call(`${await host('idp')}/api/account/${cfg.account}/consumer?v=1.0`, {
-    method: 'POST', body: JSON.stringify({ ext_consumer_id: consumerId }),
-    headers: { Authorization: token, 'Content-Type': 'application/json' },
-  });
-  const body = await jsonOf(res);
+  const [url, body] = [`${await host('idp')}/api/account/${cfg.account}/consumer?v=1.0`, JSON.stringify({ ext_consumer_id: consumerId })];
+  const res = await call(url, { method: 'POST', body, headers: { Authorization: token, ...JSON_TYPE } });
+  const answer = await jsonOf(res);
   if (res.status === 401 && !refused) return fetchJws(consumerId, token); // once, with a new AppJWT
-  if (!res.ok || !body?.token) throw failed('IdP', res, body);
-  return body.token;
+  if (!res.ok || !answer?.token) throw failed('IdP', res, answer);
+  return answer.token;
 }
-function consumerJws(consumerId) {
-  if (!jwsCache.has(consumerId)) {
-    remember(jwsCache, consumerId, fetchJws(consumerId));
-    jwsCache.get(consumerId).catch(() => jwsCache.delete(consumerId));
-  }
-  return jwsCache.get(consumerId);
-}
-function remember(map, key, value) { // a bounded map: past LIMIT the oldest entry goes
-  if (map.size >= LIMIT) map.delete(map.keys().next().value);
-  return map.set(key, value).get(key);
+function consumerJws(consumerId) { // a failed fetch is forgotten, so the next message tries again
+  const forget = (err) => { jwsCache.delete(consumerId); throw err; };
+  return jwsCache.get(consumerId) ?? remember(jwsCache, consumerId, fetchJws(consumerId).catch(forget));
 }
 
 // --- The Send API: CONVERSATION and SEND with AppJWT + ConsumerJWS; after a 401, a fresh token, once. ---
 async function sendApi(consumerId, path, payload, retried = false) {
   const [token, jws] = [await appJwt(), await consumerJws(consumerId)];
   const url = `${await host('asyncMessagingEnt')}/api/account/${cfg.account}/messaging/consumer/${path}?v=3`;
-  const headers = { Authorization: token, 'X-LP-ON-BEHALF': jws, 'Content-Type': 'application/json' };
+  const headers = { Authorization: token, 'X-LP-ON-BEHALF': jws, ...JSON_TYPE };
   const res = await call(url, { method: 'POST', headers, body: JSON.stringify(payload) });
   const body = await jsonOf(res);
   if (res.ok) return body;
@@ -112,7 +105,7 @@ const req = (type, body) => ({ kind: 'req', id: crypto.randomUUID(), type, body 
 async function publish(consumerId, conversationId, dialogId, event) { // SEND ms.PublishEvent: its sequence
   const answer = await sendApi(consumerId, 'conversation/send', req('ms.PublishEvent', { dialogId, conversationId, event }));
   const sequence = answer?.body?.sequence ?? null;
-  if (sequence !== null) passed(conversations.get(conversationId), dialogId, sequence);
+  if (sequence !== null) offer(conversations.get(conversationId), dialogId, sequence, null); // no message will have it
   return sequence;
 }
 
@@ -128,32 +121,24 @@ const own = (id, consumerId) => conversations.get(id) ?? remember(conversations,
 // A restart must not lose who is in which open conversation: LivePerson allows one per consumer and offers
 // no way to look it up. A file is enough for a starter; use your database in production.
 const stateFile = cfg.stateDir && `${cfg.stateDir}/node-connector.json`;
-function save() {
-  const open = [...consumers.values()].filter((c) => c.conversationId).map((c) => [c.id, c.conversationId, c.dialogId, c.lpId]);
+function save() { // a new file renamed over the old: whole or not at all, even if the process dies mid-write
   if (!stateFile) return;
+  const open = [...consumers.values()].filter((c) => c.conversationId).map((c) => [c.id, c.conversationId, c.dialogId, c.lpId]);
   fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(open));
-  fs.renameSync(`${stateFile}.tmp`, stateFile); // whole or not at all, even if the process dies mid-write
+  fs.renameSync(`${stateFile}.tmp`, stateFile);
 }
-const saved = (() => { try { return JSON.parse(fs.readFileSync(stateFile)); } catch { return []; } })(); // none yet
-for (const [id, conversationId, dialogId, lpId] of saved) {
+for (const [id, conversationId, dialogId, lpId] of parsed(() => fs.readFileSync(stateFile)) ?? []) { // none yet: []
   Object.assign(consumer(id), { conversationId, dialogId, lpId });
   own(conversationId, id);
 }
 
-// --- To the channel: one consumer's events in order; a 5xx or no answer is retried, a 4xx logged. ---
+// --- To the channel: one consumer's events in order; true once the channel took it (else logged). ---
 function tell(c, event, conversationId = c.conversationId) {
-  const options = { method: 'POST', headers: { 'Content-Type': 'application/json' } };
-  options.body = JSON.stringify({ consumerId: c.id, conversationId, ...event });
-  c.outbox = c.outbox.then(async () => {
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      const res = await fetch(cfg.channelUrl, { ...options, signal: AbortSignal.timeout(10000) }).catch(() => null);
-      if (res?.ok) return true;
-      if (res && res.status < 500) return log(`channel refused ${event.type}: ${await res.text()}`) ?? false;
-      await sleep(500 * attempt);
-    }
-    return log(`channel unreachable: ${event.type} for ${c.id} dropped`) ?? false;
-  });
-  return c.outbox;
+  const body = JSON.stringify({ consumerId: c.id, conversationId, ...event });
+  return (c.outbox = c.outbox.then(async () => { // your channel's own retries go here
+    const res = await fetch(cfg.channelUrl, { method: 'POST', headers: JSON_TYPE, body, signal: AbortSignal.timeout(10000) }).catch((err) => err);
+    return res.ok || log(`channel did not take ${event.type} for ${c.id}: ${res.status ?? res.message}`) || false;
+  }));
 }
 
 // --- Consumer side: the channel's actions, each consumer's in order. ---
@@ -171,8 +156,8 @@ async function ensureConversation(c, profile = {}) {
 function pieces(text, limit = 4600) { // LivePerson takes 5000 characters (UTF-16, as JSON) per request
   const out = [''];
   let size = 0;
-  for (const ch of text) { // by code point, so an emoji is never cut in half
-    const width = JSON.stringify(ch).length - 2; // escapes count too
+  for (const ch of text) { // by code point, so an emoji is never cut in half; JSON escapes count too
+    const width = JSON.stringify(ch).length - 2;
     if (size + width > limit) [out[out.length], size] = ['', 0];
     out[out.length - 1] += ch;
     size += width;
@@ -182,16 +167,15 @@ function pieces(text, limit = 4600) { // LivePerson takes 5000 characters (UTF-1
 async function consumerText(c, { text, profile }, messageId) {
   let sequence = null;
   for (const piece of pieces(text)) {
-    for (let reopened = false; ; reopened = true) {
+    const send = async () => {
       await ensureConversation(c, profile);
-      try {
-        sequence = await publish(c.id, c.conversationId, c.dialogId, { type: 'ContentEvent', contentType: 'text/plain', message: piece });
-        break;
-      } catch (err) { // closed under us, its webhook still on the way: a new conversation, once
-        if (reopened || !/Conversation is close/.test(err.message)) throw err;
-        c.conversationId = c.dialogId = null;
-      }
-    }
+      return publish(c.id, c.conversationId, c.dialogId, { type: 'ContentEvent', contentType: 'text/plain', message: piece });
+    };
+    sequence = await send().catch((err) => { // closed under us, its webhook still on the way: a new conversation, once
+      if (!/Conversation is close/.test(err.message)) throw err;
+      c.conversationId = c.dialogId = null;
+      return send();
+    });
     if (sequence !== null) remember(c.messageIds, sequence, messageId); // receipts name messages by sequence
   }
   await tell(c, { type: 'sent', messageId, sequence });
@@ -224,41 +208,33 @@ function signed(raw, header) { // "sha1=" + base64(HMAC-SHA1(secret, raw body));
   return given.length === digest.length && crypto.timingSafeEqual(given, digest);
 }
 // Webhooks may come twice or overtake each other: per dialog, show each sequence once, in order.
-function passed(conv, dialogId, sequence) { // our own event: no message will come with this sequence
+function offer(conv, dialogId, sequence, change) { // change null: our own event, nothing to show
   const order = conv?.order.get(dialogId);
-  if (order && sequence >= order.next) offer(conv, order, sequence, null);
-}
-function offer(conv, order, sequence, change) {
+  if (!order || sequence < order.next || order.held.has(sequence)) return; // a duplicate
   order.held.set(sequence, change);
   while (order.held.has(order.next)) release(conv, order, order.next);
-  if (order.held.size && !order.timer) { // a gap: wait a moment for the overtaken message, then go on
-    order.timer = setTimeout(() => {
-      order.timer = null;
-      for (const s of [...order.held.keys()].sort((a, b) => a - b)) release(conv, order, s);
-    }, 2000);
-  }
+  order.timer ??= order.held.size ? setTimeout(() => { // a gap: wait a moment for the overtaken message, then go on
+    order.timer = null;
+    for (const s of [...order.held.keys()].sort((a, b) => a - b)) release(conv, order, s);
+  }, 2000) : null;
 }
-function release(conv, order, sequence) {
+function release(conv, order, sequence) { // shown (a message), or only passed (our own event)
   const change = order.held.get(sequence);
   order.held.delete(sequence);
   order.next = Math.max(order.next, sequence + 1);
   if (change) deliver(conv, change);
 }
-const orphans = new Map(); // conversationId -> messages that overtook their conversation's change (a resume)
-function messaging(change) {
+function messaging(change, again = false) {
   const conv = conversations.get(change.conversationId ?? change.dialogId);
-  if (!conv) { // not ours (another connector's, from before a restart), or its change is on the way: kept 5 s
-    if (change.conversationId && orphans.size < 100) {
-      orphans.set(change.conversationId, [...(orphans.get(change.conversationId) ?? []), change].slice(-20));
-      setTimeout(() => orphans.delete(change.conversationId), 5000).unref();
-    }
+  if (!conv) { // not ours, or its conversation's change is still on the way (a resume): looked at again in 1 s
+    if (!again) setTimeout(() => messaging(change, true), 1000).unref();
     return;
   }
   const seq = change.sequence;
   if (conv.finished) return;
   if (!Number.isInteger(seq)) return deliver(conv, change); // chat states carry no sequence
-  const order = conv.order.get(change.dialogId) ?? conv.order.set(change.dialogId, { next: seq, held: new Map() }).get(change.dialogId);
-  if (seq >= order.next && !order.held.has(seq)) offer(conv, order, seq, change); // else a duplicate
+  if (!conv.order.has(change.dialogId)) conv.order.set(change.dialogId, { next: seq, held: new Map() });
+  offer(conv, change.dialogId, seq, change);
 }
 function deliver(conv, change) { // one event to the consumer; its own echoes and private notes stop here
   const c = consumer(conv.consumerId);
@@ -266,10 +242,9 @@ function deliver(conv, change) { // one event to the consumer; its own echoes an
   if (role === 'CONSUMER' || change.messageAudience === 'AGENTS_AND_MANAGERS') return;
   const out = (e) => tell(c, e, change.conversationId);
   if (event.type === 'ChatStateEvent') return out({ type: 'typing', typing: event.chatState === 'COMPOSING' });
-  if (event.type === 'AcceptStatusEvent') {
-    const sequences = event.sequenceList ?? [];
-    return out({ type: 'receipt', status: event.status, sequences, messageIds: sequences.map((s) => c.messageIds.get(s)).filter(Boolean) });
-  }
+  const sequences = event.sequenceList ?? []; // a receipt's: the consumer's messages it is about
+  const messageIds = sequences.map((s) => c.messageIds.get(s)).filter(Boolean);
+  if (event.type === 'AcceptStatusEvent') return out({ type: 'receipt', status: event.status, sequences, messageIds });
   if (event.type !== 'ContentEvent' && event.type !== 'RichContentEvent') return; // a type we do not show
   const plain = event.type === 'ContentEvent' && typeof event.message === 'string' && !event.quickReplies;
   const content = event.content ?? event.message; // rich content, or a file: shown as its words
@@ -303,8 +278,6 @@ function conversationChange(change) {
   }
   if (agentId !== conv.agentId) tell(c, agentId ? { type: 'agent_joined', agentId } : { type: 'agent_left' }, convId);
   conv.agentId = agentId;
-  (orphans.get(convId) ?? []).forEach(messaging);
-  orphans.delete(convId);
 }
 function notification(doc) { // an unknown notification type is acknowledged and ignored: LivePerson adds types
   const work = { 'cqm.ExConversationChangeNotification': conversationChange, 'ms.MessagingEventNotification': messaging }[doc?.type];
@@ -316,7 +289,7 @@ function notification(doc) { // an unknown notification type is acknowledged and
 }
 
 // --- The HTTP server: /webhooks (LivePerson) and /channel/messages (the channel). ---
-const answer = (res, status, body) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+const answer = (res, status, body) => res.writeHead(status, JSON_TYPE).end(JSON.stringify(body));
 function inbound(doc, res) { // a consumer action: check it, answer 202 at once, act in the consumer's order
   const type = doc?.type ?? 'text';
   const bad = typeof doc?.consumerId !== 'string' || !doc.consumerId ? 'consumerId must be a non-empty string'
@@ -329,25 +302,21 @@ function inbound(doc, res) { // a consumer action: check it, answer 202 at once,
   c.inbox = c.inbox.then(() => act(c, { ...doc, type }, messageId));
   answer(res, 202, { accepted: true, messageId });
 }
-const server = http.createServer((request, res) => {
+const server = http.createServer(async (request, res) => {
   const chunks = [];
   let size = 0;
-  request.on('data', (chunk) => { // at most 1 MiB is read
-    if ((size += chunk.length) > 1 << 20) answer(res, 413, { error: 'at most 1 MiB' }) && request.destroy();
-    else chunks.push(chunk);
-  });
-  request.on('end', () => {
-    const raw = Buffer.concat(chunks);
-    const path = new URL(request.url, 'http://x').pathname;
-    if (request.method !== 'POST') return answer(res, 405, { error: 'POST only' });
-    let doc = null;
-    try { doc = JSON.parse(raw.toString('utf8')); } catch { /* judged below */ }
-    if (path === '/channel/messages') return inbound(doc, res);
-    if (path !== '/webhooks') return answer(res, 404, { error: 'not found' });
-    if (!signed(raw, request.headers['x-liveperson-signature'])) return answer(res, 401, { error: 'bad signature' });
-    answer(res, 200, { ok: true }); // acknowledge first (LivePerson waits 5 s at most), work after
-    notification(doc);
-  });
+  for await (const chunk of request) { // at most 1 MiB is read
+    if ((size += chunk.length) > 1 << 20) return answer(res, 413, { error: 'at most 1 MiB' }) && request.destroy();
+    chunks.push(chunk);
+  }
+  const [raw, path] = [Buffer.concat(chunks), new URL(request.url, 'http://x').pathname];
+  if (request.method !== 'POST') return answer(res, 405, { error: 'POST only' });
+  const doc = parsed(() => raw.toString('utf8')); // judged below
+  if (path === '/channel/messages') return inbound(doc, res);
+  if (path !== '/webhooks') return answer(res, 404, { error: 'not found' });
+  if (!signed(raw, request.headers['x-liveperson-signature'])) return answer(res, 401, { error: 'bad signature' });
+  answer(res, 200, { ok: true }); // acknowledge first (LivePerson waits 5 s at most), work after
+  notification(doc);
 });
 server.listen(cfg.port, cfg.host, () => {
   log(`listening on http://${cfg.host}:${cfg.port} (webhooks: /webhooks, channel: /channel/messages)`);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 
@@ -192,26 +193,51 @@ def outage_retention(h: Harness) -> None:
         )
 
 
+#: One of each transient failure (a 5xx either way, and a connection lost with no answer), one message each.
+TRANSIENT = {"503": "one 503", "500": "one 500", "disconnect": "a dropped connection"}
+
+
 @contract(
     "LP-RES-005",
     "MUST",
-    "One transient 5xx is retried and the message goes out once",
+    "One transient 5xx or dropped connection is retried and the message goes out once",
     operations=("SEND",),
-    faults=("Send API 503 (once)", "Send API 500 (once)"),
+    faults=("Send API 503 (once)", "Send API 500 (once)", "Send API disconnect (once)"),
     requires=("LP-CONV-001",),
 )
 def transient_5xx(h: Harness) -> None:
-    """A single 503 (or 500), then LivePerson answers again: the connector retries, and the consumer's
-    message reaches LivePerson exactly once. Giving up on the first 5xx loses it."""
-    consumer = h.consumer("blip")
-    h.start(consumer)
-    for status in ("503", "500"):
-        since = h.mark()
-        h.arm(status, scope="send", count=1)
-        words = h.text(f"after one {status}")
+    """A single 503, a single 500 and a single dropped connection (the mock closes it with no answer: a
+    network error), each on one consumer's message, then LivePerson answers again: the connector retries,
+    and each message reaches LivePerson exactly once. Giving up on the first 5xx or network error loses it.
+    The three retries run side by side, so the contract takes one back-off, not three."""
+    consumers = {kind: h.consumer(f"blip-{kind}") for kind in TRANSIENT}
+    for consumer in consumers.values():
+        h.start(consumer)
+    since = h.mark()
+    sent: dict[str, str] = {}
+    for kind, consumer in consumers.items():  # armed one at a time, so each message meets its own failure
+        h.arm(kind, scope="send", count=1)
+        sent[kind] = words = h.text(f"after {TRANSIENT[kind]}")
         h.say(consumer, words)
-        h.wait_published(words, since, f"after one {status}")
-        _once(h, since, words)
+        h.wait(functools.partial(_fired, h, since, kind), f"{words!r} to be sent (and meet {TRANSIENT[kind]})")
+    for kind, words in sent.items():
+
+        def outcome(words: str = words, consumer: str = consumers[kind]) -> str | None:
+            if words in h.published_texts(since):
+                return "published"
+            return "gave up" if h.received(consumer, "error") else None
+
+        if h.wait(outcome, f"{words!r} to reach LivePerson after {TRANSIENT[kind]}") == "gave up":
+            raise Failed(
+                f"the connector gave up after {TRANSIENT[kind]} (it told the consumer) instead of retrying: "
+                f"{words!r} never reached LivePerson",
+                [describe_call(c) for c in _attempts(h, since, words)],
+            )
+    _once(h, since, *sent.values())
+
+
+def _fired(h: Harness, since: int, kind: str) -> bool:
+    return any(c.get("fault") == kind for c in h.calls(since, "send"))
 
 
 #: A slow moment of LivePerson's: longer than a fast connection, well under any sane client timeout.
@@ -240,9 +266,10 @@ def slow_answer(h: Harness) -> None:
     _once(h, since, words)
 
 
-def _once(h: Harness, since: int, words: str) -> None:
-    """``words`` was published once, and stays so for a moment (a late retry would publish it again)."""
-    h.holds(lambda: h.published_texts(since).count(words) == 1, 1.0)
-    count = h.published_texts(since).count(words)
-    if count != 1:
-        raise Failed(f"{words!r} was published {count} times", [describe_call(c) for c in _attempts(h, since, words)])
+def _once(h: Harness, since: int, *words: str) -> None:
+    """Each of ``words`` was published once, and stays so for a moment (a late retry would publish it again)."""
+    h.holds(lambda: all(h.published_texts(since).count(w) == 1 for w in words), 1.0)
+    for text in words:
+        count = h.published_texts(since).count(text)
+        if count != 1:
+            raise Failed(f"{text!r} was published {count} times", [describe_call(c) for c in _attempts(h, since, text)])

@@ -19,12 +19,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 import connector_ref.__main__
 import connector_ref.bridge
 import connector_ref.channel
 import connector_ref.lp
 import connector_ref.receipts
-from connector_ref.retry import RetryPolicy
+from connector_ref.retry import LpError, RetryPolicy
 from connector_ref.tokens import AppJwtCache, ConsumerTokens
 from tests.contracts import broken_webhooks
 
@@ -84,6 +86,22 @@ def _silent_drop_on_5xx() -> None:
         return True if event.get("type") == "error" else await post(self, event)
 
     connector_ref.channel.ChannelClient.post = quiet  # type: ignore[method-assign]
+
+
+def _gives_up_on_network_errors() -> None:
+    """Retries: a 5xx is retried, but a dropped connection (the HTTP client's exception) ends the send."""
+    run = RetryPolicy.run
+
+    async def status_only(self: RetryPolicy, what: str, call: Callable[[], Any]) -> Any:
+        async def once() -> Any:
+            try:
+                return await call()
+            except httpx.TransportError as exc:  # "only HTTP statuses are retried": the message is lost
+                raise LpError(what, 0, detail=f"{type(exc).__name__}: {exc}") from exc
+
+        return await run(self, what, once)
+
+    RetryPolicy.run = status_only  # type: ignore[method-assign]
 
 
 def _retry_forever_on_5xx() -> None:
@@ -294,6 +312,7 @@ FLAWS: dict[str, Flaw] = {
     "no-backoff-on-429": _no_backoff_on_429,
     "silent-drop-on-5xx": _silent_drop_on_5xx,
     "retry-forever-on-5xx": _retry_forever_on_5xx,
+    "gives-up-on-network-errors": _gives_up_on_network_errors,
     "retries-4xx": _retries_4xx,
     "short-timeout-resends": _short_timeout_resends,
     "concurrent-sends": _concurrent_sends,

@@ -51,11 +51,12 @@ CASES = [
     # tokens
     case("new-app-jwt-every-request", "LP-AUTH-001 LP-AUTH-006", "LP-AUTH-004"),
     case("never-renews-app-jwt", "LP-AUTH-002 LP-AUTH-003", "LP-AUTH-001", core=True),
-    case("renewal-per-request", "LP-AUTH-006"),  # alone: after LP-AUTH-001 it was seen to pass once (see ARCHITECTURE)
+    case("renewal-per-request", "LP-AUTH-006", "LP-AUTH-001"),
     case("consumer-jws-every-message", "LP-AUTH-004", "LP-CONV-001"),
     case("any-401-renews-app-jwt", "LP-AUTH-005", "LP-AUTH-003"),
     # retries
     case("no-backoff-on-429", "LP-RES-001", "LP-CONV-001"),
+    case("gives-up-on-network-errors", "LP-RES-005", "LP-RES-003"),
     case("retries-4xx", "LP-RES-003", "LP-RES-001"),
     case("short-timeout-resends", "LP-RES-006", "LP-RES-005"),
     # ordering, duplicates

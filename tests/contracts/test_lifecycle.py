@@ -1,4 +1,4 @@
-"""However ``mockcc contract`` ends (Ctrl-C, SIGTERM from CI, ``timeout``), the connector's whole process
+"""However ``mockcc contract`` ends (Ctrl-C, SIGTERM from CI, ``timeout``, ``kill -9``), the connector's whole process
 group and the mock are gone, and Ctrl-C prints one line and exits 130 without a verdict for the contract it cut.
 
 Real processes: ``python -m mockcc contract`` in a session of its own (as a terminal or CI runs it), a
@@ -137,6 +137,20 @@ def test_sigterm_stops_everything_and_shows_the_connectors_last_words(tmp_path: 
     assert any("interrupted by SIGTERM during LP-AGENT-003 (no verdict)" in line for line in suite.lines)
     assert "connector output (last lines):" in suite.lines
     assert not any("Traceback" in line for line in suite.lines)
+    assert_all_gone(started, pgid)
+
+
+@pytest.mark.live
+@pytest.mark.timeout(120)
+def test_kill_9_of_the_suite_still_stops_the_connectors_group_and_the_mock(tmp_path: Path) -> None:
+    """SIGKILL leaves the suite no chance: its watchman (mockcc_contracts/watchman.py) sees its pipe end."""
+    suite = Suite(tmp_path)
+    started, pgid = suite.running()
+    mock = {p for p in started if b"serve" in Path(f"/proc/{p}/cmdline").read_bytes()}
+    assert mock, "the mock runs"
+    assert group_members(pgid), "the connector (behind its shell) runs"
+    suite.proc.kill()
+    suite.finish()
     assert_all_gone(started, pgid)
 
 

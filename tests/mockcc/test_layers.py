@@ -60,7 +60,8 @@ CONTRACT_LAYERS: list[tuple[str, ...]] = [
     ("harness", "testing"),  # what a check works with; what brands' tests work with
     ("launch", "journal", "record"),  # start processes; journal assertions; the run's record of the journal
     ("evidence", "signatures"),  # one-line descriptions of calls, deliveries, what the consumer got; signatures
-    ("driver", "receiver", "control", "watch", "verdict"),  # channel, webhook receiver, control plane, leaves
+    # channel, webhook receiver, control plane, leaves; the watchman of what the suite started
+    ("driver", "receiver", "control", "watch", "verdict", "watchman"),
     ("channel",),  # the channel simulator
 ]
 HOUSES = {"mockcc": LAYERS, "mockcc_contracts": CONTRACT_LAYERS}

@@ -77,7 +77,7 @@ export class Journal {
         h("td", { text: time(c.at * 1000) }),
         h("td", { text: c.service }),
         h("td", { class: "call", title: `${c.method} ${c.path}` }, h("b", { text: c.method }), " ", h("span", { class: "path", text: c.path })),
-        h("td", { text: c.status }),
+        h("td", { text: c.status || "—" }), // 0: no answer (the disconnect fault closed the connection)
         h("td", {}, h("span", { class: `verdict v-${c.outcome}`, text: c.outcome })),
         h("td", { class: "explanation", title: c.explanation ? c.explanation.explanation : null, text: c.explanation ? c.explanation.explanation : notes(c) })));
     }
@@ -95,7 +95,7 @@ export class Journal {
       h("dl", { class: "kv" },
         h("dt", { text: "at" }), h("dd", { text: `${new Date(c.at * 1000).toISOString()} (mock clock)` }),
         h("dt", { text: "query" }), h("dd", {}, h("code", { text: c.query || "—" })),
-        h("dt", { text: "answer" }), h("dd", { text: `${c.status} in ${c.latency_ms} ms` }),
+        h("dt", { text: "answer" }), h("dd", { text: c.status ? `${c.status} in ${c.latency_ms} ms` : "no HTTP answer: the connection was closed" }),
         c.fault ? [h("dt", { text: "fault" }), h("dd", { text: c.fault })] : null,
         m ? [h("dt", { text: "explanation" }), h("dd", { class: "explanation", text: m.explanation })] : null,
         m && m.path ? [h("dt", { text: "path" }), h("dd", {}, h("code", { text: m.path }))] : null,
