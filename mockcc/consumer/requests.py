@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mockcc.auth_errors import AuthError
 from mockcc.clock import Clock
-from mockcc.errors import AlreadyOpen, BadRequest, ConversationClosed, UnknownConversation, UnknownDialog
+from mockcc.errors import AlreadyOpen, BadRequest, ConversationClosed, NotFound, UnknownConversation, UnknownDialog
 from mockcc.messaging import Messaging
 from mockcc.schemas import validate
 from mockcc.state.files import MAX_FILE_BYTES, FileStore
@@ -136,7 +136,7 @@ class ConsumerRequests:
         assert dialog is not None  # noqa: S101 - found above
         event = body["event"]
         if event.get("contentType") == "hosted/file" and not self._files.exists(str(event["message"]["relativePath"])):
-            raise BadRequest(
+            raise NotFound(  # a path the mock never issued names nothing: 404, like an unknown conversation
                 "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
                 path="$.body.event.message.relativePath",
                 rule="uploaded-file",
@@ -196,5 +196,5 @@ class ConsumerRequests:
             return {"relativePath": path, "queryParams": self._files.temp_url("PUT", path)}
         path = str(body["relativePath"])
         if not self._files.exists(path):
-            raise BadRequest(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
+            raise NotFound(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
         return {"relativePath": path, "queryParams": self._files.temp_url("GET", path)}

@@ -36,9 +36,10 @@ def query_number(ctx: Ctx, name: str) -> int | None:
     raw = ctx.query(name)
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit():
         raise BadRequest(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
-    return int(raw)
+    digits = raw.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else 10**18  # past any page or cap; int() refuses 4300+ digits
 
 
 def query_choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
