@@ -83,6 +83,17 @@ def own_conversation(asker: Asker, conversation_id: str, path: str) -> Conversat
     return conversation
 
 
+def require_uploaded(files: FileStore, event: JSON) -> None:
+    """A ``hosted/file`` event (either side) names a file that was uploaded: a path the mock never issued
+    names nothing, 404 like an unknown conversation."""
+    if event.get("contentType") == "hosted/file" and not files.exists(str(event["message"]["relativePath"])):
+        raise NotFound(
+            "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
+            path="$.body.event.message.relativePath",
+            rule="uploaded-file",
+        )
+
+
 class ConsumerRequests:
     """The rules of a consumer's requests, acting through ``Messaging`` and the file store."""
 
@@ -135,12 +146,7 @@ class ConsumerRequests:
         dialog = conversation.dialog(str(body["dialogId"]))
         assert dialog is not None  # noqa: S101 - found above
         event = body["event"]
-        if event.get("contentType") == "hosted/file" and not self._files.exists(str(event["message"]["relativePath"])):
-            raise NotFound(  # a path the mock never issued names nothing: 404, like an unknown conversation
-                "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
-                path="$.body.event.message.relativePath",
-                rule="uploaded-file",
-            )
+        require_uploaded(self._files, event)
         consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
         published = self._messaging.publish(
             asker.account, conversation, dialog, consumer, event, metadata=metadata, features=list(asker.features)

@@ -142,6 +142,6 @@ def test_an_agents_rich_content_quick_replies_and_file(two: MockProcess) -> None
                 "event": {"type": "ContentEvent", "contentType": "hosted/file", "message": never},
             },
         )
-        assert (refused["code"], refused["mockcc"]["rule"]) == (400, "uploaded-file")
+        assert (refused["code"], refused["mockcc"]["rule"]) == (404, "uploaded-file")  # as on the consumer side
     finally:
         ana.close()
