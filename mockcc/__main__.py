@@ -215,6 +215,9 @@ async def serve(args: argparse.Namespace) -> None:
             http=protocol_class(limits, on_refusal=journal_refusals(app)),
             log_level=args.log_level,
             access_log=False,
+            # No X-Forwarded-* rewriting of the client and scheme: any local process could claim https
+            # for a plain connection, and its middleware was a per-request cost of every call.
+            proxy_headers=False,
             lifespan=lifespan,
             ssl_certfile=str(ssl[0]) if ssl else None,
             ssl_keyfile=str(ssl[1]) if ssl else None,

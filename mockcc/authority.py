@@ -9,6 +9,7 @@ percent-encoding, no sub-delimiters, no userinfo); ``port``, when present, is 1-
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Authority:
         return host if self.port is None else f"{host}:{self.port}"
 
 
+@functools.lru_cache(maxsize=256)  # every request names its host: a client repeats one (a refusal is never kept)
 def parse(value: str) -> Authority:
     """``Host`` (or a target's authority) -> ``Authority``; raises ``BadAuthority``."""
     text = value.strip()

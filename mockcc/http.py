@@ -203,9 +203,18 @@ def _header_key(name: str) -> bytes:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 class JsonAnswer(JSONResponse):
-    """``JSONResponse`` with the same bytes, from one encoder made once (``json.dumps`` with options
-    builds a new encoder per call)."""
+    """``JSONResponse`` with the same bytes and headers, from one encoder made once (``json.dumps`` with
+    options builds a new encoder per call) and without ``Response.__init__``'s general header work."""
+
+    def __init__(self, content: object, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = self.render(content)
+        self.raw_headers = [(b"content-length", str(len(self.body)).encode("latin-1")), _JSON_TYPE]
 
     def render(self, content: object) -> bytes:
         return _ENCODER.encode(content).encode("utf-8")

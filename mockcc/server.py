@@ -16,6 +16,12 @@ headers in, stalled or starved the whole mock. ``protocol_class`` adds, per conn
   a new one past the cap closes the oldest connection that is not in the middle of being answered,
   so slow or idle connections can never lock out a request that is ready to be served.
 
+Two per-request costs of uvicorn's protocol are gone (CPU per SEND, ARCHITECTURE.md "Performance"):
+a response's head and body leave in one write (uvicorn writes each on its own: two syscalls), and
+the request deadline and uvicorn's keep-alive timeout are times checked by one sweep per server
+(``SWEEP_SECONDS``) instead of two timers made and cancelled per request: a connection past either is
+closed (or refused 408) within one sweep interval of it.
+
 Each refused request (431, 408) is told to ``refusal_listeners`` with what arrived of it;
 ``mockcc serve`` journals it (``app.journal_refusals``).
 """
@@ -27,7 +33,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -43,6 +49,45 @@ _END = b"\r\n\r\n"  # the blank line that ends the headers
 HEAD_KEPT = 4096  # bytes of a request's start kept, so a refusal can say which request it refused
 #: Told of each request refused before it was parsed (its first bytes, the refusal): ``serve`` journals it.
 OnRefusal = Callable[[bytes, RestError], None]
+#: How often the deadlines are checked, at most (a quarter of the request timeout when that is shorter).
+SWEEP_SECONDS = 0.5
+
+
+class OneWrite:
+    """A connection's transport as uvicorn's response cycle sees it: a write is held until the next one
+    (the head until its body), or until the loop's next turn, then both leave in one write.
+
+    uvicorn writes a response's status line and headers, then its body, each straight to the socket;
+    held this way a plain response costs one syscall instead of two, and a streamed one's head still
+    leaves within the same turn of the loop."""
+
+    __slots__ = ("_held", "_loop", "transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is None:
+            self._held = bytes(data)
+            self._loop.call_soon(self.flush)
+        else:
+            self._held = None
+            self.transport.write(held + data)
+
+    def flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self.transport.is_closing():
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, ...: the transport's own
+        return getattr(self.transport, name)
 
 
 @dataclass(frozen=True)
@@ -73,24 +118,33 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     #: Connections not busy with a request (arriving, or idle between requests), oldest first.
     evictable: ClassVar[dict[GuardedHttpProtocol, None]] = {}
     refusal_listeners: ClassVar[tuple[OnRefusal, ...]] = ()
+    #: Every open connection of this server, for the sweep of deadlines and keep-alive timeouts.
+    live: ClassVar[dict[GuardedHttpProtocol, None]] = {}
+    #: The loop and timer of the running sweep (``_sweep``); one per server, stopped when no connection is left.
+    sweeper: ClassVar[dict[asyncio.AbstractEventLoop, asyncio.TimerHandle]] = {}
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._one_write = OneWrite(transport, self.loop)
         self._reset_request()
         self._received = False
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None  # loop time by which the request must have arrived
+        self._idle_since: float | None = None  # loop time the last response completed (keep-alive)
         self._arm()
         self.evictable[self] = None
+        self.live[self] = None
+        self._ensure_sweep()
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        self.evictable.pop(self, None)
+        self._forget()
+        self._one_write.flush()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         self._received = True
+        self._idle_since = None
         if self._deadline is None and self._in_headers:
             self._arm()  # the first byte of a kept-alive connection's next request
         if self._in_headers and not self._within_header_limits(data):
@@ -105,6 +159,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.scope[authority.TARGET_KEY] = target  # type: ignore[literal-required]  # an extension key
         self.scope[DISCONNECT_KEY] = self._disconnect  # type: ignore[literal-required]  # the fault's hook
         super().on_headers_complete()
+        if getattr(self.cycle, "scope", None) is self.scope:  # not after an upgrade: it made no cycle
+            self.cycle.transport = self._one_write  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -112,10 +168,27 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._reset_request()
 
     def on_response_complete(self) -> None:
-        pipelined = bool(self.pipeline)  # uvicorn starts the next queued request now: still busy
-        super().on_response_complete()
-        if not pipelined and not self.transport.is_closing():
-            self.evictable[self] = None  # idle again, newest
+        """uvicorn's, with the keep-alive timeout a time the sweep checks instead of a timer."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:  # uvicorn starts the next queued request now: still busy
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        self.evictable[self] = None  # idle again, newest
+
+    def handle_websocket_upgrade(self) -> None:
+        self._forget()  # the websocket protocol owns the connection from here, with its own timeouts
+        super().handle_websocket_upgrade()
+
+    def _forget(self) -> None:
+        self._disarm()
+        self._idle_since = None
+        self.evictable.pop(self, None)
+        self.live.pop(self, None)
 
     def _disconnect(self) -> None:
         """Close the connection now, with no answer (the ``disconnect`` fault): the client sees a network
@@ -135,6 +208,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _within_header_limits(self, data: bytes) -> bool:
         """Count this chunk's header bytes and lines; refuse with 431 past either limit."""
+        if not self._header_bytes:  # the request's first chunk: most hold all of its headers, within the caps
+            end = data.find(_END)
+            if (
+                0 <= end <= self.limits.max_header_bytes - 4
+                and data.count(b"\n", 0, end) <= self.limits.max_headers  # the header lines, after the request line
+            ):
+                self._header_bytes = end + 4  # nothing kept of it: it can no longer be refused for its headers
+                return True
         seam = (self._tail + data[:3]).find(_END)
         if seam >= 0:
             end = seam + 4 - len(self._tail)
@@ -156,13 +237,32 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return True
 
     def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(self.limits.request_timeout, self._expired)
+        self._deadline = self.loop.time() + self.limits.request_timeout
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._deadline = None
+
+    def _ensure_sweep(self) -> None:
+        if self.loop not in self.sweeper:
+            self.sweeper.clear()  # a loop of an earlier server run (tests) that is gone
+            self.sweeper[self.loop] = self.loop.call_later(self._sweep_seconds(), self._sweep)
+
+    def _sweep_seconds(self) -> float:
+        return min(SWEEP_SECONDS, self.limits.request_timeout / 4)
+
+    def _sweep(self) -> None:
+        """Time out every connection past its request deadline or its keep-alive; then again, while any is open."""
+        now = self.loop.time()
+        for conn in list(self.live):
+            if conn._deadline is not None and now >= conn._deadline:
+                conn._expired()
+            elif conn._idle_since is not None and now - conn._idle_since >= conn.timeout_keep_alive:
+                conn._idle_since = None
+                conn.timeout_keep_alive_handler()
+        if self.live:
+            self.sweeper[self.loop] = self.loop.call_later(self._sweep_seconds(), self._sweep)
+        else:
+            self.sweeper.clear()
 
     def _expired(self) -> None:
         self._deadline = None
@@ -195,8 +295,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 )
             )
             return
-        self.evictable.pop(victim, None)
-        victim._disarm()
+        victim._forget()
         victim.transport.close()
 
     def _refuse(self, error: RestError) -> None:
@@ -204,8 +303,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._head:  # a connection refused before it sent anything (503 at the cap) is no call
             for listener in self.refusal_listeners:
                 listener(self._head, error)
-        self._disarm()
-        self.evictable.pop(self, None)
+        self._forget()
         body = json.dumps(error.body()).encode()
         head = [
             STATUS_LINE[error.status_code],
@@ -234,7 +332,7 @@ def protocol_class(limits: Limits, on_refusal: OnRefusal | None = None) -> type[
         type(
             "MockccHttpProtocol",
             (GuardedHttpProtocol,),
-            {"limits": limits, "evictable": {}, "refusal_listeners": listeners},
+            {"limits": limits, "evictable": {}, "refusal_listeners": listeners, "live": {}, "sweeper": {}},
         ),
     )
 

@@ -14,6 +14,7 @@ reset; only the ``panels`` it names when this console fell behind: see ``hub.py`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from mockcc.console.hub import Hub
 from mockcc.control.common import conversation_view
@@ -62,9 +63,10 @@ class Feed:
             },
         )
 
-    def on_delivery(self, entry: JSON) -> None:
+    def on_delivery(self, made: Callable[[], JSON]) -> None:
         if not self.hub:
-            return
+            return  # no console open: the entry is not even built
+        entry = made()
         body = entry.get("body")
         if isinstance(body, str) and len(body) > DELIVERY_BODY_LIMIT:
             entry = {**entry, "body": body[:DELIVERY_BODY_LIMIT], "body_truncated": True}

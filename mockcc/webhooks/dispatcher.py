@@ -20,11 +20,14 @@ from mockcc.webhooks.client import Poster, WebhookClient
 from mockcc.webhooks.delivery import Deliverer, Pending
 from mockcc.webhooks.faults import FaultBook, WebhookFault
 from mockcc.webhooks.fixed import FixedRetries
-from mockcc.webhooks.log import DeliveryLog
-from mockcc.webhooks.model import Notification, Subscription, retention_time, route
+from mockcc.webhooks.log import DeliveryLog, Listener
+from mockcc.webhooks.model import Notification, Route, Subscription, retention_time, route
 from mockcc.webhooks.remote import RemoteWebhookClient
 from mockcc.webhooks.retention import Retention
 from mockcc.webhooks.signing import encode
+
+#: Resolved routes remembered (``WebhookDispatcher._route``), cleared when full.
+REMEMBERED_ROUTES = 4096
 
 
 @dataclass(slots=True, eq=False)
@@ -44,7 +47,7 @@ class _Engine:
         store_limit: int,
         client: Callable[[], Poster],
         concurrency: int,
-        listeners: list[Callable[[dict[str, Any]], None]],
+        listeners: list[Listener],
     ) -> None:
         self.activity = Activity(clock)
         self.log = DeliveryLog(log_limit, listeners)
@@ -98,7 +101,8 @@ class WebhookDispatcher:
         self._worker = worker and verify is True
         self._http: Poster | None = None
         self._closed = False
-        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every delivery log entry
+        self.listeners: list[Listener] = []  # told of every delivery log entry (``log.Listener``)
+        self._routes: dict[tuple[int, str], tuple[Subscription, Route | None]] = {}  # see ``_route``
         self._engine = self._new_engine()
 
     def _new_engine(self) -> _Engine:
@@ -165,26 +169,44 @@ class WebhookDispatcher:
 
     def routes(self, subscription: Subscription, event_key: str) -> bool:
         """Whether ``publish`` would send an event with this key (else it only logs it ``unrouted``)."""
-        return not self._closed and subscription.enabled and route(subscription, event_key) is not None
+        return not self._closed and subscription.enabled and self._route(subscription, event_key) is not None
+
+    def _route(self, subscription: Subscription, event_key: str) -> Route | None:
+        """``route``, remembered per snapshot and key: a snapshot is frozen, and the notifier hands the same
+        one for every event while the installation stays as it is (reading the webhooks again was a
+        measurable part of SEND's CPU)."""
+        key = (id(subscription), event_key)
+        found = self._routes.get(key)
+        if found is not None and found[0] is subscription:
+            return found[1]
+        target = route(subscription, event_key)
+        if len(self._routes) >= REMEMBERED_ROUTES:  # bounded whatever the number of installations
+            self._routes.clear()
+        self._routes[key] = (subscription, target)
+        return target
 
     def publish(self, subscription: Subscription, notification: Notification) -> None:
         """Schedule delivery of one notification; never waits. Must run inside the event loop."""
-        asyncio.get_running_loop()  # fail loudly, before any state changes, when called off the loop
         engine = self._engine
-        now = self._clock.now()
-        inst = engine.installation(subscription)
-        engine.published += 1
+        target = self._route(subscription, notification.event_key)
         reason: str | None = None
-        target = route(subscription, notification.event_key)
         if self._closed:
             reason = "dispatcher closed"
         elif not subscription.enabled:
             reason = "installation disabled"
         elif target is None:
             reason = "no endpoint for event key"
+        else:
+            # Fail loudly, before this event changes anything, when called off the loop; an event only
+            # logged needs no loop, and is not asked: CPython asks the OS for the process id on every
+            # call (to notice a fork), a system call that was 2-5 % of every SEND's CPU here.
+            asyncio.get_running_loop()
+        now = self._clock.now()
+        inst = engine.installation(subscription)
+        engine.published += 1
         if reason is not None or target is None:
             outcome = "dropped" if self._closed else "unrouted"
-            engine.log.record(subscription, notification, outcome, at=now, event_id=None, reason=reason)
+            engine.log.brief(subscription, notification, outcome, at=now, reason=reason or "")
             return
         try:
             body = encode(notification.body)

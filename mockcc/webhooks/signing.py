@@ -31,9 +31,12 @@ LIVEPERSON_VARIANTS: tuple[tuple[Algorithm, Encoding], ...] = (
 _HEX_LENGTHS = {"sha1": 40, "sha256": 64}
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False)  # made once, not per call
+
+
 def encode(notification: Mapping[str, object]) -> bytes:
     """The body bytes LivePerson would send: compact separators, non-ASCII escaped, never NaN."""
-    return json.dumps(notification, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
+    return _ENCODER.encode(notification).encode("ascii")
 
 
 def _digest(body: bytes, secret: str, algorithm: str) -> bytes:

@@ -11,7 +11,7 @@ import asyncio
 import sys
 
 from mockcc.webhooks.client import DeliveryError, WebhookClient
-from mockcc.webhooks.remote import READY, Batcher, read_frame
+from mockcc.webhooks.remote import READY, Batcher, read_frames
 
 
 async def serve(limit: int, connect_timeout: float, read_timeout: float) -> None:
@@ -33,8 +33,7 @@ async def serve(limit: int, connect_timeout: float, read_timeout: float) -> None
             out.send((job, 0, type(exc).__name__, str(exc)))
 
     try:
-        while True:
-            job, url, body, headers = await read_frame(stdin)
+        async for job, url, body, headers in read_frames(stdin):
             task = asyncio.ensure_future(deliver(job, url, body, [(k, v) for k, v in headers]))
             running.add(task)
             task.add_done_callback(running.discard)

@@ -11,11 +11,13 @@ full rate for that long, sampling RSS and p99 per interval. ``--smoke`` is the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +137,16 @@ class Bench:
             if self.warm_most and load.have_wrk():
                 load.warm(url, script, self.warm_most)
             httpx.get(hook.base_url + "/reset", timeout=30)
+            mock_cpu, tree_cpu = servers.cpu_seconds(server.pid), servers.tree_cpu_seconds(server.pid)
             started = time.monotonic()
             run = load.wrk(url, script, self.seconds) if load.have_wrk() else self.measure(server, body, headers)
             elapsed = time.monotonic() - started
             stats = httpx.get(hook.base_url + "/stats", timeout=30).json()
+            # the mock's own process, and its children (the delivery worker), over the measured run
+            mock_cpu = servers.cpu_seconds(server.pid) - mock_cpu
+            worker_cpu = servers.tree_cpu_seconds(server.pid) - tree_cpu - mock_cpu
             status = httpx.get(server.base_url + "/_mockcc/webhooks/status", timeout=30).json()
+            count = max(1, stats["count"])
             self.result["webhooks"] = {
                 "send": run.as_dict(),
                 "deliveries": stats["count"],
@@ -147,13 +154,27 @@ class Bench:
                 "delay_ms": stats["delay_ms"],
                 "backlog_at_end": status["totals"]["in_flight"] + status["totals"].get("queued", 0),
                 "outcomes": status["totals"]["outcomes"],
+                "mock_cpu_us_per_send": mock_cpu * 1e6 / max(1, run.requests),
+                "worker_cpu_us_per_delivery": worker_cpu * 1e6 / count,
             }
+            per_send, per_delivery = self.result["webhooks"]["mock_cpu_us_per_send"], worker_cpu * 1e6 / count
             print(f"  webhooks: {stats['count'] / elapsed:,.0f} deliveries/s, SEND {run.rps:,.0f} req/s "
-                  f"p99 {run.p99_ms:.1f} ms, delay {stats['delay_ms']}")  # fmt: skip
+                  f"p99 {run.p99_ms:.1f} ms, delay {stats['delay_ms']}; CPU: the mock {per_send:.0f} us per SEND, "
+                  f"the delivery worker {per_delivery:.0f} us per delivery")  # fmt: skip
+
+
+@contextlib.contextmanager
+def phase(result: JSON, name: str) -> Iterator[None]:
+    """Time one part of the run: printed, and kept in the JSON (what to cut if the run grows too long)."""
+    started = time.monotonic()
+    yield
+    took = result.setdefault("phase_seconds", {})[name] = round(time.monotonic() - started, 1)
+    print(f"  ({name}: {took:g} s)", flush=True)
 
 
 def bench(args: argparse.Namespace) -> JSON:
     b = Bench(args)
+    begun = time.monotonic()
     b.result["machine"] = report.machine()
     b.result["client"] = (
         f"wrk, 1 thread, {load.CONNECTIONS} keep-alive connections; each server warmed in "
@@ -161,19 +182,26 @@ def bench(args: argparse.Namespace) -> JSON:
         f"then {args.seconds:g} s measured; {args.rounds} rounds, servers one after another"
     )
     print(f"mockcc bench: {b.result['client']}; machine {b.result['machine']}", flush=True)
-    b.result["anchor"] = anchor.compare(args.rounds, args.seconds, args.warm_most, smoke=args.smoke)
+    with phase(b.result, "anchor"):
+        b.result["anchor"] = anchor.compare(args.rounds, args.seconds, args.warm_most, smoke=args.smoke)
     b.result["rows"] = b.result["anchor"]["summary"]
-    b.mockcc_default()
-    b.mockcc_quiet()
+    with phase(b.result, "memory and 100,000 open conversations"):
+        b.mockcc_default()
+    with phase(b.result, "consumer socket"):
+        b.mockcc_quiet()
     if not args.smoke:
-        b.webhooks()
-        b.result["sockets"] = bench_sockets(args.seconds)
+        with phase(b.result, "webhooks"):
+            b.webhooks()
+        with phase(b.result, "brand sockets"):
+            b.result["sockets"] = bench_sockets(args.seconds)
         if args.population and load.have_wrk():
             from tests.bench import population
 
             print(f"  population: {args.population:,} conversations x 100 messages ...", flush=True)
-            b.result["population"] = population.run(args.population, 100)
+            with phase(b.result, "population"):
+                b.result["population"] = population.run(args.population, 100)
     b.result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    b.result["total_seconds"] = round(time.monotonic() - begun, 1)
     return b.result
 
 

@@ -29,7 +29,7 @@ import httpx
 
 from tests.bench import load
 from tests.bench.client import QUIET, consumer, send_body
-from tests.bench.servers import SEND_PATH, Server, _first_line, _stop, cpu_seconds, tree_cpu_seconds
+from tests.bench.servers import SEND_PATH, Server, _first_line, _stop, _wait_http, cpu_seconds, tree_cpu_seconds
 
 Result = dict[str, float]
 
@@ -112,7 +112,7 @@ def _hooks(tree: str, args: argparse.Namespace) -> Result:
 def _ceiling(tree: str, args: argparse.Namespace) -> Result:
     with _spawn(tree, ["-m", "tests.bench.ceiling"], "ready port=") as (proc, line, _):
         server = Server("ceiling", f"http://127.0.0.1:{line.split('=', 1)[1].strip()}", proc.pid, 0.0)
-        httpx.get(server.base_url + "/health", timeout=10)
+        _wait_http(server.base_url + "/health", 30)  # it prints its port before uvicorn listens
         body = send_body("00000000-0000-4000-8000-000000000000")
         run, cpu_us = _load(server, load.post_script(body, {"Authorization": "bench", "X-LP-ON-BEHALF": "bench"}), args)
         return {"rps": run.rps, "p99_ms": run.p99_ms, "cpu_us": cpu_us}

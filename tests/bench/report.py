@@ -76,6 +76,26 @@ def rounds(anchor: JSON) -> str:
 def facts(result: JSON) -> str:
     """The other figures, one per line."""
     out: list[str] = []
+    machine = result.get("machine")
+    if machine:
+        line = (
+            f"- machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}; load average "
+            f"{'/'.join(map(str, machine['load_average_at_start']))} (1/5/15 min) at the start"
+        )
+        if "load_average_at_end" in result:
+            line += f", {'/'.join(map(str, result['load_average_at_end']))} at the end"
+        if "total_seconds" in result:
+            phases = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.get("phase_seconds", {}).items())
+            line += f"; the run took {result['total_seconds']:g} s ({phases})"
+        out.append(line)
+    ceiling = next((row for row in result.get("rows", []) if row["key"] == "ceiling"), None)
+    for row in result.get("rows", []):
+        if row["key"].startswith("mockcc") and ceiling and row.get("cpu_vs_ceiling"):
+            mine, theirs, spread = row["cpu_us"], ceiling["cpu_us"], row["cpu_vs_ceiling"]
+            out.append(
+                f"- CPU per SEND, {row['label']}: {mine:.0f} us, the ceiling's {theirs:.0f} us ({_ratio(spread)} "
+                f"its CPU: {1 / spread['median']:.2f}x the ceiling's rate where both are CPU-bound)"
+            )
     hooks = result.get("webhooks")
     if hooks:
         out.append(
@@ -83,6 +103,12 @@ def facts(result: JSON) -> str:
             f"{hooks['deliveries_per_s']:,.0f} deliveries/s while SEND ran at {hooks['send']['rps']:,.0f} req/s "
             f"(p99 {hooks['send']['p99_ms']:.1f} ms); SEND-to-delivery delay p50 {hooks['delay_ms']['p50']} ms, "
             f"p99 {hooks['delay_ms']['p99']} ms; {hooks['backlog_at_end']:,} still queued when the load stopped"
+            + (
+                f"; CPU: the mock {hooks['mock_cpu_us_per_send']:.0f} us per SEND with its deliveries' bookkeeping, "
+                f"the delivery worker {hooks['worker_cpu_us_per_delivery']:.0f} us per delivery"
+                if "worker_cpu_us_per_delivery" in hooks
+                else ""
+            )
         )
     startup = {row["key"]: row["startup_s"] for row in result.get("rows", []) if row.get("startup_s") is not None}
     if startup:

@@ -147,8 +147,8 @@ def python_server(module: str, name: str, probe: str = "/health") -> Iterator[Se
         if not line.startswith("ready port="):
             raise RuntimeError(f"{module} did not start: {line!r}")
         base = f"http://127.0.0.1:{line.split('=', 1)[1].strip()}"
-        if probe:
-            httpx.get(base + probe, timeout=10)
+        if probe:  # the line comes before uvicorn listens: on a loaded machine the first probe can be refused
+            _wait_http(base + probe, 30)
         yield Server(name, base, proc.pid, time.monotonic() - started)
     finally:
         _stop(proc)

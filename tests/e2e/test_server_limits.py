@@ -113,8 +113,14 @@ def test_an_unfinished_request_is_timed_out():
 def test_too_many_headers_are_refused_and_do_not_stall_the_server():
     with MockServer.start() as mock:
         address = _address(mock.fields)
+        with socket.create_connection(address) as at_the_cap:  # Host + 99: exactly the 100 header lines allowed
+            headers = b"".join(b"X-H%d: v\r\n" % i for i in range(98))
+            at_the_cap.sendall(
+                b"GET /_mockcc/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"Connection: close\r\n\r\n"
+            )
+            assert _answer(at_the_cap).startswith(b"HTTP/1.1 200 ")
         with socket.create_connection(address) as few_too_many:
-            headers = b"".join(b"X-H%d: v\r\n" % i for i in range(101))
+            headers = b"".join(b"X-H%d: v\r\n" % i for i in range(100))  # Host + 100: one line too many
             few_too_many.sendall(b"GET /_mockcc/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
             status, body = _envelope(_answer(few_too_many))
             assert status == 431

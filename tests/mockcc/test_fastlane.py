@@ -68,3 +68,20 @@ def test_other_methods_on_the_lanes_paths_are_still_the_routers(client):
     r = client.get(SEND)
     assert r.status_code == 405
     assert r.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    "content", [{"code": "OK", "body": {"sequence": 3}, "reqId": "1"}, {"text": "Grüße 👋", "n": [1, 2.5, None]}]
+)
+def test_the_light_json_answer_is_starlettes_json_response_byte_for_byte(content: object) -> None:
+    from starlette.responses import JSONResponse
+
+    from mockcc.http import JsonAnswer
+
+    light, starlette = JsonAnswer(content), JSONResponse(content)
+    assert (light.status_code, light.body, light.raw_headers) == (
+        starlette.status_code,
+        starlette.body,
+        starlette.raw_headers,
+    )
+    assert JsonAnswer(content, status_code=201).status_code == 201
