@@ -77,10 +77,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The schemathesis pass runs on its own: under xdist its generated cases collapse into one item.
+# Most of the suite's time is live tests waiting on real servers and connectors, not CPU, so it runs on four
+# workers (one file per worker: a file's live servers are module fixtures) on two cores. The schemathesis pass
+# runs beside it in its own process (under xdist its generated cases collapse into one item); its output is
+# printed after the unit tests', and either one failing fails the target.
+FUZZ_LOG := $(VENV)/fuzz-pass.log
 unit: $(STAMP) browser node $(AGENT_SDK)/.installed
-	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
-	$(BIN)/pytest -q -p no:xdist tests/fuzz
+	@$(BIN)/pytest -q -p no:xdist --timeout 600 tests/fuzz >$(FUZZ_LOG) 2>&1 & fuzz=$$!; \
+	  trap 'kill $$fuzz 2>/dev/null' INT TERM; \
+	  echo "unit tests on 4 workers; the schemathesis pass (tests/fuzz) beside them, its output after theirs"; \
+	  $(BIN)/pytest -n 4 --dist loadfile -q --ignore=tests/fuzz; unit=$$?; \
+	  wait $$fuzz; fuzzrc=$$?; echo "--- the schemathesis pass (tests/fuzz) ---"; cat $(FUZZ_LOG); \
+	  test $$unit -eq 0 && test $$fuzzrc -eq 0
 
 ## catalogue: every broken connector of docs/contracts-matrix.md against the suite (make test runs the core ones)
 catalogue: $(STAMP)

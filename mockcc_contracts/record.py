@@ -8,6 +8,7 @@ run, and tells ``watch.Attribution`` of every call so late traffic is known for 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from mockcc_contracts.control import ControlClient
@@ -56,6 +57,26 @@ class RunRecord:
                 self._seen_delivery = int(delivery["id"])
                 if delivery.get("conversation_id"):  # a conversation the journal may never name (a resume)
                     self.attribution.notice(str(delivery["conversation_id"]))
+
+    def settle(self, *, quiet: float = 0.0, at_most: float = 3.0) -> None:
+        """Wait, at most ``at_most`` seconds, until no call of the connector is still being answered (and,
+        with ``quiet``, until the journal has entries and took no new one for ``quiet`` seconds), then
+        collect. A reset clears the journal: a call answered between the last collect and the reset (the
+        connector's start-up discovery racing the first contract's reset on a loaded machine) would
+        otherwise be lost from the run."""
+        started = time.monotonic()
+        seen, still_since = -1, started
+        while time.monotonic() - started < at_most:
+            entries = self.control.journal(since_id=self._seen_call)
+            now = time.monotonic()
+            if len(entries) != seen:
+                seen, still_since = len(entries), now
+            in_flight = any(not c["status"] for c in entries)
+            went_quiet = bool(self._seen_call or entries) and now - still_since >= quiet
+            if not in_flight and (not quiet or went_quiet):
+                break
+            time.sleep(0.05)
+        self.collect()
 
     def mark(self) -> int:
         """The journal position now: ``calls(since=mark)`` is what happened after."""
