@@ -26,6 +26,11 @@ def items(call: JSON) -> list[JSON]:
     return [d for d in (doc if isinstance(doc, list) else [doc]) if isinstance(d, dict)]
 
 
+def in_flight(call: JSON) -> bool:
+    """Still being answered: no status yet (a call the ``disconnect`` fault closed has status 0 for good)."""
+    return not call["status"] and call.get("fault") != "disconnect"
+
+
 def event_of(item: JSON) -> JSON:
     body = item.get("body")
     event = body.get("event") if isinstance(body, dict) else None
@@ -46,8 +51,8 @@ class RunRecord:
     def collect(self) -> None:
         """Copy new journal entries and deliveries into the run's history (before a reset clears them)."""
         for call in self.control.journal(since_id=self._seen_call):
-            if not call["status"] and call.get("fault") != "disconnect":  # a disconnect's status stays 0
-                break  # still in flight: taken, complete, by a later collect
+            if in_flight(call):
+                break  # taken, complete, by a later collect
             self.history.append(call)
             self.attribution.observe(call)
             self._seen_call = max(self._seen_call, int(call["id"]))
@@ -71,9 +76,9 @@ class RunRecord:
             now = time.monotonic()
             if len(entries) != seen:
                 seen, still_since = len(entries), now
-            in_flight = any(not c["status"] for c in entries)
+            answering = any(in_flight(c) for c in entries)
             went_quiet = bool(self._seen_call or entries) and now - still_since >= quiet
-            if not in_flight and (not quiet or went_quiet):
+            if not answering and (not quiet or went_quiet):
                 break
             time.sleep(0.05)
         self.collect()
