@@ -17,7 +17,7 @@ from mockcc import redact
 from mockcc.webhooks.activity import Activity, Gate
 from mockcc.webhooks.client import DeliveryError, Poster
 from mockcc.webhooks.faults import DEFAULT_REORDER_HOLD, FaultBook, WebhookFault
-from mockcc.webhooks.log import DeliveryLog, make_entry
+from mockcc.webhooks.log import DeliveryLog
 from mockcc.webhooks.model import Notification, Route, Subscription, retention_time
 from mockcc.webhooks.signing import sign
 
@@ -179,8 +179,7 @@ class Deliverer:
         """One POST of ``pending`` by hand (no fault, no retry); the new log entry."""
         pending.attempts = 1
         async with self._slots:
-            _, entry = await self._send(pending, corrupt=False, label=None, reason=f"replay of delivery {of}")
-        return entry()
+            return await self._send(pending, corrupt=False, label=None, reason=f"replay of delivery {of}")
 
     def _headers(self, pending: Pending, *, corrupt: bool) -> list[tuple[str, str]]:
         sub = pending.subscription
@@ -199,14 +198,14 @@ class Deliverer:
             return await self._post_now(pending, corrupt=corrupt, label=label)
 
     async def _post_now(self, pending: Pending, *, corrupt: bool, label: str | None) -> Outcome:
-        status, _ = await self._send(pending, corrupt=corrupt, label=label)
+        entry = await self._send(pending, corrupt=corrupt, label=label)
         await self._release(pending.route.url, pending)
-        return Outcome.DELIVERED if status in SUCCESS_STATUSES else Outcome.FAILED
+        return Outcome.DELIVERED if entry["status"] in SUCCESS_STATUSES else Outcome.FAILED
 
     async def _send(
         self, pending: Pending, *, corrupt: bool, label: str | None, reason: str | None = None
-    ) -> tuple[int | None, Callable[[], dict[str, Any]]]:
-        """POST once and log it; the answer's status (None: no answer) and the log entry, made when asked."""
+    ) -> dict[str, Any]:
+        """POST once and log it; the log entry."""
         headers = self._headers(pending, corrupt=corrupt)
         url = pending.route.url
         client = self._client()
@@ -227,30 +226,22 @@ class Deliverer:
         ok = status in SUCCESS_STATUSES
         if label is None and corrupt:
             label = "fault:corrupt_signature"
-        outcome = label or ("delivered" if ok else "failed")
+        secret = pending.subscription.client_secret
         retention = retention_time(pending.subscription) is not None
-        attempt = pending.attempts
-        retries_left = None if retention or reason else max(0, pending.route.max_retries + 1 - attempt)
-
-        def entry(entry_id: int) -> dict[str, Any]:
-            secret = pending.subscription.client_secret
-            return make_entry(
-                entry_id,
-                pending.subscription,
-                pending.notification,
-                outcome,
-                at=at,
-                event_id=pending.event_id,
-                attempt=attempt,
-                url=url,
-                headers={k: (REDACTED if secret and secret in v else redact.header(k, v)) for k, v in headers},
-                body=pending.body.decode("ascii", errors="replace"),
-                status=status,
-                latency_ms=latency,
-                error=error,
-                fault=label.removeprefix("fault:") if label and label.startswith("fault:") else None,
-                reason=reason,
-                retries_left=retries_left,
-            )
-
-        return status, self._log.later(outcome, entry)
+        return self._log.record(
+            pending.subscription,
+            pending.notification,
+            label or ("delivered" if ok else "failed"),
+            at=at,
+            event_id=pending.event_id,
+            attempt=pending.attempts,
+            url=url,
+            headers={k: (REDACTED if secret and secret in v else redact.header(k, v)) for k, v in headers},
+            body=pending.body.decode("ascii", errors="replace"),
+            status=status,
+            latency_ms=latency,
+            error=error,
+            fault=label.removeprefix("fault:") if label and label.startswith("fault:") else None,
+            reason=reason,
+            retries_left=None if retention or reason else max(0, pending.route.max_retries + 1 - pending.attempts),
+        )

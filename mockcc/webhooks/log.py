@@ -4,16 +4,13 @@ Outcomes: ``delivered`` / ``failed`` (an HTTP attempt), ``stored`` (kept by the 
 ``dropped`` (given up, with ``reason``), ``unrouted`` (no endpoint, or installation disabled), and
 ``fault:<kind>`` (an injected fault fired).
 
-An event never sent (``brief``: unrouted, or dropped before it had a body) and an HTTP attempt
-(``later``) are kept as their parts and made entries when first read: with no endpoint configured
-every SEND logs one, with one every delivery does, and building a 19-key entry (its headers redacted)
-that nobody reads was a measurable part of their CPU (ARCHITECTURE.md "Performance"). Redaction is
-the same function of the same values whenever it runs, as the journal's.
+An event never sent (``brief``: unrouted, or dropped before it had a body) is kept as its parts and
+made an entry when read: with no endpoint configured every SEND logs one, and building a 19-key
+entry nobody reads was a measurable part of SEND's CPU (ARCHITECTURE.md "Performance").
 """
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
@@ -26,24 +23,32 @@ Entry = dict[str, Any]
 Listener = Callable[[Callable[[], Entry]], None]
 
 
-class _Later:
-    """An entry kept as the function that makes it: made on first read, then kept made."""
+class _Brief:
+    """An entry of an event that was never sent, built on first read (``DeliveryLog.brief``)."""
 
-    __slots__ = ("_made", "_make", "id")
+    __slots__ = ("at", "id", "notification", "outcome", "reason", "subscription")
 
-    def __init__(self, entry_id: int, make: Callable[[int], Entry]) -> None:
+    def __init__(
+        self,
+        entry_id: int,
+        at: float,
+        subscription: Subscription,
+        notification: Notification,
+        outcome: str,
+        reason: str,
+    ) -> None:
         self.id = entry_id
-        self._make: Callable[[int], Entry] | None = make
-        self._made: Entry | None = None
+        self.at = at
+        self.subscription = subscription
+        self.notification = notification
+        self.outcome = outcome
+        self.reason = reason
 
     def entry(self) -> Entry:
-        if self._made is None:
-            assert self._make is not None  # noqa: S101 - one of the two is always set
-            self._made, self._make = self._make(self.id), None
-        return self._made
+        return _entry(self.id, self.subscription, self.notification, self.outcome, at=self.at, reason=self.reason)
 
 
-def make_entry(
+def _entry(
     entry_id: int,
     subscription: Subscription,
     notification: Notification,
@@ -85,8 +90,8 @@ def make_entry(
     }
 
 
-def _full(kept: Entry | _Later) -> Entry:
-    return kept.entry() if isinstance(kept, _Later) else kept
+def _full(kept: Entry | _Brief) -> Entry:
+    return kept.entry() if isinstance(kept, _Brief) else kept
 
 
 class DeliveryLog:
@@ -95,7 +100,7 @@ class DeliveryLog:
     def __init__(self, limit: int, listeners: list[Listener] | None = None) -> None:
         self.limit = max(1, limit)
         self._listeners = listeners if listeners is not None else []  # told of every new entry (the console)
-        self._entries: deque[Entry | _Later] = deque(maxlen=self.limit)
+        self._entries: deque[Entry | _Brief] = deque(maxlen=self.limit)
         self._next_id = 1
         self.evicted = 0
         self.outcomes: Counter[str] = Counter()
@@ -120,7 +125,7 @@ class DeliveryLog:
         retries_left: int | None = None,
     ) -> dict[str, Any]:
         """Append one entry and return it."""
-        entry = make_entry(
+        entry = _entry(
             self._next_id,
             subscription,
             notification,
@@ -146,23 +151,17 @@ class DeliveryLog:
     def brief(
         self, subscription: Subscription, notification: Notification, outcome: str, *, at: float, reason: str
     ) -> None:
-        """Append the entry of an event that was never sent; made when first read."""
-        self.later(outcome, functools.partial(_brief, subscription, notification, outcome, at, reason))
-
-    def later(self, outcome: str, make: Callable[[int], Entry]) -> Callable[[], Entry]:
-        """Append an entry that ``make(id)`` makes when it is first read (``make_entry``, from parts kept
-        as they are): most entries of a load test fall off unread. The function that gives it back."""
-        kept = _Later(self._next_id, make)
+        """Append the entry of an event that was never sent; built when first read."""
+        kept = _Brief(self._next_id, at, subscription, notification, outcome, reason)
         self._keep(kept, outcome)
         if self._listeners:
             self._tell(kept.entry)
-        return kept.entry
 
     def _tell(self, entry: Callable[[], Entry]) -> None:
         for listener in list(self._listeners):
             listener(entry)
 
-    def _keep(self, kept: Entry | _Later, outcome: str) -> None:
+    def _keep(self, kept: Entry | _Brief, outcome: str) -> None:
         self._next_id += 1
         if len(self._entries) == self.limit:
             self.evicted += 1
@@ -194,11 +193,5 @@ class DeliveryLog:
         return len(self._entries)
 
 
-def _id(kept: Entry | _Later) -> int:
-    return kept.id if isinstance(kept, _Later) else int(kept["id"])
-
-
-def _brief(
-    subscription: Subscription, notification: Notification, outcome: str, at: float, reason: str, entry_id: int
-) -> Entry:
-    return make_entry(entry_id, subscription, notification, outcome, at=at, reason=reason)
+def _id(kept: Entry | _Brief) -> int:
+    return kept.id if isinstance(kept, _Brief) else int(kept["id"])
