@@ -16,7 +16,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -205,33 +204,20 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 
 
 _JSON_TYPE = (b"content-type", b"application/json")
-#: orjson hands anything but plain JSON types back as an error (then ``JsonAnswer`` encodes it as ever).
-_PLAIN = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 class JsonAnswer(JSONResponse):
     """``JSONResponse`` with the same bytes and headers, from one encoder made once (``json.dumps`` with
     options builds a new encoder per call) and without ``Response.__init__``'s general header work."""
 
-    def __init__(self, content: object, status_code: int = 200, *, body: bytes | None = None) -> None:
+    def __init__(self, content: object, status_code: int = 200) -> None:
         self.status_code = status_code
         self.background = None
-        self.body = self.render(content) if body is None else body
+        self.body = self.render(content)
         self.raw_headers = [(b"content-length", str(len(self.body)).encode("latin-1")), _JSON_TYPE]
 
     def render(self, content: object) -> bytes:
         return _ENCODER.encode(content).encode("utf-8")
-
-    @classmethod
-    def plain(cls, content: object) -> JsonAnswer:
-        """The same answer, for content of strings, integers, booleans, None, lists and dicts only, by
-        orjson: the same bytes in a twentieth of the time (SEND's answer). Not for floats: orjson and the
-        standard library print some differently (``1e-05``); anything orjson refuses (an integer past 64
-        bits, a lone surrogate, a subclass) goes the usual way."""
-        try:
-            return cls(content, body=orjson.dumps(content, option=_PLAIN))
-        except orjson.JSONEncodeError:
-            return cls(content)
 
 
 def error_response(error: ApiError) -> JSONResponse:

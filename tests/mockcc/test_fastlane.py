@@ -4,8 +4,6 @@ the guard's rule, the journal, the envelopes, and every other path and method st
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from mockcc.fastlane import lane_path
@@ -87,28 +85,3 @@ def test_the_light_json_answer_is_starlettes_json_response_byte_for_byte(content
         starlette.raw_headers,
     )
     assert JsonAnswer(content, status_code=201).status_code == 201
-
-
-_PLAIN_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
-    max_leaves=12,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(_PLAIN_JSON)
-def test_the_plain_answer_is_the_same_bytes_by_orjson(content: object) -> None:
-    from mockcc.http import JsonAnswer
-
-    fast, usual = JsonAnswer.plain(content), JsonAnswer(content)
-    assert (fast.body, fast.raw_headers) == (usual.body, usual.raw_headers)
-
-
-def test_sends_answer_is_encoded_the_plain_way_for_string_and_integer_ids() -> None:
-    from mockcc.http import JsonAnswer
-    from mockcc.services.sendapi import send
-
-    for req_id in ("Grüße \u2028\x01", 2**63 - 1, 2**64, True):
-        answer = send._sequenced(req_id, {"sequence": 7})
-        assert answer.body == JsonAnswer({"code": "OK", "body": {"sequence": 7}, "reqId": req_id}).body
