@@ -63,11 +63,14 @@ node:
 	@$(NODE) -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' \
 	  || { echo "ERROR: $(NODE) is $$($(NODE) --version); the Node connector needs Node 18 or later (fetch)" >&2; exit 1; }
 
-# LivePerson's Node Agent SDK from npm (tests/agent_sdk/package.json pins it) into .agent-sdk/ (git-ignored).
+# LivePerson's Node Agent SDK, both lines (tests/agent_sdk/package.json), into .agent-sdk/ (git-ignored): npm's 1.2.0,
+# and the unpublished 1.4.11 vendored unmodified in tests/agent_sdk/vendor/ (installed as a copy, its dependencies
+# from npm; vendor/README.md says why).
 AGENT_SDK := .agent-sdk
-$(AGENT_SDK)/.installed: tests/agent_sdk/package.json | node
-	mkdir -p $(AGENT_SDK) && cp tests/agent_sdk/package.json $(AGENT_SDK)/package.json
-	npm install --prefix $(AGENT_SDK) --no-audit --no-fund --loglevel=error
+AGENT_SDK_14 := tests/agent_sdk/vendor/node-agent-sdk-1.4.11
+$(AGENT_SDK)/.installed: tests/agent_sdk/package.json $(shell find $(AGENT_SDK_14) -type f) | node
+	rm -rf $(AGENT_SDK) && mkdir -p $(AGENT_SDK) && cp tests/agent_sdk/package.json $(AGENT_SDK)/package.json
+	npm install --prefix $(AGENT_SDK) --install-links --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: $(STAMP)
@@ -77,10 +80,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The schemathesis pass runs on its own: under xdist its generated cases collapse into one item.
+# Most of the suite's time is live tests waiting on real servers and connectors, not CPU, so it runs on four
+# workers (one file per worker: a file's live servers are module fixtures) on two cores. The schemathesis pass
+# runs beside it in its own process (under xdist its generated cases collapse into one item); its output is
+# printed after the unit tests', and either one failing fails the target.
+FUZZ_LOG := $(VENV)/fuzz-pass.log
 unit: $(STAMP) browser node $(AGENT_SDK)/.installed
-	$(BIN)/pytest -n 2 --dist loadfile -q --ignore=tests/fuzz
-	$(BIN)/pytest -q -p no:xdist tests/fuzz
+	@$(BIN)/pytest -q -p no:xdist --timeout 600 tests/fuzz >$(FUZZ_LOG) 2>&1 & fuzz=$$!; \
+	  trap 'kill $$fuzz 2>/dev/null' INT TERM; \
+	  echo "unit tests on 4 workers; the schemathesis pass (tests/fuzz) beside them, its output after theirs"; \
+	  $(BIN)/pytest -n 4 --dist loadfile -q --ignore=tests/fuzz; unit=$$?; \
+	  wait $$fuzz; fuzzrc=$$?; echo "--- the schemathesis pass (tests/fuzz) ---"; cat $(FUZZ_LOG); \
+	  test $$unit -eq 0 && test $$fuzzrc -eq 0
 
 ## catalogue: every broken connector of docs/contracts-matrix.md against the suite (make test runs the core ones)
 catalogue: $(STAMP)
@@ -91,9 +102,11 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=1000 $(BIN)/pytest tests/fuzz -q --timeout 3600
 	$(MAKE) fuzz-cli
 
-## fuzz-cli: the independent run: schemathesis's CLI, --checks all, every phase, against a real mockcc serve
+## fuzz-cli: the independent run: schemathesis's CLI, --checks all, every phase, against a real mockcc serve; then the
+## README's plain recipe as a user types it (no configuration file, 25 examples), which make test runs at 3
 fuzz-cli: $(STAMP)
 	$(BIN)/python -m tests.fuzz.cli --max-examples $(or $(FUZZ_CLI_EXAMPLES),100)
+	$(BIN)/python -m tests.fuzz.plain --max-examples $(or $(FUZZ_PLAIN_EXAMPLES),25)
 
 # The bench's tools: wrk from Debian (as root, or through sudo), WireMock and Prism from npm into .bench/.
 BENCH := .bench

@@ -104,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
         default=IDLE_SECONDS,
         help="seconds of wall time a websocket may stay silent before it is closed (default 60, LivePerson's)",
     )
+    serve.add_argument(
+        "--socket-frames-waiting",
+        type=int,
+        default=SocketLimits().frames_waiting_per_socket,
+        help="frames a websocket's reader may leave unread before it is closed 1013 (default 1000)",
+    )
     serve.add_argument("--frozen-clock", action="store_true", help="time moves only via /_mockcc/clock/advance")
     serve.add_argument("--seed", type=int, help="seed every id and random fault, for repeatable runs")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -202,7 +208,9 @@ async def serve(args: argparse.Namespace) -> None:
         conversations_limit=args.conversations_limit,
         request_log=args.request_log,
         webhook_worker=not args.deliver_in_process,
-        socket_limits=SocketLimits(idle_seconds=args.socket_idle),
+        socket_limits=SocketLimits(
+            idle_seconds=args.socket_idle, frames_waiting_per_socket=max(1, args.socket_frames_waiting)
+        ),
     )
     app = create_app(settings)
     app.state.mock.tokens.prepare()  # the signing key is made on a thread while the server starts

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mockcc.clock import Clock
-from mockcc.errors import AgentAssigned, AlreadyOpen, ConversationClosed, NotAccepted, NotClosed, NotParticipant
+from mockcc.errors import (
+    AgentAssigned,
+    AlreadyOpen,
+    ConversationClosed,
+    NotAccepted,
+    NotClosed,
+    NotParticipant,
+    UnknownDialog,
+)
 from mockcc.ids import Ids
 from mockcc.settings import CONVERSATIONS_PER_ACCOUNT
 from mockcc.state.models import Account, ChatState, Conversation, Dialog, Event, Joined, Participant, Transfer
@@ -242,6 +250,18 @@ class Messaging:
         else:
             self._finish(account, conversation, now)
         self._announce(Change(account, conversation))
+
+    def close_dialog_named(
+        self, account: Account, conversation: Conversation, dialog_id: str, by: str, cause: str, *, survey: bool = False
+    ) -> None:
+        """A ``DialogChange`` (either side); ``survey``: closing MAIN opens the post-conversation survey."""
+        if (dialog := conversation.dialog(dialog_id)) is None:
+            path, where = "$.body.conversationField.dialog.dialogId", conversation.conversation_id
+            raise UnknownDialog(f"dialog {dialog_id!r} is not part of conversation {where}", path=path)
+        if survey and dialog.dialog_type == "MAIN":
+            self.close(account, conversation, by, survey=True)
+        else:
+            self.close_dialog(account, conversation, dialog, by, cause)
 
     def close_dialog(self, account: Account, conversation: Conversation, dialog: Dialog, by: str, cause: str) -> None:
         """DialogChange: close one dialog; closing the last open one ends the conversation."""

@@ -72,6 +72,12 @@ CONTROL_CONFIG = """
 [[operations]]
 include-tag-regex = "^(sendapi|idp|sentinel)$"
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "5xx"]
+
+# A seed's consumer_auth key must parse as an RSA public key (PEM, bare base64 or a JWK): no schema can say which
+# strings are keys, and a seed is refused whole (400) rather than failing every later authenticate.
+[[operations]]
+include-operation-id-regex = "^(reset|seed)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 """
 
 CONTROL_WARNING = (
@@ -79,6 +85,35 @@ CONTROL_WARNING = (
     "seeds, moves its clock and arms the faults it asks for. Point it at a mock of its own, never one your "
     "tests share."
 )
+
+
+def _footprint(url: str) -> tuple[list[str], float] | None:
+    """The accounts the mock holds and its clock's offset (None when it does not answer)."""
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            accounts = http.get("/_mockcc/health").raise_for_status().json()["accounts"]
+            offset = float(http.get("/_mockcc/clock").raise_for_status().json()["offset"])
+    except (httpx.HTTPError, KeyError, TypeError, ValueError):
+        return None
+    return [str(a) for a in accounts], offset
+
+
+def aftermath(before: tuple[list[str], float] | None, after: tuple[list[str], float] | None) -> str:
+    """What the control plane's run left of the mock, and how to get the seed back."""
+    restart = (
+        "restart `mockcc serve` to get your seed and a fresh clock back (POST /_mockcc/reset restores only the "
+        "last seed the run posted, and nothing moves the clock back)"
+    )
+    if after is None:
+        return f"mockcc fuzz: the mock no longer answers /_mockcc/health and /_mockcc/clock: {restart}."
+    accounts, offset = after
+    moved = offset - (before[1] if before else 0.0)
+    if before is not None and accounts == before[0] and moved == 0:
+        return f"mockcc fuzz: the mock still holds the accounts it started with ({', '.join(accounts)}) and its clock."
+    return (
+        f"mockcc fuzz: the control plane's run left the mock holding accounts {accounts or '(none)'} "
+        f"(it started with {before[0] if before else 'unknown'}) with its clock {moved:.0f} s further on: {restart}."
+    )
 
 
 class CannotStart(Exception):
@@ -177,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mockcc fuzz: {exc} (--client-id/--client-secret, --username/--password)", file=sys.stderr)  # noqa: T201
         return 2
     passes = [name for name in PASSES if args.only in (None, name) and (name != "control" or args.include_control)]
+    before = _footprint(args.url) if args.include_control else None
     codes = []
     with tempfile.TemporaryDirectory(prefix="mockcc-fuzz-") as tmp:
         config = Path(tmp) / "schemathesis.toml"
@@ -185,4 +221,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mockcc fuzz: the {name} surface ({' '.join(PASSES[name])})", flush=True)  # noqa: T201
             cmd = command(args.url, config, PASSES[name], passthrough)
             codes.append(subprocess.run(cmd, env=env, check=False).returncode)  # noqa: S603 - our interpreter
+    if args.include_control:
+        print(aftermath(before, _footprint(args.url)), file=sys.stderr)  # noqa: T201
     return max(codes)

@@ -41,6 +41,7 @@ T = TypeVar("T")
 JSON = dict[str, Any]
 GRACE = 3.0  # seconds a connector has to recover from a refusal (renew a token, open a conversation)
 QUIET = 4.0  # a SHOULD contract stops waiting once the connector has done nothing for this long
+START_QUIET = 0.5  # the connector's start-up is over once it has called the mock and then nothing for this long
 WEBHOOK_KEYS = EVENT_KEYS  # the five webhook keys of an installation, as LivePerson names them
 
 
@@ -81,6 +82,7 @@ class Harness(RunRecord):
         self.activity: Callable[[], int] = lambda: 0  # grows with the connector's own output (set by the CLI)
         self.refusals_expected = False  # see expect_refusals
         self.restart: Callable[[], None] | None = None  # stops and starts the connector, when the suite started it
+        self._reset_once = False
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -111,7 +113,9 @@ class Harness(RunRecord):
         """Reset the mock to ``seed_document`` (only when the suite registers the webhooks)."""
         if not self.owns_registration:
             return
-        self.collect()
+        first, self._reset_once = not self._reset_once, True
+        # before the first reset the connector's start-up (discovery, its first token) may still be under way
+        self.settle(quiet=START_QUIET if first and self.saw_startup else 0.0)
         self.control.reset(self.seed_document(retention=retention, signing=signing))
         self.retention = retention
         self.signing = signing

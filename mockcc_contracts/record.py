@@ -8,6 +8,7 @@ run, and tells ``watch.Attribution`` of every call so late traffic is known for 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from mockcc_contracts.control import ControlClient
@@ -23,6 +24,11 @@ def items(call: JSON) -> list[JSON]:
     except ValueError:
         return []
     return [d for d in (doc if isinstance(doc, list) else [doc]) if isinstance(d, dict)]
+
+
+def in_flight(call: JSON) -> bool:
+    """Still being answered: no status yet (a call the ``disconnect`` fault closed has status 0 for good)."""
+    return not call["status"] and call.get("fault") != "disconnect"
 
 
 def event_of(item: JSON) -> JSON:
@@ -45,8 +51,8 @@ class RunRecord:
     def collect(self) -> None:
         """Copy new journal entries and deliveries into the run's history (before a reset clears them)."""
         for call in self.control.journal(since_id=self._seen_call):
-            if not call["status"] and call.get("fault") != "disconnect":  # a disconnect's status stays 0
-                break  # still in flight: taken, complete, by a later collect
+            if in_flight(call):
+                break  # taken, complete, by a later collect
             self.history.append(call)
             self.attribution.observe(call)
             self._seen_call = max(self._seen_call, int(call["id"]))
@@ -56,6 +62,26 @@ class RunRecord:
                 self._seen_delivery = int(delivery["id"])
                 if delivery.get("conversation_id"):  # a conversation the journal may never name (a resume)
                     self.attribution.notice(str(delivery["conversation_id"]))
+
+    def settle(self, *, quiet: float = 0.0, at_most: float = 3.0) -> None:
+        """Wait, at most ``at_most`` seconds, until no call of the connector is still being answered (and,
+        with ``quiet``, until the journal has entries and took no new one for ``quiet`` seconds), then
+        collect. A reset clears the journal: a call answered between the last collect and the reset (the
+        connector's start-up discovery racing the first contract's reset on a loaded machine) would
+        otherwise be lost from the run."""
+        started = time.monotonic()
+        seen, still_since = -1, started
+        while time.monotonic() - started < at_most:
+            entries = self.control.journal(since_id=self._seen_call)
+            now = time.monotonic()
+            if len(entries) != seen:
+                seen, still_since = len(entries), now
+            answering = any(in_flight(c) for c in entries)
+            went_quiet = bool(self._seen_call or entries) and now - still_since >= quiet
+            if not answering and (not quiet or went_quiet):
+                break
+            time.sleep(0.05)
+        self.collect()
 
     def mark(self) -> int:
         """The journal position now: ``calls(since=mark)`` is what happened after."""

@@ -96,3 +96,15 @@ def test_a_tiny_run_of_the_harness_writes_its_table_and_json(tmp_path: Path):
     assert sockets["socket"]["failures"] == 0
     assert sockets["send"]["requests"] > 0
     assert "consumer socket PublishEvent round trip" in done.stdout
+
+
+def test_the_in_process_notification_harness_measures_what_the_followers_add() -> None:
+    """``make bench``'s in-process figure: the same publishes with and without sockets following (no timing
+    asserted: only that the harness runs and measures both sides; a follower that missed a notification
+    would leave the harness waiting on its outbox, and the test's time-out would fail it)."""
+    from tests.bench.sockets import in_process
+
+    mine = in_process(followers=3, publishes=200)
+    assert mine["followers"] == 3
+    assert mine["us_per_publish_followed"] > 0
+    assert mine["us_per_publish_unfollowed"] > 0

@@ -6,6 +6,7 @@ test run's leftovers are planted: hypothesis's database, caches, console screens
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -82,5 +83,43 @@ def test_the_wheel_holds_only_the_package(built: tuple[list[str], list[str]]) ->
     assert all(name.startswith((*PACKAGES, "mockcc-0.1.0.dist-info/")) for name in wheel), wheel
     assert _junk(wheel) == []
     assert "mockcc/_schemas/control/seed.json" in wheel
+    assert {f"{package}py.typed" for package in PACKAGES} <= set(wheel)  # each package says it is typed
     metadata = next(name for name in wheel if name.endswith("METADATA"))
     assert "mockcc-0.1.0.dist-info/licenses/LICENSE" in wheel, metadata
+
+
+@pytest.mark.live
+@pytest.mark.timeout(300)
+def test_pip_installs_it_from_a_git_url(tmp_path: Path) -> None:
+    """README's `pip install "mockcc @ git+<url>"`, with a file:// URL to a clone: what pip builds from git runs."""
+    repo = tmp_path / "mockcc.git"
+    ignore = shutil.ignore_patterns(".git", ".venv", ".bench", ".agent-sdk", "node_modules", "dist", "build", "tests")
+    shutil.copytree(ROOT, repo, ignore=ignore)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    for step in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run([*git, *step], check=True, capture_output=True, timeout=60)
+    site = tmp_path / "site"
+    url = f"mockcc @ git+{repo.as_uri()}@main"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), url],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    assert (site / "mockcc" / "py.typed").is_file()
+    assert (site / "mockcc" / "_schemas" / "openapi.yaml").is_file()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import mockcc; print(mockcc.__file__)"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert where.stdout.strip() == str(site / "mockcc" / "__init__.py")  # the installed copy, not this checkout
+    version = subprocess.run(
+        [sys.executable, "-m", "mockcc", "--version"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert version.stdout.strip() == "mockcc 0.1.0", version.stderr

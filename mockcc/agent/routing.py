@@ -31,6 +31,8 @@ from mockcc.state.models import Account, Conversation
 
 #: A ring waits this long for an answer [INFERRED: the docs' example, ringExpirationTs - ringId's time = 72 s].
 RING_SECONDS = 72.0
+#: The skills a routing subscription hears (UpdateRoutingTaskSubscription); None: every skill.
+Skills = frozenset[str] | None
 #: Finished rings remembered for their explanation (oldest forgotten first).
 SETTLED_KEPT = 10_000
 
@@ -78,7 +80,8 @@ class Routing:
         self._messaging = messaging
         self._clock = clock
         self._accounts: Callable[[], dict[str, Account]] = dict
-        self._listening: Counter[tuple[str, str]] = Counter()  # (account, pid) -> routing subscriptions
+        #: (account, pid) -> its sockets' routing subscriptions, counted by the skills each hears (None: all)
+        self._listening: dict[tuple[str, str], Counter[Skills]] = {}
         self._tasks: dict[tuple[str, str], Task] = {}  # (account, conversation) -> its open task
         self._rings: dict[str, tuple[Task, Ring]] = {}
         self._timers: dict[str, asyncio.Task[None]] = {}
@@ -107,14 +110,23 @@ class Routing:
 
     # -- agents --------------------------------------------------------------------------------
 
-    def listen(self, account_id: str, pid: str, on: bool) -> None:
-        """A socket of the agent ``pid`` subscribed to routing tasks (or went away)."""
+    def listen(self, account_id: str, pid: str, on: bool, skills: Skills = None) -> None:
+        """A socket of the agent ``pid`` subscribed to routing tasks of ``skills`` (None: every skill the
+        agent takes), or that subscription went away (``on`` False, the skills it had)."""
         key = (account_id, pid)
-        self._listening[key] += 1 if on else -1
-        if self._listening[key] <= 0:
+        filters = self._listening.setdefault(key, Counter())
+        filters[skills] += 1 if on else -1
+        if filters[skills] <= 0:
+            del filters[skills]
+        if not filters:
             del self._listening[key]
         elif on and (account := self._accounts().get(account_id)) is not None:
             self._offer_soon(account)
+
+    @staticmethod
+    def hears(skills: Skills, skill_id: str) -> bool:
+        """Whether a routing subscription of ``skills`` hears rings of ``skill_id`` (``-1``: any skill)."""
+        return skills is None or skill_id in skills or skill_id == "-1"
 
     def set_state(self, account: Account, user: AgentUser, availability: str) -> None:
         user.availability = availability
@@ -127,7 +139,7 @@ class Routing:
         key = (account.account_id, user.pid)
         return (
             user.availability == "ONLINE"
-            and self._listening[key] > 0
+            and any(self.hears(skills, skill_id) for skills in self._listening.get(key, ()))
             and user.takes(skill_id)
             and self._load[key] < user.max_conversations
         )
@@ -137,7 +149,7 @@ class Routing:
 
     def listening(self, account_id: str, pid: str) -> int:
         """How many of the agent's sockets are subscribed to routing tasks."""
-        return self._listening[(account_id, pid)]
+        return sum(self._listening.get((account_id, pid), Counter()).values())
 
     def conversations_of(self, account_id: str, pid: str) -> list[str]:
         """The open conversations the agent holds as ASSIGNED_AGENT."""

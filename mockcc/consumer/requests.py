@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mockcc.auth_errors import AuthError
 from mockcc.clock import Clock
-from mockcc.errors import AlreadyOpen, BadRequest, ConversationClosed, UnknownConversation, UnknownDialog
+from mockcc.errors import AlreadyOpen, BadRequest, ConversationClosed, NotFound, UnknownConversation, UnknownDialog
 from mockcc.messaging import Messaging
 from mockcc.schemas import validate
 from mockcc.state.files import MAX_FILE_BYTES, FileStore
@@ -83,6 +83,17 @@ def own_conversation(asker: Asker, conversation_id: str, path: str) -> Conversat
     return conversation
 
 
+def require_uploaded(files: FileStore, event: JSON) -> None:
+    """A ``hosted/file`` event (either side) names a file that was uploaded: a path the mock never issued
+    names nothing, 404 like an unknown conversation."""
+    if event.get("contentType") == "hosted/file" and not files.exists(str(event["message"]["relativePath"])):
+        raise NotFound(
+            "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
+            path="$.body.event.message.relativePath",
+            rule="uploaded-file",
+        )
+
+
 class ConsumerRequests:
     """The rules of a consumer's requests, acting through ``Messaging`` and the file store."""
 
@@ -135,12 +146,7 @@ class ConsumerRequests:
         dialog = conversation.dialog(str(body["dialogId"]))
         assert dialog is not None  # noqa: S101 - found above
         event = body["event"]
-        if event.get("contentType") == "hosted/file" and not self._files.exists(str(event["message"]["relativePath"])):
-            raise BadRequest(
-                "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
-                path="$.body.event.message.relativePath",
-                rule="uploaded-file",
-            )
+        require_uploaded(self._files, event)
         consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
         published = self._messaging.publish(
             asker.account, conversation, dialog, consumer, event, metadata=metadata, features=list(asker.features)
@@ -165,15 +171,8 @@ class ConsumerRequests:
                 messaging.close_stage(account, conversation, "CONSUMER")
                 msg = CLOSED_MSG
             elif kind == "DialogChange":
-                dialog = conversation.dialog(str(field["dialog"]["dialogId"]))
-                if dialog is None:
-                    raise UnknownDialog(
-                        f"dialog {field['dialog']['dialogId']!r} is not part of conversation "
-                        f"{conversation.conversation_id}",
-                        path="$.body.conversationField.dialog.dialogId",
-                    )
                 cause = str(field["dialog"].get("closedCause", "Closed by consumer"))
-                messaging.close_dialog(account, conversation, dialog, "CONSUMER", cause)
+                messaging.close_dialog_named(account, conversation, str(field["dialog"]["dialogId"]), "CONSUMER", cause)
                 msg = CLOSED_MSG
             elif kind == "TTRField":
                 messaging.set_ttr(account, conversation, str(field["ttrType"]), int(field["value"]))
@@ -203,5 +202,5 @@ class ConsumerRequests:
             return {"relativePath": path, "queryParams": self._files.temp_url("PUT", path)}
         path = str(body["relativePath"])
         if not self._files.exists(path):
-            raise BadRequest(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
+            raise NotFound(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
         return {"relativePath": path, "queryParams": self._files.temp_url("GET", path)}

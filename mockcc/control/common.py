@@ -8,7 +8,7 @@ from mockcc.errors import BadRequest, NotFound
 from mockcc.http import Ctx
 from mockcc.state.models import Account, Conversation
 from mockcc.types import JSON
-from mockcc.webhooks.notifications import conversation_details, messaging_event
+from mockcc.webhooks.notifications import conversation_details, messaging_change
 
 if TYPE_CHECKING:
     from mockcc.mock import Mock
@@ -36,9 +36,10 @@ def query_number(ctx: Ctx, name: str) -> int | None:
     raw = ctx.query(name)
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit():
         raise BadRequest(f"{name} must be a non-negative integer", path=f"$query.{name}", rule="type")
-    return int(raw)
+    digits = raw.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else 10**18  # past any page or cap; int() refuses 4300+ digits
 
 
 def query_choice(ctx: Ctx, name: str, choices: tuple[str, ...]) -> str | None:
@@ -102,5 +103,5 @@ def conversation_view(mock: Mock, account: Account, conv: Conversation, *, event
     if events:
         view["profile"] = consumer.profile if consumer else None
         view["request"] = conv.request
-        view["events"] = [messaging_event(conv, e)[1]["body"]["changes"][0] for d in conv.dialogs for e in d.events]
+        view["events"] = [messaging_change(conv, e) for d in conv.dialogs for e in d.events]
     return view

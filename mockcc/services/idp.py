@@ -43,9 +43,9 @@ async def create_consumer(ctx: Ctx) -> Response:
 
 
 def _optional_body(ctx: Ctx) -> None:
-    """signup takes no body (LivePerson's example sends none); one that is sent must still be JSON."""
-    if ctx.body.strip():
-        ctx.json()
+    """signup takes no body (LivePerson's example sends none); one that is sent must be a JSON object."""
+    if ctx.body.strip() and (violation := validate("idp/signup-request", ctx.json())) is not None:
+        raise BadRequest.from_violation(violation)
 
 
 async def signup(ctx: Ctx) -> Response:

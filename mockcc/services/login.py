@@ -120,6 +120,8 @@ def _session(ctx: Ctx) -> str:
     csrf = body.get("csrf") if isinstance(body, dict) else None
     if not isinstance(csrf, str):
         raise BadRequest('the body must be {"csrf": "<the login\'s csrf>"}', path="$.csrf", rule="required")
+    if (violation := validate("login/session-request", body)) is not None:  # its other members: strict JSON
+        raise BadRequest.from_violation(violation)
     cookie = _cookie(ctx.header("cookie") or "", "Session_id")
     now = ctx.mock.clock.now()
     bearer = ctx.mock.bearers.by_cookie(account.account_id, cookie or "", csrf, now)

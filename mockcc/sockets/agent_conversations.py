@@ -9,7 +9,8 @@ every agent the permission to join]; refused as ``NotParticipant`` (400, rule ``
 
 from __future__ import annotations
 
-from mockcc.errors import BadRequest, NotParticipant, UnknownConversation, UnknownSequence
+from mockcc.consumer.requests import require_uploaded
+from mockcc.errors import BadRequest, NotFound, NotParticipant, UnknownConversation, UnknownSequence
 from mockcc.schemas import validate
 from mockcc.sockets.agent_routing import agent_of
 from mockcc.sockets.common import dialog_of, fields, text_field
@@ -61,12 +62,7 @@ def publish_event(conn: Conn, request: Request) -> Reply:
             raise UnknownSequence(
                 f"sequences {unknown} do not exist yet in dialog {dialog_id}", expected=f"< {dialog.next_sequence}"
             )
-    if event.get("contentType") == "hosted/file" and not conn.mock.files.exists(str(event["message"]["relativePath"])):
-        raise BadRequest(
-            "hosted/file relativePath was never uploaded: ask ms.GenerateURLForUploadFile and PUT the file first",
-            path="$.body.event.message.relativePath",
-            rule="uploaded-file",
-        )
+    require_uploaded(conn.mock.files, event)
     published = conn.mock.messaging.publish(
         conn.account, conversation, dialog, speaker, event, metadata=request.metadata
     )
@@ -196,19 +192,11 @@ def update_conversation_field(conn: Conn, request: Request) -> Reply:
             messaging.close_stage(account, conversation, "AGENT")
             answer = RESOLVED
         elif kind == "DialogChange":
-            dialog = conversation.dialog(str(f["dialog"]["dialogId"]))
-            if dialog is None:
-                raise BadRequest(
-                    f"no dialog {f['dialog']['dialogId']!r} in this conversation",
-                    path="$.body.conversationField.dialog.dialogId",
-                    rule="known-dialog",
-                )
-            if dialog.dialog_type == "MAIN":  # closing MAIN this way lets the post-conversation survey run
-                messaging.close(account, conversation, "AGENT", survey=True)
-            else:
-                messaging.close_dialog(
-                    account, conversation, dialog, "AGENT", str(f["dialog"].get("closedCause", "Closed by agent"))
-                )
+            cause = str(f["dialog"].get("closedCause", "Closed by agent"))
+            # closing MAIN this way lets the post-conversation survey run
+            messaging.close_dialog_named(
+                account, conversation, str(f["dialog"]["dialogId"]), "AGENT", cause, survey=True
+            )
             answer = RESOLVED
         elif kind == "TTRField":
             messaging.set_ttr(account, conversation, str(f["ttrType"]), int(f["value"]))
@@ -274,7 +262,7 @@ def generate_url(conn: Conn, request: Request) -> Reply:
         text_field(body, "relativePath") if len(str(body.get("relativePath", ""))) <= 64 else body["relativePath"]
     )
     if not files.exists(path):
-        raise BadRequest(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
+        raise NotFound(f"no file was uploaded at {path}", path="$.body.relativePath", rule="uploaded-file")
     return Reply(200, "ms.GenerateURLResponse", {"relativePath": path, "queryParams": files.temp_url("GET", path)})
 
 

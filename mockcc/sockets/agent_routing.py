@@ -15,6 +15,7 @@ from mockcc.sockets.envelope import STRING_RESP, Request, as_list
 from mockcc.state.agents import AVAILABILITY, AgentUser
 from mockcc.streams import frames
 from mockcc.streams.hub import AGENT_STATE, ROUTING
+from mockcc.types import JSON
 
 
 def agent_of(conn: Conn) -> AgentUser:
@@ -72,19 +73,52 @@ def subscribe_routing_tasks(conn: Conn, request: Request) -> Reply:
     _named_agent(conn, body.get("agentId"), "$.body.agentId")
     if body.get("brandId") not in (None, conn.account.account_id):
         raise BadRequest(f"body.brandId must be {conn.account.account_id}", path="$.body.brandId", rule="const")
-    me = agent_of(conn)
     sub_id, _ = conn.mock.streams.subscribe_topic(conn.peer, ROUTING)
-    waiting = conn.mock.routing.waiting_for(conn.account.account_id, me.pid)
-    then = [frames.routing_notification(sub_id, None, [])]
-    then += [frames.routing_notification(sub_id, task, [ring]) for task, ring in waiting]
-    return Reply(200, GENERIC_SUBSCRIBE, {"subscriptionId": sub_id}, then)
+    return Reply(200, GENERIC_SUBSCRIBE, {"subscriptionId": sub_id}, _waiting(conn, sub_id))
 
 
 def update_routing_task_subscription(conn: Conn, request: Request) -> Reply:
-    """Undocumented (the SDK lists it): [INFERRED] answered 200 when this socket has a routing subscription."""
-    if ROUTING not in conn.peer.topics:
+    """Undocumented (the SDK lists it) [INFERRED]: ``{"subscriptionId"?, "skills"?: [skillId, ...] | null}``
+    narrows this socket's routing subscription to rings of those skills (null or absent: every skill the
+    agent takes); routing then rings the agent only for what one of its subscriptions hears. Answered 200
+    with the subscription's id, then its routing tasks' notification as SubscribeRoutingTasks sends it."""
+    body = fields(request)
+    sub_id = conn.peer.topics.get(ROUTING)
+    if sub_id is None:
         raise BadRequest("no routing-task subscription on this socket: SubscribeRoutingTasks first", rule="subscribed")
-    return Reply(200, STRING_RESP, "OK Subscription updated")
+    if body.get("subscriptionId") not in (None, sub_id):
+        raise BadRequest(
+            f"subscriptionId {body['subscriptionId']!r} is not this socket's routing subscription",
+            path="$.body.subscriptionId",
+            rule="known-subscription",
+            expected=sub_id,
+        )
+    if body.get("channelType") not in (None, "MESSAGING"):
+        raise BadRequest("body.channelType: the mock serves MESSAGING only", path="$.body.channelType", rule="enum")
+    skills = None
+    if body.get("skills") is not None:
+        given = as_list(body["skills"])
+        if not given or any(isinstance(s, bool) or not isinstance(s, str | int) or not str(s) for s in given):
+            raise BadRequest(
+                "body.skills is a list of skill ids (or null: every skill)", path="$.body.skills", rule="type"
+            )
+        skills = frozenset(str(s) for s in given)
+    conn.mock.streams.update_routing(conn.peer, skills)
+    return Reply(200, GENERIC_SUBSCRIBE, {"subscriptionId": sub_id}, _waiting(conn, sub_id))
+
+
+def _waiting(conn: Conn, sub_id: str) -> list[JSON]:
+    """The routing notifications a (re)subscription starts with: none yet, then each ring waiting for it."""
+    me = agent_of(conn)
+    waiting = conn.mock.routing.waiting_for(conn.account.account_id, me.pid)
+    hears = conn.mock.routing.hears
+    then = [frames.routing_notification(sub_id, None, [])]
+    then += [
+        frames.routing_notification(sub_id, task, [ring])
+        for task, ring in waiting
+        if hears(conn.peer.routing_skills, task.skill_id)
+    ]
+    return then
 
 
 def update_ring_state(conn: Conn, request: Request) -> Reply:

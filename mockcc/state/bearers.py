@@ -10,7 +10,8 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, replace
 
-#: Sessions kept at once; past this the oldest is forgotten (its bearer then answers 401).
+#: Sessions kept at once; past this the least recently used is forgotten (its bearer then answers 401). Used, not
+#: opened: a long fuzz run's logins must not end the session whose bearer the same run authenticates with.
 SESSIONS_LIMIT = 1000
 
 
@@ -24,7 +25,7 @@ class Session:
 
 
 class Bearers:
-    """Bearer -> session, the newest ``limit`` kept; an expired one is dropped when it is next used."""
+    """Bearer -> session, the ``limit`` most recently used kept; an expired one is dropped when it is next used."""
 
     def __init__(self, limit: int = SESSIONS_LIMIT) -> None:
         self.limit = limit
@@ -49,7 +50,10 @@ class Bearers:
         if found is not None and now >= found.expires_at:
             self._drop(token)
             return None
-        return found if found is not None and found.account_id == account_id else None
+        if found is None or found.account_id != account_id:
+            return None
+        self._sessions[token] = self._sessions.pop(token)  # the most recently used is the last to be forgotten
+        return found
 
     def by_cookie(self, account_id: str, session_id: str, csrf: str, now: float) -> str | None:
         """The bearer of the live session with this ``Session_id`` cookie and ``csrf``, or None."""

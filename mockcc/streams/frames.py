@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from mockcc.agent.routing import Ring, Task
 from mockcc.state.models import Conversation, Event
+from mockcc.streams.outbox import encode
 from mockcc.types import JSON
-from mockcc.webhooks.notifications import CONVERSATION_KEY, MESSAGING_TYPE, conversation_details, messaging_event
+from mockcc.webhooks.notifications import CONVERSATION_KEY, MESSAGING_TYPE, conversation_details, messaging_change
 
 
 def notification(kind: str, body: JSON) -> JSON:
@@ -19,8 +20,7 @@ def notification(kind: str, body: JSON) -> JSON:
 
 def event_change(conversation: Conversation, event: Event) -> JSON:
     """One ``changes[]`` item of a MessagingEventNotification (also QueryMessages' replay)."""
-    _, webhook = messaging_event(conversation, event)
-    change: JSON = webhook["body"]["changes"][0]
+    change = messaging_change(conversation, event)
     change["originatorPId"] = event.originator_id
     return change
 
@@ -29,17 +29,49 @@ def events_notification(dialog_id: str, changes: list[JSON]) -> JSON:
     return notification(MESSAGING_TYPE, {"changes": changes, "dialogId": dialog_id})
 
 
-def conversation_result(conversation: Conversation, effective_ttr: int) -> JSON:
-    """The ``result`` of an ExConversation change: the whole conversation as it is now."""
-    return {
+#: The events ``lastContentEventNotification`` names: messages, not receipts or chat states.
+CONTENT_EVENTS = ("ContentEvent", "RichContentEvent")
+
+
+def last_content(conversation: Conversation, *, private: bool) -> Event | None:
+    """The conversation's newest message over its dialogs; ``private``: agents also hear AGENTS_AND_MANAGERS."""
+    latest: Event | None = None
+    for dialog in conversation.dialogs:
+        for event in reversed(dialog.events):
+            if event.event.get("type") in CONTENT_EVENTS and (private or event.message_audience == "ALL"):
+                if latest is None or event.server_timestamp >= latest.server_timestamp:
+                    latest = event
+                break
+    return latest
+
+
+def conversation_result(conversation: Conversation, effective_ttr: int, *, private: bool) -> JSON:
+    """The ``result`` of an ExConversation change: the whole conversation as it is now, and its newest
+    message as ``lastContentEventNotification`` (one messaging change, as LivePerson's UPSERTs carry it;
+    absent before the first message). ``private``: for an agent's socket (private messages count)."""
+    result: JSON = {
         "convId": conversation.conversation_id,
         "effectiveTTR": effective_ttr,
         "conversationDetails": conversation_details(conversation),
     }
+    latest = last_content(conversation, private=private)
+    if latest is not None:
+        result["lastContentEventNotification"] = event_change(conversation, latest)
+    return result
 
 
 def conversations_notification(subscription_id: str, changes: list[JSON]) -> JSON:
     return notification(CONVERSATION_KEY, {"subscriptionId": subscription_id, "changes": changes})
+
+
+_CONVERSATIONS_HEAD = encode(notification(CONVERSATION_KEY, {}))[:-3]  # {"kind":...,"body":
+
+
+def conversations_text(subscription_id: str, encoded_changes: list[str]) -> str:
+    """``conversations_notification`` already encoded, around changes encoded once for many subscribers
+    (the same text ``encode(conversations_notification(...))`` gives)."""
+    changes = ",".join(encoded_changes)
+    return f'{_CONVERSATIONS_HEAD}{{"subscriptionId":{encode(subscription_id)},"changes":[{changes}]}}}}'
 
 
 #: The types the SDK listens for after its renaming (§7.3): it renames ``.ams.routing.*`` to ``routing.*``.

@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from mockcc.agent.routing import RingChange, Routing
 from mockcc.clock import Clock
@@ -28,7 +28,7 @@ from mockcc.settings import SocketLimits
 from mockcc.state.agents import AgentUser
 from mockcc.state.models import Account, Conversation, Dialog
 from mockcc.streams import frames
-from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART
+from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, encode
 from mockcc.streams.subscriptions import (
     SNAPSHOT_LIMIT,
     ConversationFilter,
@@ -203,7 +203,8 @@ class Streams:
         if topic is not None:
             del peer.topics[topic]
             if topic == ROUTING:
-                self._routing.listen(peer.account_id, peer.pid, False)
+                self._routing.listen(peer.account_id, peer.pid, False, peer.routing_skills)
+                peer.routing_skills = None
             return True
         events = peer.events.pop(subscription_id, None)
         if events is not None:
@@ -227,13 +228,21 @@ class Streams:
             self._routing.listen(peer.account_id, peer.pid, True)
         return peer.topics[topic], True
 
+    def update_routing(self, peer: Peer, skills: frozenset[str] | None) -> None:
+        """UpdateRoutingTaskSubscription: the socket's routing subscription hears rings of ``skills`` from now on
+        (None: every skill its agent takes), and routing rings the agent by what its subscriptions hear."""
+        old, peer.routing_skills = peer.routing_skills, skills
+        self._routing.listen(peer.account_id, peer.pid, True, skills)
+        self._routing.listen(peer.account_id, peer.pid, False, old)
+
     def _topic_peers(self, account_id: str, pid: str, topic: str) -> list[Peer]:
         return [p for p in self._by_pid.get((account_id, pid), ()) if topic in p.topics]
 
     def on_ring(self, change: RingChange) -> None:
-        """A ring changed: the rung agent's routing subscribers hear the task with its ring."""
+        """A ring changed: the rung agent's routing subscribers that hear its skill get the task with its ring."""
         for peer in self._topic_peers(change.account_id, change.ring.pid, ROUTING):
-            peer.outbox.push(frames.routing_notification(peer.topics[ROUTING], change.task, [change.ring]))
+            if self._routing.hears(peer.routing_skills, change.task.skill_id):
+                peer.outbox.push(frames.routing_notification(peer.topics[ROUTING], change.task, [change.ring]))
 
     def on_agent_state(self, account_id: str, user: AgentUser) -> None:
         for peer in self._topic_peers(account_id, user.pid, AGENT_STATE):
@@ -244,41 +253,68 @@ class Streams:
     def on_change(self, change: Change) -> None:
         if not self.peers:
             return
+        if change.event is None:
+            self._conversation_changed(change, agents_only=False)
+            return
+        self._event_published(change)
+        if change.event.event.get("type") in frames.CONTENT_EVENTS:
+            # [INFERRED] a message refreshes agents' conversation lists (its lastContentEventNotification), as
+            # LivePerson's agent SDK documents; the consumer side hears messages on its messaging subscription only
+            self._conversation_changed(change, agents_only=True)
+
+    def _event_published(self, change: Change) -> None:
+        event = change.event
+        assert event is not None  # noqa: S101 - the caller checked
+        listeners = self._events.get((change.account.account_id, event.dialog_id))
+        if listeners:
+            item = frames.event_change(change.conversation, event)
+            text = encode(frames.events_notification(event.dialog_id, [item]))  # once for every listener
+            for listener in list(listeners):
+                if self._audible(listener.peer, event.message_audience):
+                    listener.peer.outbox.push_text(text)
+
+    def _conversation_changed(self, change: Change, *, agents_only: bool) -> None:
+        """Each subscription the change concerns gets an UPSERT (or its DELETE once it stops matching); the
+        change is built and encoded once per audience (agents, consumers), then spliced into each frame."""
         account_id = change.account.account_id
         conversation = change.conversation
-        if change.event is not None:
-            listeners = self._events.get((account_id, change.event.dialog_id))
-            if listeners:
-                item = frames.event_change(conversation, change.event)
-                frame = frames.events_notification(change.event.dialog_id, [item])
-                for listener in list(listeners):
-                    if self._audible(listener.peer, change.event.message_audience):
-                        self._push(listener.peer, frame)
-            return
-        candidates: set[ConversationsSubscription] = set(self._unfiltered.get(account_id, ()))
-        candidates |= self._announced.get((account_id, conversation.conversation_id), set())
-        for participant in conversation.participants:
-            candidates |= self._by_participant.get((account_id, participant.id), set())
+        groups = [self._by_participant.get((account_id, p.id)) for p in conversation.participants]
+        groups += [self._unfiltered.get(account_id), self._announced.get((account_id, conversation.conversation_id))]
+        candidates: set[ConversationsSubscription] = set().union(*(g for g in groups if g))
+        encoded: dict[tuple[str, bool], str] = {}
         for sub in candidates:
+            private = self._private(sub.peer)
+            if agents_only and not private:
+                continue
             if sub.filter.matches(conversation):
-                upsert = self._upsert(sub, conversation)
-                self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [upsert]))
+                self._announce_to(sub, conversation)
+                kind, ttr = "UPSERT", self._effective_ttr(conversation)
             elif conversation.conversation_id in sub.announced:
-                delete = {"type": "DELETE", "result": frames.conversation_result(conversation, -1)}
-                self._forget(sub, conversation)
-                self._push(sub.peer, frames.conversations_notification(sub.subscription_id, [delete]))
+                self._forget_id(sub, conversation.conversation_id)
+                kind, ttr = "DELETE", -1
+            else:
+                continue
+            if (kind, private) not in encoded:
+                result = frames.conversation_result(conversation, ttr, private=private)
+                encoded[(kind, private)] = encode({"type": kind, "result": result})
+            sub.peer.outbox.push_text(frames.conversations_text(sub.subscription_id, [encoded[(kind, private)]]))
 
     def _upsert(self, sub: ConversationsSubscription, conversation: Conversation) -> JSON:
+        self._announce_to(sub, conversation)
+        ttr = self._effective_ttr(conversation)
+        return {
+            "type": "UPSERT",
+            "result": frames.conversation_result(conversation, ttr, private=self._private(sub.peer)),
+        }
+
+    def _announce_to(self, sub: ConversationsSubscription, conversation: Conversation) -> None:
+        """``sub`` hears of the conversation: its peer knows it, and an open one may owe it a DELETE later."""
         sub.peer.known.add(conversation.conversation_id)
-        if conversation.is_open:  # only an open conversation can stop matching later: only those may owe a DELETE
+        if conversation.is_open:
             sub.announced.add(conversation.conversation_id)
             self._announced.setdefault((sub.account_id, conversation.conversation_id), set()).add(sub)
         else:
-            self._forget(sub, conversation)
-        return {"type": "UPSERT", "result": frames.conversation_result(conversation, self._effective_ttr(conversation))}
-
-    def _forget(self, sub: ConversationsSubscription, conversation: Conversation) -> None:
-        self._forget_id(sub, conversation.conversation_id)
+            self._forget_id(sub, conversation.conversation_id)
 
     def _forget_id(self, sub: ConversationsSubscription, conversation_id: str) -> None:
         sub.announced.discard(conversation_id)
@@ -289,16 +325,12 @@ class Streams:
             if not group:
                 del self._announced[key]
 
+    def _private(self, peer: Peer) -> bool:
+        """Whether the peer hears AGENTS_AND_MANAGERS messages (an agent's socket)."""
+        return peer.side == "agent"
+
     def _audible(self, peer: Peer, audience: str) -> bool:
-        return audience == "ALL" or peer.side == "agent"
-
-    def push(self, peers: Iterable[Peer], frame: JSON) -> None:
-        """A frame for these peers (the agent side's routing and agent-state notifications)."""
-        for peer in peers:
-            self._push(peer, frame)
-
-    def _push(self, peer: Peer, frame: JSON) -> None:
-        peer.outbox.push(frame)
+        return audience == "ALL" or self._private(peer)
 
     def _slow_reader(self) -> None:
         self.overload["closed_slow_reader"] += 1

@@ -34,7 +34,7 @@ class Close:
     reason: str
 
 
-def encode(frame: JSON) -> str:
+def encode(frame: object) -> str:
     return _ENCODER.encode(frame)
 
 
@@ -52,6 +52,10 @@ class Outbox:
 
     def push(self, frame: JSON) -> bool:
         """Queue ``frame``; False when the outbox is closing, or overloaded by this frame."""
+        return self.push_text(encode(frame))
+
+    def push_text(self, text: str) -> bool:
+        """``push`` for a frame already encoded (one notification encoded once for all its listeners)."""
         if self.closing is not None:
             return False
         if len(self._frames) >= self.limit:
@@ -60,7 +64,7 @@ class Outbox:
             if self.on_overload is not None:
                 self.on_overload()
             return False
-        self._frames.append(encode(frame))
+        self._frames.append(text)
         self._wake.set()
         return True
 

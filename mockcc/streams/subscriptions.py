@@ -85,6 +85,8 @@ class Peer:
     events: dict[str, EventsSubscription] = field(default_factory=dict)
     #: The agent side's own subscriptions by topic (``routing``, ``agent-state``) -> subscription id.
     topics: dict[str, str] = field(default_factory=dict)
+    #: The skills its routing subscription hears (UpdateRoutingTaskSubscription); None: every skill.
+    routing_skills: frozenset[str] | None = None
     #: Conversations whose UPSERT reached this peer (§7.8: events of an unknown conversation crash bots).
     known: set[str] = field(default_factory=set)
     requests: int = 0

@@ -90,7 +90,13 @@ def messaging_key(event: Event) -> str:
 
 
 def messaging_event(conversation: Conversation, event: Event) -> tuple[str, JSON]:
-    """A ``ms.MessagingEventNotification`` for one event; ChatStateEvents carry no sequence or timestamp."""
+    """A ``ms.MessagingEventNotification`` for one event."""
+    body = {"changes": [messaging_change(conversation, event)]}
+    return messaging_key(event), {"kind": "notification", "body": body, "type": MESSAGING_TYPE}
+
+
+def messaging_change(conversation: Conversation, event: Event) -> JSON:
+    """One ``changes[]`` item of a MessagingEventNotification; ChatStateEvents carry no sequence or timestamp."""
     change: JSON = {}
     if event.sequence is not None:
         change["sequence"] = event.sequence
@@ -104,4 +110,4 @@ def messaging_event(conversation: Conversation, event: Event) -> tuple[str, JSON
     change["messageAudience"] = event.message_audience
     if event.metadata is not None:
         change["metadata"] = event.metadata
-    return messaging_key(event), {"kind": "notification", "body": {"changes": [change]}, "type": MESSAGING_TYPE}
+    return change

@@ -97,9 +97,18 @@ def bounded_5xx(h: Harness) -> None:
         decided, "the connector to give up (an error on the channel)", timeout=max(h.patience, GIVE_UP_WITHIN)
     )
     if verdict == "told":
-        h.holds(lambda: len(_attempts(h, since, words)) <= MAX_5XX_ATTEMPTS, 1.0)  # no retry after giving up
+        h.settle()  # every attempt answered before the consumer was told is in the record
+    told_after = len(_attempts(h, since, words))  # none may follow: the connector said it gave up
+    if verdict == "told":
+        h.holds(lambda: len(_attempts(h, since, words)) == told_after, 1.0)
     tries = _attempts(h, since, words)
     evidence = [describe_call(c) for c in tries][-10:]
+    if verdict == "told" and len(tries) > told_after:
+        raise Failed(
+            f"the consumer was told the message was lost after {told_after} attempt(s), and the connector sent it "
+            f"again {len(tries) - told_after} more time(s): it never gave up",
+            evidence,
+        )
     if len(tries) > MAX_5XX_ATTEMPTS:
         raise Failed(f"{len(tries)} attempts while LivePerson answered 503 (at most {MAX_5XX_ATTEMPTS})", evidence)
     if not tries:

@@ -3,9 +3,11 @@
 // subscribeExConversations, subscribeMessagingEvents, publishEvent, updateConversationField, getClock).
 // It accepts every ring, answers each consumer text with "bot: <text>" (ignoring its own, by userPid),
 // and closes the conversation when the consumer writes "bye". One JSON line per step on stdout.
+// LP_SDK names the package: node-agent-sdk (npm's 1.2.0) or node-agent-sdk-1.4.11 (the repository's line).
 'use strict';
 
-const Agent = require('node-agent-sdk').Agent;
+const sdk = process.env.LP_SDK || 'node-agent-sdk';
+const Agent = require(sdk).Agent;
 
 const say = (what, extra) => process.stdout.write(JSON.stringify(Object.assign({step: what}, extra || {})) + '\n');
 const fail = (where) => (err) => { if (err) say('error', {where, err: String(err && (err.message || JSON.stringify(err)))}); };
@@ -19,11 +21,14 @@ const agent = new Agent({
 const known = {};
 
 agent.on('connected', () => {
-    say('connected', {agentId: agent.agentId});
+    say('connected', {agentId: agent.agentId, version: require(sdk + '/package.json').version});
     agent.setAgentState({availability: 'ONLINE'}, fail('setAgentState'));
     agent.subscribeExConversations({convState: ['OPEN'], agentIds: [agent.agentId]}, fail('subscribeExConversations'));
     agent.subscribeRoutingTasks({}, (err) => { fail('subscribeRoutingTasks')(err); if (!err) say('ready'); });
     agent._keepalive = setInterval(() => agent.getClock({}, fail('getClock')), 30000);
+    if (typeof agent.refreshSession === 'function') {  // 1.4.x documents it (agentVep refresh, csrf + cookies)
+        agent.refreshSession((err) => { fail('refreshSession')(err); if (!err) say('refreshed'); });
+    }
 });
 
 agent.on('routing.RoutingTaskNotification', (body) => {
@@ -42,8 +47,15 @@ agent.on('routing.RoutingTaskNotification', (body) => {
 agent.on('cqm.ExConversationChangeNotification', (body) => {
     body.changes.forEach((change) => {
         const convId = change.result.convId;
+        const last = change.result.lastContentEventNotification;
+        if (last) say('last-content', {conversationId: convId, type: change.type, message: last.event.message});
         if (change.type === 'UPSERT' && !known[convId]) {
             known[convId] = true;
+            const consumer = change.result.conversationDetails.participants.find((p) => p.role === 'CONSUMER');
+            agent.getUserProfile(consumer.id, (err, profile) => {
+                fail('getUserProfile')(err);
+                if (!err) say('profile', {conversationId: convId, profile});
+            });
             agent.subscribeMessagingEvents({dialogId: convId, fromSeq: 0}, fail('subscribeMessagingEvents'));
         } else if (change.type === 'DELETE') {
             delete known[convId];
@@ -65,7 +77,9 @@ agent.on('ms.MessagingEventNotification', (body) => {
             }, (err) => { fail('close')(err); if (!err) say('closed', {conversationId: dialogId}); });
             return;
         }
-        agent.publishEvent({dialogId, event: {type: 'ContentEvent', contentType: 'text/plain', message: 'bot: ' + text}}, (err) => {
+        const answer = {dialogId, event: {type: 'ContentEvent', contentType: 'text/plain', message: 'bot: ' + text}};
+        const metadata = [{type: 'BotResponse', externalConversationId: dialogId, businessCases: [], intents: []}];
+        agent.publishEvent(answer, null, metadata, (err) => {
             fail('publishEvent')(err);
             if (!err) say('answered', {text});
         });

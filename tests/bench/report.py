@@ -138,6 +138,17 @@ def facts(result: JSON) -> str:
             f"{send['rps']:,.0f}/s, p50 {send['p50_ms']:.1f} ms, p99 {send['p99_ms']:.1f} ms, "
             f"{send['cpu_us_per_request']:.0f} us each ({sockets['socket_vs_send']:.2f}x SEND's rate)"
         )
+    brand = result.get("sockets")
+    if brand:
+        idle, busy = brand["idle"], brand["busy"]
+        out.append(
+            f"- brand sockets: {idle['sockets']:,} idle, {idle['rss_per_socket_kb']:.1f} KiB RSS each; consumer SEND "
+            f"-> socket agent notification with {busy['conversations']} busy conversations: p50 {busy['p50_ms']:.1f} "
+            f"ms, p99 {busy['p99_ms']:.1f} ms (goal <= 20 ms); {busy['server_cpu_us_per_notification']:.0f} us of "
+            f"mockcc CPU per socket notification (SEND with {busy['followers']} sockets following "
+            f"{busy['server_cpu_us_per_send']:.0f} us, with none {busy['server_cpu_us_per_send_unfollowed']:.0f} us); "
+            f"load average {busy['load_average']}"
+        )
     scale = result.get("scale")
     if scale:
         out.append(

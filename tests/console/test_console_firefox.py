@@ -13,6 +13,9 @@ from tests.console.test_console import (  # noqa: F401 - collected here too, in 
     test_a_new_conversation_appears_without_a_reload,
     test_an_agent_reply_reaches_the_channel,
 )
+from tests.console.test_console_agents import (  # noqa: F401 - the Agents tab, in Firefox too
+    test_a_socket_agent_shows_with_its_state_conversations_and_socket,
+)
 
 pytestmark = pytest.mark.live
 

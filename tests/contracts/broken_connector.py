@@ -109,6 +109,33 @@ def _retry_forever_on_5xx() -> None:
     os.environ["CONNECTOR_SERVER_ERROR_PAUSES"] = ",".join(["0.3"] * 10_000)
 
 
+def _tells_then_keeps_retrying() -> None:
+    """Retries: after two 5xx retries the consumer is told, but a background task keeps resending every 0.3 s."""
+    os.environ["CONNECTOR_SERVER_ERROR_PAUSES"] = "0.3,0.3"
+    consumer_text = connector_ref.bridge.Bridge._consumer_text
+    background: set[asyncio.Task[None]] = set()
+
+    async def told_and_resent(self: Any, consumer: Any, text: str, message_id: str) -> None:
+        try:
+            await consumer_text(self, consumer, text, message_id)
+        except LpError:
+
+            async def until_it_goes() -> None:
+                while True:
+                    await asyncio.sleep(0.3)
+                    try:
+                        return await consumer_text(self, consumer, text, message_id)
+                    except LpError:
+                        continue
+
+            task = asyncio.get_running_loop().create_task(until_it_goes())
+            background.add(task)
+            task.add_done_callback(background.discard)
+            raise  # the consumer is told (the channel's error)
+
+    connector_ref.bridge.Bridge._consumer_text = told_and_resent  # type: ignore[method-assign]
+
+
 def _retries_4xx() -> None:
     """Retries: a 400 is retried twice more, like a 5xx."""
     run = RetryPolicy.run
@@ -313,6 +340,7 @@ FLAWS: dict[str, Flaw] = {
     "silent-drop-on-5xx": _silent_drop_on_5xx,
     "retry-forever-on-5xx": _retry_forever_on_5xx,
     "gives-up-on-network-errors": _gives_up_on_network_errors,
+    "tells-then-keeps-retrying": _tells_then_keeps_retrying,
     "retries-4xx": _retries_4xx,
     "short-timeout-resends": _short_timeout_resends,
     "concurrent-sends": _concurrent_sends,

@@ -57,6 +57,7 @@ CASES = [
     # retries
     case("no-backoff-on-429", "LP-RES-001", "LP-CONV-001"),
     case("gives-up-on-network-errors", "LP-RES-005", "LP-RES-003"),
+    case("tells-then-keeps-retrying", "LP-RES-002 LP-RES-003", "LP-CONV-001"),
     case("retries-4xx", "LP-RES-003", "LP-RES-001"),
     case("short-timeout-resends", "LP-RES-006", "LP-RES-005"),
     # ordering, duplicates

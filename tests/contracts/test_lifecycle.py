@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,7 @@ class Suite:
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        STARTED.append(self)
 
     def _read(self) -> None:
         for line in self.proc.stdout or []:
@@ -89,11 +91,21 @@ class Suite:
     def running(self) -> tuple[set[int], int]:
         """Every process the run started (mock, shell, connector), and the connector's process group."""
         self.wait_for("LP-AGENT-003 The agent's close reaches the consumer ...")
+        deadline = time.monotonic() + 30  # written by the connector as it starts; a loaded machine is slow
+        while not self.pidfile.exists() or len(self.pidfile.read_text().split()) < 2:
+            assert time.monotonic() < deadline, f"the connector never wrote {self.pidfile}: {self.lines}"
+            time.sleep(0.05)
         pgid = int(self.pidfile.read_text().split()[1])
         started = descendants(self.proc.pid)
         assert group_members(pgid), "the connector should be running"
         assert any("mockcc" in Path(f"/proc/{p}/cmdline").read_text() for p in started if _stat(p))
         return started, pgid
+
+    def kill(self) -> None:
+        """SIGKILL (its watchman stops the mock and the connector) and read to the end, if still running."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.finish()
 
     def finish(self) -> int:
         code = self.proc.wait(60)
@@ -101,6 +113,17 @@ class Suite:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         return code
+
+
+STARTED: list[Suite] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_suite_left() -> Iterator[None]:
+    """A test that fails midway leaves no suite running, nor its pipe unread for a later test's warnings."""
+    yield
+    while STARTED:
+        STARTED.pop().kill()
 
 
 def assert_all_gone(started: set[int], pgid: int) -> None:

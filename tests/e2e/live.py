@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def open_conversation(http: Any, ready: dict[str, str], ext_consumer_id: str) -> tuple[dict[str, str], str]:
-    """Tokens for a consumer and a conversation opened for it, the way a connector does it by hand.
+def open_conversation(
+    http: Any, ready: dict[str, str], ext_consumer_id: str, skill: str | None = None
+) -> tuple[dict[str, str], str]:
+    """Tokens for a consumer and a conversation opened for it (asking for ``skill``, if given), the way a
+    connector does it by hand.
 
     ``http`` is an ``httpx.Client`` whose base URL is the mock's; returns (Send API headers, conversation id).
     """
+    request = {"brandId": ready["account_id"], **({"skillId": skill} if skill is not None else {})}
     account = ready["account_id"]
     token = http.post(
         f"/sentinel/api/account/{account}/app/token",
@@ -34,7 +38,7 @@ def open_conversation(http: Any, ready: dict[str, str], ext_consumer_id: str) ->
         headers=headers,
         json=[
             {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}},
-            {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": account}},
+            {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": request},
         ],
     )
     return headers, str(conv.json()[1]["body"]["conversationId"])

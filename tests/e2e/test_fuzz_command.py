@@ -75,3 +75,30 @@ def test_wrong_credentials_stop_the_run_before_it_starts() -> None:
     assert done.returncode == 2
     assert "Sentinel refused client_id" in done.stderr
     assert "Schemathesis" not in done.stdout
+
+
+@pytest.mark.live
+@pytest.mark.timeout(300)
+def test_fuzzing_the_control_plane_warns_first_and_says_what_it_left_and_how_to_recover() -> None:
+    with MockServer.start("--seed", "1") as mock:
+        done = _fuzz(mock.fields["base_url"], "--only", "control", "--phases", "examples", "--workers", "1")
+        health = mock.control.get("/_mockcc/health")
+    warning = done.stderr.index("reseeds the mock under test")
+    aftermath = done.stderr.index("mockcc fuzz: the ", warning + 1)
+    assert warning < aftermath
+    said = done.stderr[aftermath:]
+    if health["accounts"] == [mock.fields["account_id"]]:
+        assert "still holds the accounts it started with" in said, said
+    else:  # the examples reseeded it: the message names what it holds now and how to get the seed back
+        assert f"holding accounts {health['accounts']}" in said, said
+        assert "restart `mockcc serve`" in said
+
+
+def test_the_aftermath_names_the_change_and_the_way_back() -> None:
+    from mockcc_contracts.fuzz_api import aftermath
+
+    assert "still holds the accounts it started with (70000001)" in aftermath((["70000001"], 0.0), (["70000001"], 0.0))
+    moved = aftermath((["70000001"], 0.0), (["0"], 3600.0))
+    assert "holding accounts ['0'] (it started with ['70000001']) with its clock 3600 s further on" in moved
+    assert "restart `mockcc serve`" in moved
+    assert "restart `mockcc serve`" in aftermath((["70000001"], 0.0), None)

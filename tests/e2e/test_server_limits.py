@@ -106,7 +106,8 @@ def test_an_unfinished_request_is_timed_out():
                 b"Content-Length: 100\r\n\r\n{"
             )
             assert b" 200 " not in _answer(stalled_body)
-        assert _health_seconds(mock.fields) < 1.0
+        # the server still answers (a bound, not a speed target: generous for a loaded CI machine)
+        assert _health_seconds(mock.fields) < 5.0
         assert _refused(mock)[:1] == [("POST", "/_mockcc/reset", 408, "rejected", "request-timeout")]
 
 
@@ -144,7 +145,8 @@ def test_too_many_headers_are_refused_and_do_not_stall_the_server():
         latency = _health_seconds(mock.fields)
         for t in threads:
             t.join(30)
-        assert latency < 1.0, latency
+        # a bound, not a speed target: a server stalled parsing 16 MiB of header would answer after the floods
+        assert latency < 3.0, latency
         assert len(answers) == 2
         assert all(a == b"" or a.startswith(b"HTTP/1.1 431 ") for a in answers), [a[:40] for a in answers]
 

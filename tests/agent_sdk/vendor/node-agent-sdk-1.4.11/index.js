@@ -1,0 +1,7 @@
+'use strict';
+
+const Agent = require('./lib/AgentSDK');
+
+module.exports = {
+    Agent
+};
