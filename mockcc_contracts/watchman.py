@@ -24,7 +24,7 @@ import threading
 
 GRACE = 5.0  # seconds between SIGTERM and SIGKILL, as ``ConnectorProcess.stop`` gives them
 
-_SCRIPT = f"""
+_SCRIPT = f"""# mockcc watchman: stops the process groups the suite started if the suite dies (ps shows this line)
 import os, signal, sys, time
 groups = set()
 for line in sys.stdin:

@@ -26,9 +26,7 @@ from mockcc.sockets.conn import Admission, Conn
 from mockcc.sockets.dispatch import Handler, Handlers, Reply, handle
 from mockcc.sockets.envelope import Request
 from mockcc.state.models import Account
-from mockcc.streams.outbox import CLOSE_POLICY, CLOSE_TRY_LATER, CLOSE_UNAUTHORIZED, Close, Outbox
-
-CLOSE_WAIT_SECONDS = 5.0
+from mockcc.streams.outbox import CLOSE_POLICY, CLOSE_TRY_LATER, CLOSE_UNAUTHORIZED, CLOSE_WAIT_SECONDS, Close, Outbox
 
 
 class Denied(Exception):
@@ -133,8 +131,13 @@ async def serve(websocket: WebSocket, side: Side) -> None:
                 client_code = int(message.get("code", 1005))
                 break
             conn.seen()
+            if conn.outbox.closing is not None:
+                continue  # the socket is closing (the mock asked): what it still sends is not served
             text = message.get("text")
             handle(conn, text if text is not None else message.get("bytes") or b"", side.table(conn.admitted))
+            # let the writer take this frame's answer before the next frame is read: frames a client pipelined
+            # are already queued, so without this yield a burst would fill the outbox of a client that reads
+            await asyncio.sleep(0)
     finally:
         if conn.admitted:
             mock.streams.detach(conn.peer)

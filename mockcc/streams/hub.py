@@ -27,8 +27,8 @@ from mockcc.messaging import Change
 from mockcc.settings import SocketLimits
 from mockcc.state.agents import AgentUser
 from mockcc.state.models import Account, Conversation, Dialog
-from mockcc.streams import frames
-from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, encode
+from mockcc.streams import frames, report
+from mockcc.streams.outbox import CLOSE_NORMAL, CLOSE_RESTART, CLOSE_WAIT_SECONDS, encode
 from mockcc.streams.subscriptions import (
     SNAPSHOT_LIMIT,
     ConversationFilter,
@@ -340,10 +340,15 @@ class Streams:
     def sweep(self) -> None:
         """Close sockets whose credential expired (on the mock's clock) and idle ones (on wall time: a
         test that moves the mock's clock an hour ahead does not idle its sockets; a client that sends
-        nothing for a minute is idle whatever the mock's clock says)."""
+        nothing for a minute is idle whatever the mock's clock says). A socket asked to close that has not
+        closed within CLOSE_WAIT_SECONDS (a client that stopped reading: the close waits behind the
+        frames it does not read) is detached: its cap slot and subscriptions are freed at once."""
         now, wall = self._clock.now(), time.monotonic()
         for peer in list(self.peers.values()):
-            if peer.outbox.closing is not None:
+            if peer.outbox.closed_at is not None:
+                if wall - peer.outbox.closed_at >= CLOSE_WAIT_SECONDS:  # its close cannot reach it: let it go
+                    self.overload["detached_unreachable"] += 1
+                    self.detach(peer)
                 continue
             if peer.valid is not None and not peer.valid(now):
                 self.overload["closed_expired"] += 1
@@ -372,26 +377,4 @@ class Streams:
 
     def status(self) -> JSON:
         """For ``GET /_mockcc/limits``: each cap, how full, what overload cost."""
-        waiting = max((len(p.outbox) for p in self.peers.values()), default=0)
-        return {
-            "sockets_limit": self.limits.sockets,
-            "sockets_open": len(self.peers),
-            "sockets_open_by_side": dict(Counter(p.side for p in self.peers.values())),  # agent, consumer
-            "sockets_per_user_limit": self.limits.sockets_per_user,
-            "connects_per_user_per_minute": self.limits.connects_per_user_per_minute,
-            "subscriptions_per_socket_limit": self.limits.subscriptions_per_socket,
-            "subscriptions": sum(p.subscriptions for p in self.peers.values()),
-            "frames_waiting_per_socket_limit": self.limits.frames_waiting_per_socket,
-            "frames_waiting_most": waiting,
-            "idle_seconds": self.limits.idle_seconds,
-            "sockets_refused": self.overload["sockets_refused"],
-            "subscriptions_refused": self.overload["subscriptions_refused"],
-            "closed_slow_reader": self.overload["closed_slow_reader"],
-            "closed_idle": self.overload["closed_idle"],
-            "closed_expired": self.overload["closed_expired"],
-            "overload": (
-                "a socket past the cap (in all, per user, connects per minute) is closed with 1013 at once; a "
-                "subscription past the cap is refused (429); a socket whose reader lets frames pile up past the "
-                "cap is closed with 1013 and its waiting frames dropped"
-            ),
-        }
+        return report.status(self.limits, list(self.peers.values()), self.overload)

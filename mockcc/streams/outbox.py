@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ CLOSE_POLICY = 1008
 CLOSE_RESTART = 1012
 CLOSE_TRY_LATER = 1013
 CLOSE_UNAUTHORIZED = 4401
+#: How long a close may wait for its socket (a peer that reads nothing cannot hold the mock longer).
+CLOSE_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class Outbox:
         self._frames: deque[str] = deque()
         self._wake = asyncio.Event()
         self.closing: Close | None = None
+        self.closed_at: float | None = None  # time.monotonic() of the close asked for
         self.sent = 0
         #: Told once when a push finds the outbox full (``Streams`` counts slow readers).
         self.on_overload: Callable[[], None] | None = None
@@ -72,6 +76,7 @@ class Outbox:
         """Ask the socket to close (the first request wins)."""
         if self.closing is None:
             self.closing = Close(code, reason.encode()[:123].decode(errors="ignore"))
+            self.closed_at = time.monotonic()
         self._wake.set()
 
     def __len__(self) -> int:

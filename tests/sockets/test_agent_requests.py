@@ -145,3 +145,54 @@ def test_an_agents_rich_content_quick_replies_and_file(two: MockProcess) -> None
         assert (refused["code"], refused["mockcc"]["rule"]) == (404, "uploaded-file")  # as on the consumer side
     finally:
         ana.close()
+
+
+def fields_of(bot: AgentBot, conversation: str, *changes: dict[str, object], code: int = 200) -> dict[str, object]:
+    body = {"conversationId": conversation, "conversationField": list(changes)}
+    return bot.ok(".ams.cm.UpdateConversationField", body, code)
+
+
+@pytest.mark.live
+def test_an_agents_participants_ttr_and_closing_main_for_the_survey(two: MockProcess) -> None:
+    ana, ben = agent(two, "ana"), agent(two, "ben")
+    try:
+        ana.start()
+        with httpx.Client(base_url=two.url) as http:
+            _, conversation = open_conversation(http, two.fields, "fields")
+        ana.accept(ana.next_ring())
+
+        def roles() -> list[tuple[str, str]]:
+            return [(p["id"], p["role"]) for p in two.conversation(conversation)["conversationDetails"]["participants"]]
+
+        assert fields_of(ben, conversation, {"field": "ParticipantsChange", "type": "ADD", "role": "READER"})[
+            "body"
+        ] == ("OK Agent added successfully")
+        assert (ben.pid, "READER") in roles()
+        fields_of(ben, conversation, {"field": "ParticipantsChange", "type": "UPDATE", "role": "MANAGER"})
+        assert (ben.pid, "MANAGER") in roles()
+        assert (ben.pid, "READER") not in roles()
+        removed = fields_of(ben, conversation, {"field": "ParticipantsChange", "type": "REMOVE", "role": "MANAGER"})
+        assert removed["body"] == "OK Agent removed successfully"
+        assert ben.pid not in [pid for pid, _ in roles()]
+        fields_of(ana, conversation, {"field": "TTRField", "ttrType": "URGENT", "value": 120})
+        assert two.conversation(conversation)["conversationDetails"]["ttr"] == {"ttrType": "URGENT", "value": 120}
+        unknown = ana.ws.request(
+            ".ams.cm.UpdateConversationField",
+            {
+                "conversationId": conversation,
+                "conversationField": {
+                    "field": "DialogChange",
+                    "type": "UPDATE",
+                    "dialog": {"dialogId": "nope", "state": "CLOSE"},
+                },
+            },
+        )
+        assert (unknown["code"], unknown["mockcc"]["rule"]) == (404, "known-dialog")
+        main = {"field": "DialogChange", "type": "UPDATE", "dialog": {"dialogId": conversation, "state": "CLOSE"}}
+        assert fields_of(ana, conversation, main)["body"] == "OK Conversation resolved successfully"
+        details = two.conversation(conversation)["conversationDetails"]
+        assert (details["state"], details["stage"]) == ("CLOSE", "OPEN")  # MAIN closed, the survey runs
+        assert [d["dialogType"] for d in details["dialogs"]] == ["MAIN", "POST_SURVEY"]
+    finally:
+        ana.close()
+        ben.close()
