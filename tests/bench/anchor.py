@@ -2,7 +2,7 @@
 comparison repeated; ratios are taken within a round and reported as their median and spread.
 
 WireMock's JIT needs far longer than a fixed 5 s warm-up to settle (its rate moved 5.0-7.4k between
-runs warmed that long), so each server is loaded in 3 s windows until two consecutive windows agree
+runs warmed that long), so each server is loaded in 2 s windows until two consecutive windows agree
 within 5 % (at most ``warm_most`` seconds; a server that never settles is marked so). Then one measured
 run, with the server's CPU time per request from /proc (its whole process tree): on a shared machine
 that figure moves far less with the neighbours than req/s does. The rounds alternate the order of the
@@ -38,6 +38,7 @@ class Contender:
     label: str
     start: Callable[[Path], AbstractContextManager[Server]]
     mockcc: bool = False  # needs a consumer and a conversation first (real tokens, real dialog)
+    every_round: bool = True  # False: measured in the first round only (a row no goal is read from)
 
 
 def contenders(smoke: bool) -> list[Contender]:
@@ -53,7 +54,9 @@ def contenders(smoke: bool) -> list[Contender]:
             lambda _: servers.python_server("tests.bench.ceiling", "ceiling"),
         ),
         Contender("mockcc", "mockcc SEND, default seed (echo agent)", lambda _: servers.mockcc(), mockcc=True),
-        Contender("mockcc_none", "mockcc SEND, `agent: none`", quiet, mockcc=True),
+        Contender(
+            "mockcc_none", "mockcc SEND, `agent: none` (first round only)", quiet, mockcc=True, every_round=False
+        ),
     ]
     if not smoke and (TOOLS / "wiremock").exists() and (TOOLS / "prism").exists():
         found += [
@@ -101,7 +104,10 @@ def run_one(contender: Contender, workdir: Path, seconds: float, warm_most: floa
 
 
 def _order(items: list[Contender], n: int) -> Iterator[Contender]:
-    return iter(items if n % 2 == 0 else reversed(items))
+    """Round ``n``'s servers: every one in the first round, then those measured every round; the order
+    alternates, so none always runs first or last."""
+    picked = [c for c in items if n == 0 or c.every_round]
+    return iter(picked if n % 2 == 0 else reversed(picked))
 
 
 def compare(rounds: int, seconds: float, warm_most: float, smoke: bool = False) -> JSON:

@@ -102,7 +102,7 @@ def measure(url: str, script: str, warmup: float, seconds: float) -> Run:
     return wrk(url, script, seconds)
 
 
-WINDOW = 3.0  # seconds per warm-up window
+WINDOW = 2.0  # seconds per warm-up window (at least two per server and round: 3 s made the run 8+ minutes)
 STABLE = 0.05  # two consecutive windows within this fraction of each other: warm
 
 
