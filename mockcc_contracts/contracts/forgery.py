@@ -20,11 +20,20 @@ JSON = dict[str, Any]
 
 
 def delivered_copy(h: Harness, conversation: str, words: str) -> tuple[JSON, int]:
-    """A notification the mock really delivered for ``conversation`` (the agent's ``words``) and its sequence."""
-    for d in reversed(h.deliveries(conversation_id=conversation)):
-        if d.get("body") and words in d["body"] and d["event_key"].endswith("ContentEvent"):
-            return json.loads(d["body"]), int(d["sequence"])
-    raise Failed(f"the mock has no delivery of {words!r} to copy")
+    """A notification the mock really delivered for ``conversation`` (the agent's ``words``) and its sequence.
+
+    Waited for: a connector that acknowledges first and forwards after can show the text to the consumer
+    before the mock has logged its answer (the delivery worker reports it a moment later)."""
+
+    def found() -> tuple[JSON, int] | None:
+        for d in reversed(h.deliveries(conversation_id=conversation)):
+            if d.get("body") and words in d["body"] and d["event_key"].endswith("ContentEvent"):
+                return json.loads(d["body"]), int(d["sequence"])
+        return None
+
+    copy = h.wait(found, f"the mock's delivery log to show the delivery of {words!r}", timeout=5.0)
+    assert copy is not None  # wait returns only a truthy value
+    return copy
 
 
 def forge(doc: JSON, *, text: str, sequence: int, conversation: str | None = None) -> bytes:
