@@ -64,6 +64,12 @@ def limits(mock: Mock) -> JSON:
             "queued": hooks["totals"]["queued"],
             "overload": "log: oldest entry; store: oldest waiting event, logged as dropped (store full)",
         },
+        "login_sessions": {
+            "limit": mock.bearers.limit,
+            "kept": len(mock.bearers),
+            "evicted": mock.bearers.evicted,
+            "overload": "the least recently used session is forgotten; its bearer answers 401 (log in again)",
+        },
         "sockets": mock.streams.status(),
         "events_per_dialog": EVENTS_PER_DIALOG,
         "accounts": [

@@ -29,6 +29,7 @@ class Bearers:
 
     def __init__(self, limit: int = SESSIONS_LIMIT) -> None:
         self.limit = limit
+        self.evicted = 0  # sessions forgotten at the cap (their bearer answers 401 from then on)
         self._sessions: dict[str, Session] = {}
         self._by_cookie: dict[str, str] = {}  # Session_id -> bearer
 
@@ -38,6 +39,10 @@ class Bearers:
             self._by_cookie[session.session_id] = token
         while len(self._sessions) > self.limit:
             self._drop(next(iter(self._sessions)))
+            self.evicted += 1
+
+    def __len__(self) -> int:
+        return len(self._sessions)
 
     def _drop(self, token: str) -> None:
         gone = self._sessions.pop(token, None)

@@ -19,6 +19,7 @@ def test_the_least_recently_used_session_is_forgotten_first() -> None:
     assert bearers.session("1", "idle", now=0.0) is None
     assert bearers.by_cookie("1", "cookie-idle", "csrf-idle", now=0.0) is None
     assert bearers.by_cookie("1", "cookie-new", "csrf-new", now=0.0) == "new"
+    assert (len(bearers), bearers.evicted) == (2, 1)  # what GET /_mockcc/limits reports as login_sessions
 
 
 def test_another_accounts_lookup_does_not_count_as_use() -> None:

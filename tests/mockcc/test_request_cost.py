@@ -93,4 +93,10 @@ def test_limits_list_every_cap_the_new_ones_included(client):
     assert limits["console"]["bytes_held_per_stream"] == HELD_BYTES
     assert limits["console"]["streams_limit"] == 32
     assert limits["journal"]["entry_body_bytes"] == 4096
+    assert limits["login_sessions"] == {
+        "limit": 1000,
+        "kept": 0,
+        "evicted": 0,
+        "overload": limits["login_sessions"]["overload"],
+    }
     assert all("overload" in section for section in limits.values() if isinstance(section, dict))
