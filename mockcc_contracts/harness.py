@@ -113,9 +113,9 @@ class Harness(RunRecord):
         """Reset the mock to ``seed_document`` (only when the suite registers the webhooks)."""
         if not self.owns_registration:
             return
-        first, self._reset_once = not self._reset_once, True
         # before the first reset the connector's start-up (discovery, its first token) may still be under way
-        self.settle(quiet=START_QUIET if first and self.saw_startup else 0.0)
+        self.collect_when_answered(quiet=START_QUIET if self.saw_startup and not self._reset_once else 0.0)
+        self._reset_once = True
         self.control.reset(self.seed_document(retention=retention, signing=signing))
         self.retention = retention
         self.signing = signing

@@ -63,7 +63,7 @@ class RunRecord:
                 if delivery.get("conversation_id"):  # a conversation the journal may never name (a resume)
                     self.attribution.notice(str(delivery["conversation_id"]))
 
-    def settle(self, *, quiet: float = 0.0, at_most: float = 3.0) -> None:
+    def collect_when_answered(self, *, quiet: float = 0.0, at_most: float = 3.0) -> None:
         """Wait, at most ``at_most`` seconds, until no call of the connector is still being answered (and,
         with ``quiet``, until the journal has entries and took no new one for ``quiet`` seconds), then
         collect. A reset clears the journal: a call answered between the last collect and the reset (the

@@ -97,7 +97,7 @@ def bounded_5xx(h: Harness) -> None:
         decided, "the connector to give up (an error on the channel)", timeout=max(h.patience, GIVE_UP_WITHIN)
     )
     if verdict == "told":
-        h.settle()  # every attempt answered before the consumer was told is in the record
+        h.collect_when_answered()  # every attempt answered before the consumer was told is in the record
     told_after = len(_attempts(h, since, words))  # none may follow: the connector said it gave up
     if verdict == "told":
         h.holds(lambda: len(_attempts(h, since, words)) == told_after, 1.0)
