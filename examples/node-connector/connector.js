@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// A starter connector between an HTTP messaging channel and LivePerson's Connector API, in plain Node 20:
-// no dependencies, no build step (node:http, node:crypto, node:fs and the built-in fetch). Copy it, replace
-// the channel side with yours, keep the LivePerson side.
-// Channel protocol: schemas/channel.yaml. Judge it: mockcc contract --connector-cmd "node connector.js"
+// A starter connector between an HTTP messaging channel and LivePerson's Connector API, in plain Node 20: no dependencies,
+// no build step (node:http, node:crypto, node:fs and the built-in fetch). Copy it, replace the channel side with yours,
+// keep the LivePerson side. Channel protocol: schemas/channel.yaml. Judge it: mockcc contract --connector-cmd "node connector.js"
 'use strict';
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -15,15 +14,13 @@ const cfg = { // CSDS's domain; the app installation (its secret also signs webh
   clientId: env('CLIENT_ID'), secret: env('CLIENT_SECRET'), channelUrl: env('CHANNEL_URL'),
   host: env('HOST', '127.0.0.1'), port: Number(env('PORT', '8090')), stateDir: env('STATE_DIR'),
 };
-const LIMIT = 10000; // consumers and conversations remembered; the oldest are forgotten first
 const log = (...words) => console.log(new Date().toISOString(), ...words);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const jsonOf = (res) => res.json().catch(() => null);
 const parsed = (read) => { try { return JSON.parse(read()); } catch { return null; } }; // null: missing or not JSON
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const failed = (what, res, body) => new Error(`${what}: HTTP ${res.status} ${JSON.stringify(body)}`);
-function remember(map, key, value) { // a bounded map: past LIMIT the oldest entry goes
-  if (map.size >= LIMIT) map.delete(map.keys().next().value);
+function remember(map, key, value) { // a bounded map: past 10,000 entries (consumers, conversations) the oldest goes
+  if (map.size >= 10000) map.delete(map.keys().next().value);
   return map.set(key, value).get(key);
 }
 
@@ -38,7 +35,8 @@ async function call(url, options = {}) {
     if (attempt > (limited ? 5 : 3)) { if (res) return res; throw new Error(`${new URL(url).pathname}: no answer`); }
     const asked = limited ? 1000 * Number(res.headers.get('retry-after') || 0) : 0; // Retry-After, if any
     await res?.body?.cancel();
-    await sleep(Math.max(1000 * 2 ** (attempt - 1), asked) * (1 + Math.random() / 4)); // jitter: no lock-step
+    const pause = Math.max(1000 * 2 ** (attempt - 1), asked) * (1 + Math.random() / 4); // jitter: no lock-step
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
 
@@ -48,11 +46,9 @@ async function host(service) {
   hosts ??= (async () => {
     const res = await call(`${cfg.scheme}://${cfg.csdsHost}/api/account/${cfg.account}/service/baseURI.json?version=1.0`);
     if (!res.ok) throw failed('CSDS', res, await jsonOf(res));
-    return Object.fromEntries((await res.json()).baseURIs.map((u) => [u.service, u.baseURI]));
+    return Object.fromEntries((await res.json()).baseURIs.map((u) => [u.service, `${cfg.scheme}://${u.baseURI}`]));
   })().catch((err) => { hosts = null; throw err; });
-  const found = (await hosts)[service];
-  if (!found) throw new Error(`CSDS lists no ${service}`);
-  return `${cfg.scheme}://${found}`;
+  return (await hosts)[service] ?? Promise.reject(new Error(`CSDS lists no ${service}`));
 }
 
 // --- AppJWT from Sentinel: one for every call, renewed before it expires and when a call answers 401. ---
@@ -60,9 +56,8 @@ const jwt = { token: null, renewAt: 0, pending: null };
 async function appJwt(refused = null) {
   if (jwt.token && jwt.token !== refused && Date.now() < jwt.renewAt) return jwt.token;
   jwt.pending ??= (async () => { // one renewal, however many calls were refused
-    const path = `/sentinel/api/account/${cfg.account}/app/token?v=1.0&grant_type=client_credentials`;
-    const form = new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.secret });
-    const res = await call(`${await host('sentinel')}${path}`, { method: 'POST', body: form });
+    const url = `${await host('sentinel')}/sentinel/api/account/${cfg.account}/app/token?v=1.0&grant_type=client_credentials`;
+    const res = await call(url, { method: 'POST', body: new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.secret }) });
     const body = await jsonOf(res);
     if (!res.ok || !body?.access_token) throw failed('Sentinel', res, body);
     log('Sentinel: new AppJWT');
@@ -73,34 +68,25 @@ async function appJwt(refused = null) {
 }
 
 // --- ConsumerJWS from the IdP: one per consumer, kept (it does not expire), fetched again if refused. ---
-const jwsCache = new Map(); // consumerId -> Promise<token>
-async function fetchJws(consumerId, refused = null) {
-  const token = await appJwt(refused);
-  const [url, body] = [`${await host('idp')}/api/account/${cfg.account}/consumer?v=1.0`, JSON.stringify({ ext_consumer_id: consumerId })];
-  const res = await call(url, { method: 'POST', body, headers: { Authorization: token, ...JSON_TYPE } });
-  const answer = await jsonOf(res);
-  if (res.status === 401 && !refused) return fetchJws(consumerId, token); // once, with a new AppJWT
-  if (!res.ok || !answer?.token) throw failed('IdP', res, answer);
-  return answer.token;
-}
-function consumerJws(consumerId) { // a failed fetch is forgotten, so the next message tries again
-  const forget = (err) => { jwsCache.delete(consumerId); throw err; };
-  return jwsCache.get(consumerId) ?? remember(jwsCache, consumerId, fetchJws(consumerId).catch(forget));
-}
+const jwsCache = new Map(); // consumerId -> Promise<token>; a failed fetch is forgotten, so the next message tries again
+const consumerJws = (id) => jwsCache.get(id) ?? remember(jwsCache, id, post('idp', 'consumer?v=1.0', { ext_consumer_id: id })
+  .then((answer) => answer?.token ?? Promise.reject(new Error(`IdP: no token in ${JSON.stringify(answer)}`)))
+  .catch((err) => { jwsCache.delete(id); throw err; }));
 
 // --- The Send API: CONVERSATION and SEND with AppJWT + ConsumerJWS; after a 401, a fresh token, once. ---
-async function sendApi(consumerId, path, payload, retried = false) {
-  const [token, jws] = [await appJwt(), await consumerJws(consumerId)];
-  const url = `${await host('asyncMessagingEnt')}/api/account/${cfg.account}/messaging/consumer/${path}?v=3`;
-  const headers = { Authorization: token, 'X-LP-ON-BEHALF': jws, ...JSON_TYPE };
-  const res = await call(url, { method: 'POST', headers, body: JSON.stringify(payload) });
+async function post(service, path, payload, consumerId = null, retried = false) { // JSON; the IdP's with the AppJWT only
+  const token = await appJwt();
+  const onBehalf = consumerId ? { 'X-LP-ON-BEHALF': await consumerJws(consumerId) } : {};
+  const url = `${await host(service)}/api/account/${cfg.account}/${path}`;
+  const res = await call(url, { method: 'POST', headers: { Authorization: token, ...onBehalf, ...JSON_TYPE }, body: JSON.stringify(payload) });
   const body = await jsonOf(res);
   if (res.ok) return body;
-  if (res.status !== 401 || retried) throw failed(`Send API ${path}`, res, body);
-  if ([40103, 40104].includes(Number(body?.body?.errorCode))) jwsCache.delete(consumerId); // ConsumerJWS refused
+  if (res.status !== 401 || retried) throw failed(`${service} ${path}`, res, body);
+  if (consumerId && [40103, 40104].includes(Number(body?.body?.errorCode))) jwsCache.delete(consumerId); // ConsumerJWS refused
   else await appJwt(token); // the AppJWT expired or was revoked
-  return sendApi(consumerId, path, payload, true);
+  return post(service, path, payload, consumerId, true);
 }
+const sendApi = (consumerId, path, payload) => post('asyncMessagingEnt', `messaging/consumer/${path}?v=3`, payload, consumerId);
 const req = (type, body) => ({ kind: 'req', id: crypto.randomUUID(), type, body });
 async function publish(consumerId, conversationId, dialogId, event) { // SEND ms.PublishEvent: its sequence
   const answer = await sendApi(consumerId, 'conversation/send', req('ms.PublishEvent', { dialogId, conversationId, event }));
@@ -109,23 +95,27 @@ async function publish(consumerId, conversationId, dialogId, event) { // SEND ms
   return sequence;
 }
 
-// --- What the connector remembers: consumers (by the channel's id) and their conversations. ---
+// --- What the connector remembers: consumers (by the channel's id) and their conversations. The open ones are kept in a file
+// too, as a restart must not lose them: LivePerson allows one per consumer and has no lookup (use your database in production). ---
 const consumers = new Map();
 const conversations = new Map();
-const consumer = (id) => consumers.get(id) ?? remember(consumers, id, {
-  id, conversationId: null, dialogId: null, lpId: null, inbox: Promise.resolve(), outbox: Promise.resolve(), messageIds: new Map(),
-});
-const own = (id, consumerId) => conversations.get(id) ?? remember(conversations, id, {
-  consumerId, agentId: null, updatedTs: 0, finished: false, lane: Promise.resolve(), order: new Map(),
-});
-// A restart must not lose who is in which open conversation: LivePerson allows one per consumer and offers
-// no way to look it up. A file is enough for a starter; use your database in production.
+const consumer = (id) => consumers.get(id) ?? remember(consumers, id,
+  { id, conversationId: null, dialogId: null, lpId: null, inbox: Promise.resolve(), outbox: Promise.resolve(), messageIds: new Map() });
+const own = (id, consumerId) => conversations.get(id) ?? remember(conversations, id,
+  { consumerId, agentId: null, updatedTs: 0, finished: false, lane: Promise.resolve(), order: new Map() });
 const stateFile = cfg.stateDir && `${cfg.stateDir}/node-connector.json`;
-function save() { // a new file renamed over the old: whole or not at all, even if the process dies mid-write
+function setConversation(c, conversationId) { // the consumer's open one (null: none), a new one seen from its start
+  c.conversationId = c.dialogId = conversationId;
+  if (conversationId) own(conversationId, c.id).order.set(conversationId, { next: 0, held: new Map() });
   if (!stateFile) return;
-  const open = [...consumers.values()].filter((c) => c.conversationId).map((c) => [c.id, c.conversationId, c.dialogId, c.lpId]);
-  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(open));
+  const open = [...consumers.values()].filter((k) => k.conversationId).map((k) => [k.id, k.conversationId, k.dialogId, k.lpId]);
+  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(open)); // renamed over the old: whole or not at all, even if we die mid-write
   fs.renameSync(`${stateFile}.tmp`, stateFile);
+}
+function finish(c, conversationId, by) { // closed: later webhooks about it are ignored, the consumer is told
+  own(conversationId, c.id).finished = true;
+  if (c.conversationId === conversationId) setConversation(c, null);
+  return tell(c, { type: 'closed', by }, conversationId);
 }
 for (const [id, conversationId, dialogId, lpId] of parsed(() => fs.readFileSync(stateFile)) ?? []) { // none yet: []
   Object.assign(consumer(id), { conversationId, dialogId, lpId });
@@ -146,34 +136,28 @@ async function ensureConversation(c, profile = {}) {
   if (c.conversationId) return;
   const jws = await consumerJws(c.id);
   c.lpId = JSON.parse(Buffer.from(jws.split('.')[1], 'base64url')).lp_consumer_id; // how webhooks name them
-  const name = { firstName: profile.firstName ?? '', lastName: profile.lastName ?? '' };
-  const request = { brandId: cfg.account, channelType: 'MESSAGING', skillId: '-1' };
-  const batch = [req('userprofile.SetUserProfile', name), req('cm.ConsumerRequestConversation', request)];
-  c.conversationId = c.dialogId = (await sendApi(c.id, 'conversation', batch))[1].body.conversationId;
-  own(c.conversationId, c.id).order.set(c.dialogId, { next: 0, held: new Map() }); // we see it from its start
-  save();
+  const batch = [req('userprofile.SetUserProfile', { firstName: profile.firstName ?? '', lastName: profile.lastName ?? '' }),
+    req('cm.ConsumerRequestConversation', { brandId: cfg.account, channelType: 'MESSAGING', skillId: '-1' })];
+  setConversation(c, (await sendApi(c.id, 'conversation', batch))[1].body.conversationId);
 }
 function pieces(text, limit = 4600) { // LivePerson takes 5000 characters (UTF-16, as JSON) per request
-  const out = [''];
-  let size = 0;
+  const out = [];
+  let size = limit;
   for (const ch of text) { // by code point, so an emoji is never cut in half; JSON escapes count too
     const width = JSON.stringify(ch).length - 2;
-    if (size + width > limit) [out[out.length], size] = ['', 0];
+    if ((size += width) > limit) [out[out.length], size] = ['', width];
     out[out.length - 1] += ch;
-    size += width;
   }
   return out;
 }
 async function consumerText(c, { text, profile }, messageId) {
   let sequence = null;
   for (const piece of pieces(text)) {
-    const send = async () => {
-      await ensureConversation(c, profile);
-      return publish(c.id, c.conversationId, c.dialogId, { type: 'ContentEvent', contentType: 'text/plain', message: piece });
-    };
+    const event = { type: 'ContentEvent', contentType: 'text/plain', message: piece };
+    const send = () => ensureConversation(c, profile).then(() => publish(c.id, c.conversationId, c.dialogId, event));
     sequence = await send().catch((err) => { // closed under us, its webhook still on the way: a new conversation, once
       if (!/Conversation is close/.test(err.message)) throw err;
-      c.conversationId = c.dialogId = null;
+      setConversation(c, null);
       return send();
     });
     if (sequence !== null) remember(c.messageIds, sequence, messageId); // receipts name messages by sequence
@@ -189,10 +173,7 @@ async function act(c, action, messageId) { // never throws: the consumer's next 
     if (event) return await publish(c.id, c.conversationId, c.dialogId, event);
     const field = { field: 'ConversationStateField', conversationState: 'CLOSE' }; // type close
     await sendApi(c.id, 'conversation/send', req('cm.UpdateConversationField', { conversationId: c.conversationId, conversationField: field }));
-    own(c.conversationId, c.id).finished = true;
-    await tell(c, { type: 'closed', by: 'CONSUMER' });
-    c.conversationId = c.dialogId = null;
-    save();
+    await finish(c, c.conversationId, 'CONSUMER');
   } catch (err) {
     log(`consumer ${c.id}: ${action.type} not delivered: ${err.message}`);
     if (action.type === 'text') await tell(c, { type: 'error', messageId, text: 'your message could not be delivered' });
@@ -207,8 +188,7 @@ function signed(raw, header) { // "sha1=" + base64(HMAC-SHA1(secret, raw body));
   const given = Buffer.from(value, /^[0-9a-f]+$/i.test(value) && value.length === 2 * digest.length ? 'hex' : 'base64');
   return given.length === digest.length && crypto.timingSafeEqual(given, digest);
 }
-// Webhooks may come twice or overtake each other: per dialog, show each sequence once, in order.
-function offer(conv, dialogId, sequence, change) { // change null: our own event, nothing to show
+function offer(conv, dialogId, sequence, change) { // webhooks repeat and overtake: per dialog, each sequence once, in order
   const order = conv?.order.get(dialogId);
   if (!order || sequence < order.next || order.held.has(sequence)) return; // a duplicate
   order.held.set(sequence, change);
@@ -224,21 +204,16 @@ function release(conv, order, sequence) { // shown (a message), or only passed (
   order.next = Math.max(order.next, sequence + 1);
   if (change) deliver(conv, change);
 }
-function messaging(change, again = false) {
-  const conv = conversations.get(change.conversationId ?? change.dialogId);
-  if (!conv) { // not ours, or its conversation's change is still on the way (a resume): looked at again in 1 s
-    if (!again) setTimeout(() => messaging(change, true), 1000).unref();
-    return;
-  }
-  const seq = change.sequence;
-  if (conv.finished) return;
+function messaging(change, again = false) { // again: a second look, 1 s later (a resume's change may still be on the way)
+  const [conv, seq] = [conversations.get(change.conversationId ?? change.dialogId), change.sequence];
+  if (!conv && !again) setTimeout(() => messaging(change, true), 1000).unref();
+  if (!conv || conv.finished) return;
   if (!Number.isInteger(seq)) return deliver(conv, change); // chat states carry no sequence
-  if (!conv.order.has(change.dialogId)) conv.order.set(change.dialogId, { next: seq, held: new Map() });
+  if (!conv.order.has(change.dialogId)) conv.order.set(change.dialogId, { next: seq, held: new Map() }); // from here
   offer(conv, change.dialogId, seq, change);
 }
 function deliver(conv, change) { // one event to the consumer; its own echoes and private notes stop here
-  const c = consumer(conv.consumerId);
-  const [role, event] = [change.originatorMetadata?.role, change.event ?? {}];
+  const [c, role, event] = [consumer(conv.consumerId), change.originatorMetadata?.role, change.event ?? {}];
   if (role === 'CONSUMER' || change.messageAudience === 'AGENTS_AND_MANAGERS') return;
   const out = (e) => tell(c, e, change.conversationId);
   if (event.type === 'ChatStateEvent') return out({ type: 'typing', typing: event.chatState === 'COMPOSING' });
@@ -259,21 +234,14 @@ function conversationChange(change) {
   const { convId, conversationDetails: details = {} } = change.result ?? {};
   const person = (role) => details.participants?.find((p) => p.role === role)?.id ?? null;
   const owner = conversations.get(convId)?.consumerId ?? [...consumers.values()].find((c) => c.lpId && c.lpId === person('CONSUMER'))?.id;
-  const adopted = !conversations.has(convId) && details.state === 'OPEN';
-  if (!owner || (!conversations.has(convId) && !adopted)) return; // not ours
+  const adopted = !conversations.has(convId); // one of our consumer's we did not open: ours only if open (a resume)
+  if (!owner || (adopted && details.state !== 'OPEN')) return; // not ours
   const [conv, c, agentId] = [own(convId, owner), consumer(owner), person('ASSIGNED_AGENT')];
   if ((details.metaDataLastUpdateTs ?? 0) < conv.updatedTs || conv.finished) return; // stale, or over
   conv.updatedTs = details.metaDataLastUpdateTs ?? conv.updatedTs;
-  if (details.stage === 'CLOSE') {
-    conv.finished = true;
-    if (c.conversationId === convId) c.conversationId = c.dialogId = null;
-    save();
-    return tell(c, { type: 'closed', by: details.closeReason ?? 'AGENT' }, convId);
-  }
+  if (details.stage === 'CLOSE') return finish(c, convId, details.closeReason ?? 'AGENT');
   if (adopted && agentId && c.conversationId !== convId) { // an agent resumed a closed conversation
-    c.conversationId = c.dialogId = convId;
-    save();
-    conv.order.set(convId, { next: 0, held: new Map() });
+    setConversation(c, convId);
     tell(c, { type: 'resumed' }, convId);
   }
   if (agentId !== conv.agentId) tell(c, agentId ? { type: 'agent_joined', agentId } : { type: 'agent_left' }, convId);
