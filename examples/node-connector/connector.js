@@ -74,7 +74,7 @@ const consumerJws = (id) => jwsCache.get(id) ?? remember(jwsCache, id, post('idp
   .catch((err) => { jwsCache.delete(id); throw err; }));
 
 // --- The Send API: CONVERSATION and SEND with AppJWT + ConsumerJWS; after a 401, a fresh token, once. ---
-async function post(service, path, payload, consumerId = null, retried = false) { // JSON; the IdP's with the AppJWT only
+async function post(service, path, payload, consumerId = null, retried = false) { // also the IdP's (AppJWT only: no consumerId)
   const token = await appJwt();
   const onBehalf = consumerId ? { 'X-LP-ON-BEHALF': await consumerJws(consumerId) } : {};
   const url = `${await host(service)}/api/account/${cfg.account}/${path}`;
