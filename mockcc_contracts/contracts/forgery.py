@@ -18,6 +18,11 @@ from mockcc_contracts.harness import Harness
 
 JSON = dict[str, Any]
 
+#: How long the suite watches the consumer after POSTing a notification of its own. Refused at the door, it
+#: is work the connector never took: a moment shows a forward already under way. Accepted (answered 2xx),
+#: it may be forwarded later, from a queue: watched longer.
+WATCH_REFUSED, WATCH_ACCEPTED = 0.5, 1.0
+
 
 def delivered_copy(h: Harness, conversation: str, words: str) -> tuple[JSON, int]:
     """A notification the mock really delivered for ``conversation`` (the agent's ``words``) and its sequence.

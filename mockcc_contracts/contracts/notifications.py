@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from mockcc_contracts.contract import Failed, NotApplicable, contract
-from mockcc_contracts.contracts.forgery import delivered_copy, encode, post, signed
+from mockcc_contracts.contracts.forgery import WATCH_ACCEPTED, delivered_copy, encode, post, signed
 from mockcc_contracts.evidence import describe_delivery
 from mockcc_contracts.harness import Harness
 
@@ -269,5 +269,5 @@ def stale_change(h: Harness) -> None:
     evidence = [f"replayed {describe_delivery(joined)}; answered {answer.status_code}"]
     if answer.status_code not in (200, 201):
         raise Failed(f"the stale change was answered {answer.status_code}, not 200", evidence)
-    if not h.holds(lambda: len(h.received(consumer, "agent_joined")) == 1, 1.5):
+    if not h.holds(lambda: len(h.received(consumer, "agent_joined")) == 1, WATCH_ACCEPTED):
         raise Failed("the stale change was applied: the consumer was told the agent joined again", evidence)
