@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,40 +127,83 @@ class Bench:
               f"p50 {send.p50_ms:.1f} p99 {send.p99_ms:.1f} ms ({send.cpu_us_per_request:.0f} us)")  # fmt: skip
 
     def webhooks(self) -> None:
+        """Every event POSTed signed to a receiver on loopback. First SEND held at the rate that makes
+        ``STEADY_DELIVERIES`` deliveries/s (the goal's load: deliveries must keep up, SEND's p99 stay low),
+        then SEND at full rate, where deliveries fall behind and the backlog shows its bound."""
         with (
             servers.python_server("tests.bench.receiver", "receiver", probe="/stats") as hook,
             servers.mockcc("--webhook-url", hook.base_url + "/hooks") as server,
         ):
-            headers, dialog = consumer(server, "bench-hooks")
-            body = send_body(dialog)
-            url, script = self.url(server), load.post_script(body, headers)
-            if self.warm_most and load.have_wrk():
+            # one conversation per connection: a connector's traffic spans many conversations
+            posts = [(send_body(dialog), headers) for headers, dialog in (
+                consumer(server, f"bench-hooks-{i}") for i in range(load.CONNECTIONS))]  # fmt: skip
+            url, script = self.url(server), load.rotating_post_script(posts)
+            if not load.have_wrk():
+                body, headers = posts[0]
+                self.result["webhooks"] = {
+                    "full_rate": self.hooks_run(server, hook, lambda: self.measure(server, body, headers))
+                }
+                return
+            if self.warm_most:
                 load.warm(url, script, self.warm_most)
-            httpx.get(hook.base_url + "/reset", timeout=30)
-            mock_cpu, tree_cpu = servers.cpu_seconds(server.pid), servers.tree_cpu_seconds(server.pid)
-            started = time.monotonic()
-            run = load.wrk(url, script, self.seconds) if load.have_wrk() else self.measure(server, body, headers)
-            elapsed = time.monotonic() - started
-            stats = httpx.get(hook.base_url + "/stats", timeout=30).json()
-            # the mock's own process, and its children (the delivery worker), over the measured run
-            mock_cpu = servers.cpu_seconds(server.pid) - mock_cpu
-            worker_cpu = servers.tree_cpu_seconds(server.pid) - tree_cpu - mock_cpu
-            status = httpx.get(server.base_url + "/_mockcc/webhooks/status", timeout=30).json()
-            count = max(1, stats["count"])
-            self.result["webhooks"] = {
-                "send": run.as_dict(),
-                "deliveries": stats["count"],
-                "deliveries_per_s": stats["count"] / elapsed,
-                "delay_ms": stats["delay_ms"],
-                "backlog_at_end": status["totals"]["in_flight"] + status["totals"].get("queued", 0),
-                "outcomes": status["totals"]["outcomes"],
-                "mock_cpu_us_per_send": mock_cpu * 1e6 / max(1, run.requests),
-                "worker_cpu_us_per_delivery": worker_cpu * 1e6 / count,
-            }
-            per_send, per_delivery = self.result["webhooks"]["mock_cpu_us_per_send"], worker_cpu * 1e6 / count
-            print(f"  webhooks: {stats['count'] / elapsed:,.0f} deliveries/s, SEND {run.rps:,.0f} req/s "
-                  f"p99 {run.p99_ms:.1f} ms, delay {stats['delay_ms']}; CPU: the mock {per_send:.0f} us per SEND, "
-                  f"the delivery worker {per_delivery:.0f} us per delivery")  # fmt: skip
+            drained(server)
+            sample = self.hooks_run(server, hook, lambda: load.wrk(url, script, 2.0))
+            per_send = sample["published"] / max(1, sample["send"]["requests"])
+            rate = STEADY_DELIVERIES / per_send
+            drained(server)
+            steady_script = load.paced(script, rate, url)
+            drained(server)
+            steady = self.hooks_run(server, hook, lambda: load.wrk(url, steady_script, self.seconds))
+            steady |= {"asked_send_rate": rate, "events_per_send": per_send}
+            drained(server)
+            full = self.hooks_run(server, hook, lambda: load.wrk(url, script, self.seconds))
+            self.result["webhooks"] = {"steady": steady, "full_rate": full}
+            for key, label in report.HOOK_ROWS:
+                print(f"  webhooks, {label}: {report.hooks_line(self.result['webhooks'][key])}")
+
+    def hooks_run(self, server: Server, hook: Server, run_load: Callable[[], load.Run]) -> JSON:
+        """One measured load with deliveries: SEND's figures, deliveries/s, their delay, the backlog left."""
+        httpx.get(hook.base_url + "/reset", timeout=30)
+        before = hooks_status(server)
+        mock_cpu, tree_cpu = servers.cpu_seconds(server.pid), servers.tree_cpu_seconds(server.pid)
+        started = time.monotonic()
+        run = run_load()
+        elapsed = time.monotonic() - started
+        stats = httpx.get(hook.base_url + "/stats", timeout=30).json()
+        # the mock's own process, and its children (the delivery worker), over the measured run
+        mock_cpu = servers.cpu_seconds(server.pid) - mock_cpu
+        worker_cpu = servers.tree_cpu_seconds(server.pid) - tree_cpu - mock_cpu
+        after = hooks_status(server)
+        count = max(1, stats["count"])
+        return {
+            "send": run.as_dict(),
+            "published": after["published"] - before["published"],
+            "deliveries": stats["count"],
+            "deliveries_per_s": stats["count"] / elapsed,
+            "delay_ms": stats["delay_ms"],
+            "backlog_at_end": after["in_flight"] + after.get("queued", 0),
+            "outcomes": after["outcomes"],
+            "mock_cpu_us_per_send": mock_cpu * 1e6 / max(1, run.requests),
+            "worker_cpu_us_per_delivery": worker_cpu * 1e6 / count,
+        }
+
+
+#: The deliveries per second SEND is held at in the webhooks phase: the goal (4,000/s) and a tenth more.
+STEADY_DELIVERIES = 4_400
+
+
+def hooks_status(server: Server) -> JSON:
+    return dict(httpx.get(server.base_url + "/_mockcc/webhooks/status", timeout=30).json()["totals"])
+
+
+def drained(server: Server, most: float = 120.0) -> None:
+    """Wait until the mock has delivered everything it queued (so one measured load does not pay for the last)."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        totals = hooks_status(server)
+        if totals["in_flight"] + totals.get("queued", 0) == 0:
+            return
+        time.sleep(0.2)
 
 
 @contextlib.contextmanager

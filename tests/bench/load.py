@@ -80,6 +80,52 @@ def post_script(body: str, headers: dict[str, str]) -> str:
     return _POST.format(body=json.dumps(body), headers=lines)
 
 
+_ROTATE = """
+local requests, turn = {{}}, 0
+init = function(args)
+{requests}
+end
+request = function()
+  turn = turn % #requests + 1
+  return requests[turn]
+end
+"""
+
+
+def rotating_post_script(posts: list[tuple[str, dict[str, str]]]) -> str:
+    """POSTs of ``(body, headers)`` taken in turn, one per request (wrk formats each once, at start)."""
+
+    def lua_table(headers: dict[str, str]) -> str:
+        pairs = {"Content-Type": "application/json", **headers}
+        return "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in pairs.items()) + "}"
+
+    lines = "\n".join(
+        f'  requests[{i}] = wrk.format("POST", nil, {lua_table(headers)}, {json.dumps(body)})'
+        for i, (body, headers) in enumerate(posts, 1)
+    )
+    return _ROTATE.format(requests=lines)
+
+
+def paced(script: str, rate: float, url: str, connections: int = CONNECTIONS) -> str:
+    """``script`` held near ``rate`` requests/s: each connection waits before its next request (wrk's
+    ``delay()``). A request's own time is part of each connection's cycle, so the wait is calibrated in
+    up to three 2 s runs (thrown away: they double as warm-up) until one lands within 5 %; the caller
+    reports the rate reached, not the rate asked for."""
+
+    def at(wait_ms: float) -> str:
+        return script + f"\ndelay = function() return {wait_ms:.3f} end\n"
+
+    cycle_ms = connections * 1000 / rate  # each connection's time per request at ``rate``
+    wait_ms = cycle_ms
+    for _ in range(3):
+        reached = wrk(url, at(wait_ms), 2.0, connections).rps
+        if not reached or abs(reached - rate) <= 0.05 * rate:
+            break
+        own_ms = connections * 1000 / reached - wait_ms  # what a request adds to its connection's cycle
+        wait_ms = max(0.0, cycle_ms - own_ms)
+    return at(wait_ms)
+
+
 def wrk(url: str, script: str, seconds: float, connections: int = CONNECTIONS) -> Run:
     """One wrk run of ``seconds`` with ``script`` (Lua)."""
     with tempfile.TemporaryDirectory() as tmp:

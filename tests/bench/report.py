@@ -96,20 +96,11 @@ def facts(result: JSON) -> str:
                 f"- CPU per SEND, {row['label']}: {mine:.0f} us, the ceiling's {theirs:.0f} us ({_ratio(spread)} "
                 f"its CPU: {1 / spread['median']:.2f}x the ceiling's rate where both are CPU-bound)"
             )
-    hooks = result.get("webhooks")
-    if hooks:
-        out.append(
-            f"- webhooks (default seed, every event POSTed signed to a receiver on loopback): "
-            f"{hooks['deliveries_per_s']:,.0f} deliveries/s while SEND ran at {hooks['send']['rps']:,.0f} req/s "
-            f"(p99 {hooks['send']['p99_ms']:.1f} ms); SEND-to-delivery delay p50 {hooks['delay_ms']['p50']} ms, "
-            f"p99 {hooks['delay_ms']['p99']} ms; {hooks['backlog_at_end']:,} still queued when the load stopped"
-            + (
-                f"; CPU: the mock {hooks['mock_cpu_us_per_send']:.0f} us per SEND with its deliveries' bookkeeping, "
-                f"the delivery worker {hooks['worker_cpu_us_per_delivery']:.0f} us per delivery"
-                if "worker_cpu_us_per_delivery" in hooks
-                else ""
-            )
-        )
+    hooks = result.get("webhooks") or {}
+    for key, label in HOOK_ROWS:
+        if key in hooks:
+            out.append(f"- webhooks (default seed, every event POSTed signed to a receiver on loopback), {label}: "
+                       + hooks_line(hooks[key]))  # fmt: skip
     startup = {row["key"]: row["startup_s"] for row in result.get("rows", []) if row.get("startup_s") is not None}
     if startup:
         out.append(
@@ -170,3 +161,22 @@ def facts(result: JSON) -> str:
             )
         )
     return "\n".join(out)
+
+
+#: The webhooks phase's two loads (tests/bench/__main__.py).
+HOOK_ROWS = (
+    ("steady", "SEND held at the goal's load"),
+    ("full_rate", "SEND at full rate"),
+)
+
+
+def hooks_line(row: dict[str, Any]) -> str:
+    """One webhooks load: deliveries/s, SEND's rate and p99, the delivery delay, the backlog, CPU."""
+    send, delay = row["send"], row["delay_ms"]
+    return (
+        f"{row['deliveries_per_s']:,.0f} deliveries/s while SEND ran at {send['rps']:,.0f} req/s "
+        f"(p99 {send['p99_ms']:.1f} ms); SEND-to-delivery delay p50 {delay['p50']} ms, p99 {delay['p99']} ms; "
+        f"{row['backlog_at_end']:,} still queued when the load stopped; CPU: the mock "
+        f"{row['mock_cpu_us_per_send']:.0f} us per SEND with its deliveries' bookkeeping, the delivery worker "
+        f"{row['worker_cpu_us_per_delivery']:.0f} us per delivery"
+    )
