@@ -38,6 +38,7 @@ class FixedRetries:
         self._deliverer = deliverer
         self._limit = max(1, limit)
         self._jobs: dict[int, _Job] = {}  # insertion order = oldest first
+        self._waiting: dict[int, _Job] = {}  # between attempts, longest waiting first: the store-full victims
         self._fresh: deque[_Job] = deque()  # published, not started: no task yet (FIRST_ATTEMPTS)
         self._starting = 0  # jobs with a task that are not through their first attempt
 
@@ -50,11 +51,13 @@ class FixedRetries:
         """Start delivering now (or queue it behind ``FIRST_ATTEMPTS`` first attempts); if the
         installation holds ``limit`` events, drop the oldest waiting one."""
         if len(self._jobs) >= self._limit:
-            victim = next((job for job in self._jobs.values() if job.due is not None), None)
+            # the one waiting longest for its retry (a lookup, not a scan: the store holds up to 100,000)
+            victim = next(iter(self._waiting.values()), None)
             if victim is None:
                 pending.log(self._log, "dropped", self._activity.clock.now(), reason="store full")
                 return
             del self._jobs[victim.pending.event_id]
+            del self._waiting[victim.pending.event_id]
             if victim.task is not None:
                 victim.task.cancel()
             victim.pending.log(self._log, "dropped", self._activity.clock.now(), reason="store full")
@@ -97,8 +100,10 @@ class FixedRetries:
                     pending.log(self._log, "dropped", self._activity.clock.now(), reason=reason)
                     return
                 job.due = started + RETRY_INTERVAL
+                self._waiting[pending.event_id] = job
                 await self._activity.sleep_until(job.due)
                 job.due = None
+                del self._waiting[pending.event_id]
         except asyncio.CancelledError:
             if first:  # reset or shutdown cancels everything: start nothing more
                 first = False
@@ -109,10 +114,12 @@ class FixedRetries:
                 self._first_attempt_done()
             if self._jobs.get(pending.event_id) is job:
                 del self._jobs[pending.event_id]
+            if self._waiting.get(pending.event_id) is job:
+                del self._waiting[pending.event_id]
 
     def status(self) -> dict[str, Any]:
         """Counts and the next retry time (mock clock epoch seconds)."""
-        dues = [job.due for job in self._jobs.values() if job.due is not None]
+        dues = [job.due for job in self._waiting.values() if job.due is not None]
         return {
             "pending": len(self._jobs),
             "queued": len(self._fresh),
