@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import uvicorn
 
+from mockcc import heap
 from mockcc.app import create_app, journal_refusals
 from mockcc.config import DEFAULT_SEED, read_seed_file
 from mockcc.errors import ConfigError, MockccError
@@ -251,6 +252,7 @@ async def serve(args: argparse.Namespace) -> None:
         while not plain.started and not plain_task.done():  # noqa: ASYNC110 - as above
             await asyncio.sleep(0.01)
     if server.started:
+        heap.tune_for_serving()  # what serving holds from now on is frozen: see heap.py
         host = f"[{args.host}]" if ":" in args.host else args.host
         line = ready_line(app.state.mock, f"{'https' if tls else 'http'}://{host}:{port}")
         if plain_sock is not None:

@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
         "types",
         "urlencoded",
         "authority",
+        "heap",
     ),  # leaves
 ]
 #: The suite's floors (it imports ``mockcc``, never the reverse; ``mockcc.__main__`` reaches it lazily).
