@@ -7,6 +7,8 @@ exactly the ordering LivePerson documents for this (deprecated) mechanism.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +40,11 @@ class FixedRetries:
         self._deliverer = deliverer
         self._limit = max(1, limit)
         self._jobs: dict[int, _Job] = {}  # insertion order = oldest first
-        self._waiting: dict[int, _Job] = {}  # between attempts, longest waiting first: the store-full victims
+        # A heap of every job that began waiting for a retry, oldest event first: the store-full victims,
+        # found without a scan (entries of jobs retrying again or gone are skipped, and dropped). An entry
+        # is (event id, wait number, job): a job waits once per retry, and jobs are never compared.
+        self._waiting: list[tuple[int, int, _Job]] = []
+        self._waits = itertools.count()
         self._fresh: deque[_Job] = deque()  # published, not started: no task yet (FIRST_ATTEMPTS)
         self._starting = 0  # jobs with a task that are not through their first attempt
 
@@ -51,13 +57,11 @@ class FixedRetries:
         """Start delivering now (or queue it behind ``FIRST_ATTEMPTS`` first attempts); if the
         installation holds ``limit`` events, drop the oldest waiting one."""
         if len(self._jobs) >= self._limit:
-            # the one waiting longest for its retry (a lookup, not a scan: the store holds up to 100,000)
-            victim = next(iter(self._waiting.values()), None)
+            victim = self._oldest_waiting()
             if victim is None:
                 pending.log(self._log, "dropped", self._activity.clock.now(), reason="store full")
                 return
             del self._jobs[victim.pending.event_id]
-            del self._waiting[victim.pending.event_id]
             if victim.task is not None:
                 victim.task.cancel()
             victim.pending.log(self._log, "dropped", self._activity.clock.now(), reason="store full")
@@ -67,6 +71,25 @@ class FixedRetries:
             self._start(job)
         else:
             self._fresh.append(job)
+
+    def _wait(self, job: _Job) -> None:
+        heapq.heappush(self._waiting, (job.pending.event_id, next(self._waits), job))
+        if len(self._waiting) > 2 * len(self._jobs) + 64:  # mostly stale: keep the heap as small as the store
+            self._waiting = [entry for entry in self._waiting if self._is_waiting(entry[2])]
+            heapq.heapify(self._waiting)
+
+    def _is_waiting(self, job: _Job) -> bool:
+        return job.due is not None and self._jobs.get(job.pending.event_id) is job
+
+    def _oldest_waiting(self) -> _Job | None:
+        """The oldest event waiting for its retry (a lookup, not a scan: the store holds up to 100,000,
+        and a scan per new event made SEND crawl while a connector lagged)."""
+        while self._waiting:
+            job = self._waiting[0][2]
+            if self._is_waiting(job):
+                return job
+            heapq.heappop(self._waiting)
+        return None
 
     def _start(self, job: _Job) -> None:
         self._starting += 1
@@ -100,10 +123,9 @@ class FixedRetries:
                     pending.log(self._log, "dropped", self._activity.clock.now(), reason=reason)
                     return
                 job.due = started + RETRY_INTERVAL
-                self._waiting[pending.event_id] = job
+                self._wait(job)
                 await self._activity.sleep_until(job.due)
                 job.due = None
-                del self._waiting[pending.event_id]
         except asyncio.CancelledError:
             if first:  # reset or shutdown cancels everything: start nothing more
                 first = False
@@ -114,12 +136,10 @@ class FixedRetries:
                 self._first_attempt_done()
             if self._jobs.get(pending.event_id) is job:
                 del self._jobs[pending.event_id]
-            if self._waiting.get(pending.event_id) is job:
-                del self._waiting[pending.event_id]
 
     def status(self) -> dict[str, Any]:
         """Counts and the next retry time (mock clock epoch seconds)."""
-        dues = [job.due for job in self._waiting.values() if job.due is not None]
+        dues = [job.due for job in self._jobs.values() if job.due is not None]
         return {
             "pending": len(self._jobs),
             "queued": len(self._fresh),

@@ -24,6 +24,12 @@ from tests.conftest import ACCOUNT, LP, quiet_seed
 from tests.fuzz.same_thread import SameThreadClient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+#: make test's short pass draws the same examples every run, with no example database: a fresh clone's CI
+#: and a developer's next run agree, and no stored example carries one run's failure into every later
+#: one (a rare schemathesis InvalidSchema on one operation, drawn once, failed each run after until
+#: .hypothesis/ was removed). make fuzz (FUZZ_EXAMPLES set) explores anew each time and keeps its database.
+REPEATABLE = "FUZZ_EXAMPLES" not in os.environ
+PASS = settings(derandomize=True, database=None) if REPEATABLE else settings()
 
 app = create_app(
     # public_host: schemathesis sends Host: testserver, which must be a name the mock serves (mockcc/guard.py)
@@ -67,7 +73,7 @@ def credentials(client: SameThreadClient) -> dict[str, dict[str, str]]:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(PASS, max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_mock_answers_every_request_as_documented(case, client, credentials):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT
@@ -85,7 +91,7 @@ def test_mock_answers_every_request_as_documented(case, client, credentials):
 
 
 @control.parametrize()
-@settings(max_examples=max(3, EXAMPLES // 2), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(PASS, max_examples=max(3, EXAMPLES // 2), deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_control_plane_answers_every_request_as_documented(case, control_client):
     if "accountId" in (case.path_parameters or {}):
         case.path_parameters["accountId"] = ACCOUNT

@@ -116,6 +116,34 @@ async def test_waiting_retries_are_capped_per_installation(clock: Clock, receive
         await dispatcher.aclose()
 
 
+async def test_the_oldest_event_is_evicted_however_often_each_has_waited(clock: Clock, receiver: Receiver) -> None:
+    """Events that failed several times (each wait a new entry among the victims) are evicted oldest
+    first, one per new event over the cap, and the rest keep retrying."""
+    receiver.set_default(500)
+    dispatcher = WebhookDispatcher(clock, store_limit=3)
+    sub = subscription({CONTENT: hook(receiver.url("/h"), max_retries=5)})
+    try:
+        for sequence in range(3):
+            dispatcher.publish(sub, content("c1", sequence))
+        assert await dispatcher.settle()
+        for _ in range(2):  # two more failed attempts each: every event has waited three times
+            clock.advance(30)
+            assert await dispatcher.settle()
+        dispatcher.publish(sub, content("c1", 3))
+        dispatcher.publish(sub, content("c1", 4))
+        assert await dispatcher.settle()
+        assert [(e["sequence"], e["reason"]) for e in outcomes(dispatcher, "dropped")] == [
+            (0, "store full"),
+            (1, "store full"),
+        ]
+        receiver.set_default(200)
+        clock.advance(30)
+        assert await dispatcher.settle()
+        assert sorted(e["sequence"] for e in outcomes(dispatcher, "delivered")) == [2, 3, 4]
+    finally:
+        await dispatcher.aclose()
+
+
 async def test_a_full_store_with_nothing_waiting_drops_the_new_event(
     clock: Clock, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
