@@ -6,7 +6,7 @@ ms (the start-up objects alone: 45,000 modules, schemas and seed, 30 ms each tim
 p99 and the deliveries' delay. What the process holds once it serves is frozen (never scanned again:
 it lives as long as the process anyway), and young passes run once 20,000 new objects are alive, so the
 collector runs far less often and scans less when it does. Garbage cycles are still collected, a little
-later: memory stays bounded (the soak in ``make bench`` watches it). Measured in ARCHITECTURE.md.
+later: memory stays bounded (``make soak`` watches it). Measured in ARCHITECTURE.md.
 """
 
 from __future__ import annotations

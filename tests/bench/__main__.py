@@ -142,7 +142,7 @@ class Bench:
             if not load.have_wrk():
                 body, headers = posts[0]
                 self.result["webhooks"] = {
-                    "full_rate": self.hooks_run(server, hook, lambda: self.measure(server, body, headers))
+                    "full_rate": self.hooks_run(server, hook, functools.partial(self.measure, server, body, headers))
                 }
                 return
             if self.warm_most:
@@ -152,7 +152,7 @@ class Bench:
             # at full rate the echo agent sheds work, and the figure would be too low
             sample_script = load.paced(script, SAMPLE_SEND_RATE, url)
             drained(server)
-            sample = self.hooks_run(server, hook, lambda: load.wrk(url, sample_script, 2.0))
+            sample = self.hooks_run(server, hook, functools.partial(load.wrk, url, sample_script, 2.0))
             per_send = sample["published"] / max(1, sample["send"]["requests"])
             rate = STEADY_DELIVERIES / per_send
             for _ in range(2):
@@ -165,7 +165,7 @@ class Bench:
                     break
                 rate *= STEADY_DELIVERIES / max(1.0, steady["published_per_s"])
             drained(server)
-            full = self.hooks_run(server, hook, lambda: load.wrk(url, script, self.seconds))
+            full = self.hooks_run(server, hook, functools.partial(load.wrk, url, script, self.seconds))
             self.result["webhooks"] = {"steady": steady, "full_rate": full}
             for key, label in report.HOOK_ROWS:
                 print(f"  webhooks, {label}: {report.hooks_line(self.result['webhooks'][key])}")
