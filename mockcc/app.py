@@ -168,7 +168,7 @@ async def _unanswered(
     try:  # the body is what tells a user which call went astray: keep it, as for any other call
         call.keep_request_body(await read_body(request, mock.settings.body_limit))
     except ApiError as too_large:
-        call.warnings.append(too_large.explanation)
+        call.warnings += (too_large.explanation,)
     return _refused(mock, call, error, started=started, outcome=outcome, headers=headers)
 
 

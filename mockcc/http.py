@@ -156,11 +156,11 @@ class Ctx:
             raise not_utf8(self.bad_input, exc, "$") from None
 
     def warn(self, text: str) -> None:
-        self.call.warnings.append(text)
+        self.call.warnings += (text,)
 
     def lenient(self, text: str) -> None:
         """Note in the journal what the mock accepted although LivePerson documents otherwise."""
-        self.call.lenient.append(text)
+        self.call.lenient += (text,)
 
 
 Endpoint = Callable[[Ctx], Awaitable[Response]]

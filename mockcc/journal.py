@@ -11,7 +11,7 @@ import functools
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mockcc import redact
 from mockcc.types import JSON
@@ -107,10 +107,10 @@ class Call:
     outcome: str = "ok"  # one of OUTCOMES
     explanation: JSON | None = None  # the mockcc explanation, when the mock refused the call
     fault: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # a tuple: most calls have none, and an empty tuple is one shared object
     #: What the mock accepted although LivePerson documents otherwise (``Bearer <AppJWT>``, no
     #: Content-Type, ...): a connector relying on it may fail in production.
-    lenient: list[str] = field(default_factory=list)
+    lenient: tuple[str, ...] = ()
     latency_ms: float = 0.0
     _raw_query: str = ""  # as it came, when short (read through ``query``)
     _request: bytes | str = ""  # the body as it came (small), or its preview

@@ -160,8 +160,8 @@ async def act(ctx: Ctx) -> Response:
         # agent's chair (mockcc's own API) they are conflicts with the state, 409 like its other state rules.
         rule = "conversation-state" if isinstance(exc, ConversationClosed) else "one-open-conversation"
         raise Conflict(exc.explanation, msg=exc.msg, path=exc.path or "$path.conversationId", rule=rule) from None
-    if isinstance(result, tuple):  # resume: the new conversation, and the agent's message in it
-        conv, result = result[0], result[1]
+    if isinstance(result, tuple) and not isinstance(result, Event):  # resume: the new conversation, its message
+        conv, result = result
     out: JSON = {"conversation": conversation_view(ctx.mock, account, conv, events=False)}
     if isinstance(result, Event) and result.sequence is not None:  # a chat state takes none
         out["sequence"] = result.sequence

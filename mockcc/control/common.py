@@ -78,7 +78,7 @@ def conversation(ctx: Ctx) -> tuple[Account, Conversation]:
 
 def last_activity(conv: Conversation) -> int:
     """Epoch ms of the latest change or sequenced event (what a console sorts and shows by)."""
-    latest = [d.events[-1].server_timestamp for d in conv.dialogs if d.events]
+    latest = [ts for d in conv.dialogs if (ts := d.events.newest_timestamp) is not None]
     return max([conv.meta_data_last_update_ts, conv.start_ts, *latest])
 
 

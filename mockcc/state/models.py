@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from mockcc.state.agents import AgentUser, admin
 from mockcc.types import JSON
@@ -68,9 +71,8 @@ class Participant:
     state: str = "ACTIVE"
 
 
-@dataclass(slots=True)
-class Event:
-    """One messaging event in a dialog, as published by its originator."""
+class Event(NamedTuple):
+    """One messaging event in a dialog, as published by its originator (never changed once published)."""
 
     dialog_id: str
     originator_id: str
@@ -80,6 +82,66 @@ class Event:
     sequence: int | None  # None for ChatStateEvent
     metadata: list[JSON] | None = None
     message_audience: str = "ALL"
+
+
+#: The values an event object may hold for it to be kept flat (see ``Events``).
+_FLAT_VALUES = frozenset({str, int, float, bool, type(None)})
+#: Where an Event keeps its event object (kept flat, that place holds None and its items follow) and its time.
+_EVENT, _TIMESTAMP = Event._fields.index("event"), Event._fields.index("server_timestamp")
+_FIELDS = len(Event._fields)
+
+
+class Events:
+    """A dialog's sequenced events, oldest first; past ``maxlen`` the oldest are forgotten.
+
+    Each is kept as one flat tuple, not as the ``Event`` it was published as: a text's event object
+    (``{"type": "ContentEvent", "message": ..., ...}``, no nested values) is laid out as its keys and
+    values after the Event's other values. CPython's cycle collector stops tracking a tuple of strings and
+    numbers after its first pass, where it must keep tracking one that holds any dict or object: the
+    million messages a long run stores made every later pass rescan them, 100 ms and more each
+    (ARCHITECTURE.md "Performance"). Reading one makes its ``Event`` again, with a new event dict.
+    """
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, maxlen: int = EVENTS_PER_DIALOG) -> None:
+        self._rows: deque[tuple[Any, ...]] = deque(maxlen=maxlen)
+
+    @property
+    def maxlen(self) -> int | None:
+        return self._rows.maxlen
+
+    @property
+    def newest_timestamp(self) -> int | None:
+        """The newest event's server timestamp (read without making the Event)."""
+        return self._rows[-1][_TIMESTAMP] if self._rows else None
+
+    def append(self, event: Event) -> None:
+        body = event.event
+        if _FLAT_VALUES.issuperset(map(type, body.values())):
+            d, o, r, _, ts, seq, meta, audience = event
+            self._rows.append((d, o, r, None, ts, seq, meta, audience, *itertools.chain.from_iterable(body.items())))
+        else:
+            self._rows.append(tuple(event))
+
+    def __iter__(self) -> Iterator[Event]:
+        return map(_event, self._rows)
+
+    def __reversed__(self) -> Iterator[Event]:
+        return map(_event, reversed(self._rows))
+
+    def __getitem__(self, index: int) -> Event:
+        return _event(self._rows[index])
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    if row[_EVENT] is not None:
+        return Event._make(row)
+    items = iter(row[_FIELDS:])
+    return Event._make((row[0], row[1], row[2], dict(zip(items, items, strict=False)), row[4], row[5], row[6], row[7]))
 
 
 @dataclass(slots=True)
@@ -124,7 +186,7 @@ class Dialog:
     closed_cause: str | None = None
     meta_data: JSON | None = None
     next_sequence: int = 0
-    events: deque[Event] = field(default_factory=lambda: deque(maxlen=EVENTS_PER_DIALOG))
+    events: Events = field(default_factory=Events)
 
     def take_sequence(self) -> int:
         seq = self.next_sequence

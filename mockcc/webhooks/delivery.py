@@ -11,7 +11,6 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mockcc import redact
 from mockcc.webhooks.activity import Activity, Gate
@@ -175,11 +174,12 @@ class Deliverer:
         if pending.hold is not None:
             pending.hold.open()
 
-    async def replay(self, pending: Pending, of: int) -> dict[str, Any]:
-        """One POST of ``pending`` by hand (no fault, no retry); the new log entry."""
+    async def replay(self, pending: Pending, of: int) -> int:
+        """One POST of ``pending`` by hand (no fault, no retry); the new log entry's id."""
         pending.attempts = 1
         async with self._slots:
-            return await self._send(pending, corrupt=False, label=None, reason=f"replay of delivery {of}")
+            entry_id, _ = await self._send(pending, corrupt=False, label=None, reason=f"replay of delivery {of}")
+            return entry_id
 
     def _headers(self, pending: Pending, *, corrupt: bool) -> list[tuple[str, str]]:
         sub = pending.subscription
@@ -198,14 +198,14 @@ class Deliverer:
             return await self._post_now(pending, corrupt=corrupt, label=label)
 
     async def _post_now(self, pending: Pending, *, corrupt: bool, label: str | None) -> Outcome:
-        entry = await self._send(pending, corrupt=corrupt, label=label)
+        _, status = await self._send(pending, corrupt=corrupt, label=label)
         await self._release(pending.route.url, pending)
-        return Outcome.DELIVERED if entry["status"] in SUCCESS_STATUSES else Outcome.FAILED
+        return Outcome.DELIVERED if status in SUCCESS_STATUSES else Outcome.FAILED
 
     async def _send(
         self, pending: Pending, *, corrupt: bool, label: str | None, reason: str | None = None
-    ) -> dict[str, Any]:
-        """POST once and log it; the log entry."""
+    ) -> tuple[int, int | None]:
+        """POST once and log it; the log entry's id and the answer's status (None: no answer)."""
         headers = self._headers(pending, corrupt=corrupt)
         url = pending.route.url
         client = self._client()
@@ -228,7 +228,7 @@ class Deliverer:
             label = "fault:corrupt_signature"
         secret = pending.subscription.client_secret
         retention = retention_time(pending.subscription) is not None
-        return self._log.record(
+        entry_id = self._log.record(
             pending.subscription,
             pending.notification,
             label or ("delivered" if ok else "failed"),
@@ -236,7 +236,7 @@ class Deliverer:
             event_id=pending.event_id,
             attempt=pending.attempts,
             url=url,
-            headers={k: (REDACTED if secret and secret in v else redact.header(k, v)) for k, v in headers},
+            headers=tuple((k, REDACTED if secret and secret in v else redact.header(k, v)) for k, v in headers),
             body=pending.body.decode("ascii", errors="replace"),
             status=status,
             latency_ms=latency,
@@ -245,3 +245,4 @@ class Deliverer:
             reason=reason,
             retries_left=None if retention or reason else max(0, pending.route.max_retries + 1 - pending.attempts),
         )
+        return entry_id, status

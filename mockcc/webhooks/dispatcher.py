@@ -206,7 +206,7 @@ class WebhookDispatcher:
         engine.published += 1
         if reason is not None or target is None:
             outcome = "dropped" if self._closed else "unrouted"
-            engine.log.brief(subscription, notification, outcome, at=now, reason=reason or "")
+            engine.log.record(subscription, notification, outcome, at=now, event_id=None, reason=reason or "")
             return
         try:
             body = encode(notification.body)
@@ -241,7 +241,11 @@ class WebhookDispatcher:
         body = entry["body"].encode("ascii")
         notification = Notification(entry["event_key"], entry["conversation_id"], json.loads(body))
         pending = Pending(0, inst.subscription, notification, target, body, self._clock.now())
-        return await engine.deliverer.replay(pending, entry_id)
+        new_id = await engine.deliverer.replay(pending, entry_id)
+        replayed = engine.log.get(new_id)
+        if replayed is None:  # it is the newest entry: only a log of no entries at all could lose it
+            raise UnknownDelivery(f"the replay's entry {new_id} is not in the log")
+        return replayed
 
     # -- faults --------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ never timings: speed lives in ``make bench``.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -147,3 +148,25 @@ def test_opening_past_the_cap_remembering_consumers_and_finding_dialogs_never_sc
     assert len(account.consumers) == 5
     assert account.forgotten_consumers == 4
     assert all(c in account.open_by_consumer for c in ("consumer-1", "consumer-2", "consumer-3", "consumer-8"))
+
+
+def test_stored_messages_leave_the_cycle_collector_alone_and_read_back_as_published():
+    """A long run stores a million messages: the collector must not rescan them on every pass (SEND's p99)."""
+    messaging = Messaging(Clock(start=1_700_000_000.0, frozen=True), Ids(7))
+    account = Account(account_id=ACCOUNT)
+    account.remember(Consumer(lp_consumer_id="consumer", ext_consumer_id="consumer"))
+    conv = messaging.request_conversation(account, "consumer", "client", {}, [])
+    dialog, speaker = conv.dialogs[0], models.Participant(id="consumer", role="CONSUMER")
+    published = [
+        messaging.publish(account, conv, dialog, speaker, {"type": "ContentEvent", "message": f"m{n}"})
+        for n in range(50)
+    ]
+    rows = list(dialog.events._rows)
+    gc.collect()
+    assert not any(gc.is_tracked(row) for row in rows)
+    assert list(dialog.events) == published
+    assert dialog.events[-1] == published[-1]
+    assert list(reversed(dialog.events)) == published[::-1]
+    assert len(dialog.events) == 50
+    assert dialog.events[0].event["message"] == "m0"
+    assert dialog.events[0].sequence == 0
