@@ -55,14 +55,19 @@ class Bench:
         """One more default-seed mockcc: memory idle and after load, then the population figures."""
         with servers.mockcc() as server:
             time.sleep(1)
-            idle = rss_mb(server.pid)
+            idle, idle_alone = rss_mb(server.pid), rss_mb(server.pid, children=False)
             headers, dialog = consumer(server, "bench-send")
             body = send_body(dialog)
             run = self.measure(server, body, headers)
             print(f"  mockcc alone: {run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms", flush=True)
             after = rss_mb(server.pid)
             time.sleep(self.idle)
-            memory: JSON = {"idle_mb": idle, "after_load_mb": after, "after_idle_mb": rss_mb(server.pid)}
+            memory: JSON = {
+                "idle_mb": idle,
+                "idle_server_mb": idle_alone,  # the mock's own process; the rest is its delivery worker's
+                "after_load_mb": after,
+                "after_idle_mb": rss_mb(server.pid),
+            }
             limits = httpx.get(server.base_url + "/_mockcc/limits", timeout=30).json()
             self.result["limits_after_load"] = limits
             if load.have_wrk():

@@ -110,8 +110,9 @@ def facts(result: JSON) -> str:
     memory = result.get("memory")
     if memory:
         line = (
-            f"- mockcc RSS (default seed): idle {memory['idle_mb']:.1f} MiB, after load {memory['after_load_mb']:.1f} "
-            f"MiB ({memory['after_idle_mb']:.1f} MiB after 5 s idle)"
+            f"- mockcc RSS (default seed, with its delivery worker): idle {memory['idle_mb']:.1f} MiB"
+            + (f" ({memory['idle_server_mb']:.1f} the mock's own process)" if "idle_server_mb" in memory else "")
+            + f", after load {memory['after_load_mb']:.1f} MiB ({memory['after_idle_mb']:.1f} MiB after 5 s idle)"
         )
         if "conversations" in memory:
             line += (

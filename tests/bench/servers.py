@@ -59,10 +59,11 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its children (Java and Node start helpers), MiB."""
+def rss_mb(pid: int, *, children: bool = True) -> float:
+    """Resident memory of ``pid`` and its children (Java and Node start helpers, mockcc's delivery worker), MiB;
+    ``children`` False: of ``pid`` alone."""
     total = 0
-    for p in [pid, *_children(pid)]:
+    for p in [pid, *(_children(pid) if children else [])]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
