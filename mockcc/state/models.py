@@ -138,6 +138,7 @@ class Events:
 
 
 def _event(row: tuple[Any, ...]) -> Event:
+    """The Event a row keeps (``Events.append`` lays it out in Event's field order)."""
     if row[_EVENT] is not None:
         return Event._make(row)
     items = iter(row[_FIELDS:])

@@ -5,11 +5,11 @@ Outcomes: ``delivered`` / ``failed`` (an HTTP attempt), ``stored`` (kept by the 
 ``fault:<kind>`` (an injected fault fired).
 
 Each entry is kept as one flat tuple of strings and numbers (its headers' names and values at its end)
-and made a dict when read. With no endpoint configured every SEND logs one, and building a 19-key dict nobody reads
-was a measurable part of SEND's CPU; and CPython's cycle collector stops tracking such a tuple after its
-first pass, where a dict holding a dict stayed tracked and was rescanned by every later pass until it
-fell off the log (ARCHITECTURE.md "Performance"). Flat, because a tuple inside a tuple keeps the outer
-one tracked through that first pass (the collector looks at the outer one before the inner).
+and made a dict when read. With no endpoint configured every SEND logs one: building a 19-key dict nobody
+reads was a measurable part of SEND's CPU, and a dict holding a dict stayed tracked by CPython's cycle
+collector, rescanned by every pass until it fell off the log, where the collector stops tracking such a
+tuple after its first pass (ARCHITECTURE.md "Performance"). Flat, because a tuple inside a tuple keeps
+the outer one tracked through that first pass (the collector looks at the outer one before the inner).
 """
 
 from __future__ import annotations
