@@ -170,3 +170,10 @@ def test_stored_messages_leave_the_cycle_collector_alone_and_read_back_as_publis
     assert len(dialog.events) == 50
     assert dialog.events[0].event["message"] == "m0"
     assert dialog.events[0].sequence == 0
+    nested = [  # kept with their dicts: read back the same, newest last
+        {"type": "RichContentEvent", "content": {"type": "vertical", "elements": [{"type": "text", "text": "t"}]}},
+        {"type": "AcceptStatusEvent", "status": "READ", "sequenceList": [0, 1]},
+    ]
+    published += [messaging.publish(account, conv, dialog, speaker, event) for event in nested]
+    assert list(dialog.events) == published
+    assert dialog.events.newest_timestamp == published[-1].server_timestamp
