@@ -8,6 +8,7 @@ the *new* conversation. ``GET .../agent-view`` answers what the agent's workspac
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -40,7 +41,15 @@ def _metadata(body: JSON) -> list[JSON] | None:
     return None if value is None else list(value)
 
 
-Result = Event | str | tuple[Conversation, Event] | None
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """What ``resume`` did: the new conversation LivePerson opened, and the agent's message in it."""
+
+    conversation: Conversation
+    event: Event
+
+
+Result = Event | str | Resumed | None
 Action = Callable[[Ctx, Account, Conversation, JSON], Result]
 
 
@@ -115,9 +124,9 @@ def _nonempty_text(body: JSON) -> str:
     return text
 
 
-def _resume(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> tuple[Conversation, Event]:
+def _resume(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> Resumed:
     text = _nonempty_text(body)
-    return ctx.mock.agents.resume(account, conv, text, _field(body, "agentId", str, default=None))
+    return Resumed(*ctx.mock.agents.resume(account, conv, text, _field(body, "agentId", str, default=None)))
 
 
 def _auto_message(ctx: Ctx, account: Account, conv: Conversation, body: JSON) -> Event:
@@ -160,8 +169,8 @@ async def act(ctx: Ctx) -> Response:
         # agent's chair (mockcc's own API) they are conflicts with the state, 409 like its other state rules.
         rule = "conversation-state" if isinstance(exc, ConversationClosed) else "one-open-conversation"
         raise Conflict(exc.explanation, msg=exc.msg, path=exc.path or "$path.conversationId", rule=rule) from None
-    if isinstance(result, tuple) and not isinstance(result, Event):  # resume: the new conversation, its message
-        conv, result = result
+    if isinstance(result, Resumed):
+        conv, result = result.conversation, result.event
     out: JSON = {"conversation": conversation_view(ctx.mock, account, conv, events=False)}
     if isinstance(result, Event) and result.sequence is not None:  # a chat state takes none
         out["sequence"] = result.sequence
