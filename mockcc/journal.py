@@ -9,9 +9,11 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from mockcc import redact
 from mockcc.types import JSON
@@ -164,12 +166,58 @@ class Call:
         }
 
 
+#: How far back from the newest entry an answered call is looked for to be kept as a row: calls are
+#: answered about in the order they came; one answered later than this stays a ``Call`` (still shown).
+SETTLE_REACH = 32
+#: A row's fixed slots, in order; its warnings, lenient notes and headers' names and values follow.
+_FIXED = 15
+Row = tuple[Any, ...]  # its slots' types are Call's fields'
+
+
+def _row(call: Call) -> Row:
+    """An answered call as one flat tuple of strings and numbers, which the collector stops tracking.
+
+    Every answered call used to outlive a young collector pass as a ``Call`` object (one per request,
+    5,000 kept): those were what made the old generation grow under load and brought its full passes,
+    each as long as the whole heap (with 100,000 conversations open, most of a second). The
+    explanation is kept as its JSON text, the headers laid out flat (a dict or a nested tuple would
+    keep the row tracked)."""
+    headers = call.request_headers
+    explanation = None if call.explanation is None else json.dumps(call.explanation, default=str)
+    return (
+        call.id, call.at, call.method, call.path, call.service, call.account_id, call.status, call.outcome,
+        explanation, call.fault, call.latency_ms, call._raw_query, call._query, call._request, call._response,
+        len(call.warnings), len(call.lenient), *call.warnings, *call.lenient, *headers.keys(), *headers.values(),
+    )  # fmt: skip
+
+
+def _call(row: Row) -> Call:
+    """The ``Call`` a row was made from (a new object each time: reading caches nothing in the row)."""
+    warned, lenient = row[_FIXED], row[_FIXED + 1]
+    start = _FIXED + 2
+    notes = row[start : start + warned + lenient]
+    pairs = row[start + warned + lenient :]
+    half = len(pairs) // 2
+    explanation = row[8]
+    return Call(
+        id=row[0], at=row[1], method=row[2], path=row[3], service=row[4], account_id=row[5],
+        request_headers=dict(zip(pairs[:half], pairs[half:], strict=True)),
+        status=row[6], outcome=row[7], explanation=None if explanation is None else json.loads(explanation),
+        fault=row[9], latency_ms=row[10], _raw_query=row[11], _query=row[12], _request=row[13], _response=row[14],
+        warnings=notes[:warned], lenient=notes[warned:],
+    )  # fmt: skip
+
+
 class Journal:
-    """The last ``limit`` calls, oldest dropped first; ``dropped`` counts what fell off."""
+    """The last ``limit`` calls, oldest dropped first; ``dropped`` counts what fell off.
+
+    A call is kept as its ``Call`` while it is being answered and as a flat row (``_row``) once it
+    is; reading makes a ``Call`` of each row again.
+    """
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self.limit = limit
-        self._calls: deque[Call] = deque(maxlen=limit)
+        self._calls: deque[Call | Row] = deque(maxlen=limit)
         self._ids = itertools.count(1)
         self.dropped = 0
         self.listeners: list[Callable[[Call], None]] = []  # told of each recorded call once it is answered
@@ -211,9 +259,14 @@ class Journal:
         return call
 
     def announce(self, call: Call) -> None:
-        """Tell the listeners (the console) that a recorded call has its answer."""
+        """Tell the listeners (the console) that a recorded call has its answer, then keep it as a row."""
         for listener in list(self.listeners):
             listener(call)
+        calls = self._calls
+        for back in range(1, min(len(calls), SETTLE_REACH) + 1):
+            if calls[-back] is call:
+                calls[-back] = _row(call)
+                return
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -232,12 +285,19 @@ class Journal:
         limit: int | None = None,
     ) -> list[Call]:
         """Calls matching every filter given, oldest first; ``limit`` keeps the newest."""
-        found = [
-            c
-            for c in self._calls
-            if c.id > since_id
-            and (service is None or c.service == service)
-            and (account_id is None or c.account_id == account_id)
-            and (outcome is None or c.outcome == outcome)
-        ]
-        return found[-limit:] if limit else found
+        found = [entry for entry in self._calls if _matches(entry, since_id, service, account_id, outcome)]
+        kept = found[-limit:] if limit else found
+        return [entry if isinstance(entry, Call) else _call(entry) for entry in kept]
+
+
+def _matches(
+    entry: Call | Row, since_id: int, service: str | None, account_id: str | None, outcome: str | None
+) -> bool:
+    if isinstance(entry, Call):
+        entry = (entry.id, None, None, None, entry.service, entry.account_id, None, entry.outcome)
+    return (
+        entry[0] > since_id
+        and (service is None or entry[4] == service)
+        and (account_id is None or entry[5] == account_id)
+        and (outcome is None or entry[7] == outcome)
+    )
