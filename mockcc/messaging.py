@@ -90,7 +90,7 @@ class Messaging:
         return full
 
     def request_conversation(
-        self, account: Account, consumer_id: str, client_id: str, body: JSON, features: list[str]
+        self, account: Account, consumer_id: str, client_id: str, body: JSON, features: tuple[str, ...]
     ) -> Conversation:
         """Open a conversation (cm.ConsumerRequestConversation); the caller checked ``open_conflict``."""
         ttr_name = str(body.get("ttrDefName") or "PRIORITIZED")
@@ -116,7 +116,7 @@ class Messaging:
         skill_id: str,
         ttr: JSON,
         request: JSON,
-        features: list[str],
+        features: tuple[str, ...],
         agent_id: str | None = None,
     ) -> Conversation:
         now = self._clock.now_ms()
@@ -147,7 +147,7 @@ class Messaging:
             features=features,
         )
         if agent_id is not None:
-            conversation.joins.append(Joined(agent_id, "ASSIGNED_AGENT", now))
+            conversation.remember_join(Joined(agent_id, "ASSIGNED_AGENT", now))
         if (consumer := account.consumers.get(consumer_id)) is not None:
             conversation.first = consumer.conversations == 0
             consumer.conversations += 1
@@ -179,7 +179,7 @@ class Messaging:
             skill_id=closed.skill_id,
             ttr=dict(closed.ttr),
             request=closed.request,
-            features=list(closed.features),
+            features=closed.features,
             agent_id=agent_id,
         )
         conversation.resumed_from = closed.conversation_id
@@ -196,7 +196,7 @@ class Messaging:
         *,
         metadata: list[JSON] | None = None,
         audience: str = "ALL",
-        features: list[str] | None = None,
+        features: tuple[str, ...] = (),
     ) -> Event:
         """Publish one event into an open dialog; sequenced events take the dialog's next number.
 
@@ -225,7 +225,7 @@ class Messaging:
             conversation.chat_states[participant.id] = ChatState(
                 str(event.get("chatState")), published.server_timestamp, dialog.dialog_id, dialog.next_sequence
             )
-        self._announce(Change(account, conversation, published, tuple(features or ())))
+        self._announce(Change(account, conversation, published, features))
         return published
 
     def close(self, account: Account, conversation: Conversation, by: str, *, survey: bool = False) -> None:
@@ -323,7 +323,7 @@ class Messaging:
         if any(p.id == agent_id and p.role == role for p in conversation.participants):
             return
         now = self._touch(conversation, conversation.main)
-        conversation.joins.append(Joined(agent_id, role, now))
+        conversation.remember_join(Joined(agent_id, role, now))
         main = conversation.main  # a SUGGESTED agent (a transfer to it) becomes the ACTIVE one
         main.participants = [p for p in main.participants if not (p.id == agent_id and p.state == "SUGGESTED")]
         joined = Participant(id=agent_id, role=role)
@@ -372,7 +372,7 @@ class Messaging:
             skill_id="-1",
             ttr={"ttrType": "PRIORITIZED", "value": TTR_SECONDS["PRIORITIZED"]},
             request={"channelType": "MESSAGING"},
-            features=[],
+            features=(),
             agent_id=agent_id,
         )
         self._announce(Change(account, conversation))
@@ -383,7 +383,7 @@ class Messaging:
         _require_open(conversation)
         conversation.routed_ts = self._touch(conversation, conversation.main)
         leaving = conversation.agent()
-        conversation.transfers.append(
+        conversation.remember_transfer(
             Transfer(conversation.routed_ts, conversation.skill_id, skill_id, leaving.id if leaving else None)
         )
         conversation.participants = [p for p in conversation.participants if p.role != "ASSIGNED_AGENT"]

@@ -124,7 +124,7 @@ class ConsumerRequests:
                 expected=limit,
             )
         account.remember(asker.consumer)
-        return self._messaging.request_conversation(account, consumer_id, asker.client_id, body, list(asker.features))
+        return self._messaging.request_conversation(account, consumer_id, asker.client_id, body, asker.features)
 
     def publish(self, asker: Asker, body: JSON, metadata: list[JSON] | None) -> int | None:
         """ms.PublishEvent into one of the asker's dialogs; its sequence (None: a ChatStateEvent takes none)."""
@@ -149,7 +149,7 @@ class ConsumerRequests:
         require_uploaded(self._files, event)
         consumer = next(p for p in conversation.participants if p.role == "CONSUMER")
         published = self._messaging.publish(
-            asker.account, conversation, dialog, consumer, event, metadata=metadata, features=list(asker.features)
+            asker.account, conversation, dialog, consumer, event, metadata=metadata, features=asker.features
         )
         return published.sequence
 

@@ -100,16 +100,19 @@ class Events:
     numbers after its first pass, where it must keep tracking one that holds any dict or object: the
     million messages a long run stores made every later pass rescan them, 100 ms and more each
     (ARCHITECTURE.md "Performance"). Reading one makes its ``Event`` again, with a new event dict.
+    The deque is made at the first append: until then the rows are the shared empty tuple (a dialog
+    just opened costs the collector one object to scan, not two).
     """
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_maxlen", "_rows")
 
     def __init__(self, maxlen: int = EVENTS_PER_DIALOG) -> None:
-        self._rows: deque[tuple[Any, ...]] = deque(maxlen=maxlen)
+        self._maxlen = maxlen
+        self._rows: deque[tuple[Any, ...]] | tuple[()] = ()
 
     @property
-    def maxlen(self) -> int | None:
-        return self._rows.maxlen
+    def maxlen(self) -> int:
+        return self._maxlen
 
     @property
     def newest_timestamp(self) -> int | None:
@@ -117,12 +120,15 @@ class Events:
         return self._rows[-1][_TIMESTAMP] if self._rows else None
 
     def append(self, event: Event) -> None:
+        rows = self._rows
+        if not isinstance(rows, deque):
+            rows = self._rows = deque(maxlen=self._maxlen)
         body = event.event
         if _FLAT_VALUES.issuperset(map(type, body.values())):
             d, o, r, _, ts, seq, meta, audience = event
-            self._rows.append((d, o, r, None, ts, seq, meta, audience, *itertools.chain.from_iterable(body.items())))
+            rows.append((d, o, r, None, ts, seq, meta, audience, *itertools.chain.from_iterable(body.items())))
         else:
-            self._rows.append(tuple(event))
+            rows.append(tuple(event))
 
     def __iter__(self) -> Iterator[Event]:
         return map(_event, self._rows)
@@ -214,16 +220,25 @@ class Conversation:
     meta_data_last_update_ts: int = 0
     routed_ts: int = 0  # when the TTR clock last started (creation, transfer): effectiveTTR counts from it
     csat: JSON | None = None
-    features: list[str] = field(default_factory=list)  # Client-Properties features of the CONVERSATION call
+    features: tuple[str, ...] = ()  # Client-Properties features of the CONVERSATION call
     resumed_from: str | None = None  # the closed conversation an agent resumed into this one
     chat_states: dict[str, ChatState] = field(default_factory=dict)  # participant id -> last chat state
-    joins: deque[Joined] = field(default_factory=lambda: deque(maxlen=ROUTING_HISTORY))
-    transfers: deque[Transfer] = field(default_factory=lambda: deque(maxlen=ROUTING_HISTORY))
+    #: Tuples, not deques: most conversations never have a transfer and many no join, and an empty
+    #: tuple is one shared object the collector never scans (a deque per conversation was two more
+    #: tracked objects for each of 100,000 open conversations). Added to by ``remember_*``.
+    joins: tuple[Joined, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
     first: bool = False  # the consumer's first conversation the mock knows of
 
     @property
     def main(self) -> Dialog:
         return self.dialogs[0]
+
+    def remember_join(self, joined: Joined) -> None:
+        self.joins = (*self.joins, joined)[-ROUTING_HISTORY:]
+
+    def remember_transfer(self, transfer: Transfer) -> None:
+        self.transfers = (*self.transfers, transfer)[-ROUTING_HISTORY:]
 
     def dialog(self, dialog_id: str) -> Dialog | None:
         return next((d for d in self.dialogs if d.dialog_id == dialog_id), None)
