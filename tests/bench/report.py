@@ -42,6 +42,12 @@ def _ratio(spread: JSON | None) -> str:
     return f"{spread['median']:.2f}x ({spread['min']:.2f}-{spread['max']:.2f})"
 
 
+def _percent(median: float | None, spread: list[float] | None) -> str:
+    if median is None:
+        return "-"
+    return f"{median:.0%}" + (f" ({spread[0]:.0%}-{spread[1]:.0%})" if spread and spread[0] != spread[1] else "")
+
+
 def table(summary: list[JSON]) -> str:
     """Markdown: one row per server, medians over the rounds; each ratio is the median of the ratios
     taken within a round, with their spread (min-max) in brackets."""
@@ -147,7 +153,8 @@ def facts(result: JSON) -> str:
             "- opening conversations (IdP + CONVERSATION per consumer): "
             f"first chunk {scale['first_chunk_per_s']:,.0f}/s, "
             f"last chunk {scale['last_chunk_per_s']:,.0f}/s; SEND at {scale['conversations']:,} open "
-            f"{scale['send']['rps']:,.0f} req/s, p99 {scale['send']['p99_ms']:.1f} ms"
+            f"{scale['send']['rps']:,.0f} req/s, p99 {scale['send']['p99_ms']:.1f} ms; against a fresh mock "
+            f"measured alternately {_percent(scale.get('send_vs_one_conversation'), scale.get('send_vs_one_spread'))}"
         )
     population = result.get("population")
     if population:

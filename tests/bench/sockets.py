@@ -283,7 +283,7 @@ def in_process(followers: int = FOLLOWERS, publishes: int = 5000) -> JSON:
         streams = Streams(clock, messaging.effective_ttr, SocketLimits(), Routing(messaging, clock))
         messaging.listeners.append(streams.on_change)
         account = Account(ACCOUNT)
-        conversation = messaging.request_conversation(account, "consumer", "app", {}, [])
+        conversation = messaging.request_conversation(account, "consumer", "app", {}, ())
         dialog, speaker = conversation.dialogs[0], Participant(id="consumer", role="CONSUMER")
         outboxes = []
         for n in range(max(1, count)):

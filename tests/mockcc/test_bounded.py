@@ -120,7 +120,7 @@ class NoScan(dict):  # type: ignore[type-arg]
 def _open(messaging: Messaging, account: Account, n: int) -> str:
     consumer = f"consumer-{n}"
     account.remember(Consumer(lp_consumer_id=consumer, ext_consumer_id=consumer))
-    return messaging.request_conversation(account, consumer, "client", {}, []).conversation_id
+    return messaging.request_conversation(account, consumer, "client", {}, ()).conversation_id
 
 
 def test_opening_past_the_cap_remembering_consumers_and_finding_dialogs_never_scan(monkeypatch):

@@ -96,7 +96,7 @@ def test_the_snapshot_lists_the_newest_1000_conversations_only() -> None:
     messaging = Messaging(clock, Ids(1))
     streams = Streams(clock, messaging.effective_ttr, SocketLimits(), Routing(messaging, clock))
     account = Account("70000001")
-    opened = [messaging.request_conversation(account, f"c{n}", "app", {}, []) for n in range(SNAPSHOT_LIMIT + 1)]
+    opened = [messaging.request_conversation(account, f"c{n}", "app", {}, ()) for n in range(SNAPSHOT_LIMIT + 1)]
     one = Peer("agent-1", "agent", "70000001", "70000001.1", "pid-1", Outbox(10), 0.0, 0.0)
     streams.attach(one)
     _, snapshot = streams.subscribe_conversations(one, account, ConversationFilter())
