@@ -244,7 +244,11 @@ class Conversation:
         return next((d for d in self.dialogs if d.dialog_id == dialog_id), None)
 
     def agent(self) -> Participant | None:
-        return next((p for p in self.participants if p.role == "ASSIGNED_AGENT"), None)
+        # A loop, not next() over a generator: every messaging listener asks this on every event.
+        for participant in self.participants:
+            if participant.role == "ASSIGNED_AGENT":
+                return participant
+        return None
 
     @property
     def is_open(self) -> bool:
