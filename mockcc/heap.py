@@ -3,8 +3,9 @@
 CPython's cycle collector rescans, on each pass, every tracked object of the generations it collects.
 What the process holds once it serves (45,000 objects: modules, schemas, the seed) is frozen: never
 scanned again, it lives as long as the process anyway. What it stores while it serves (messages, the
-delivery log) is kept as flat tuples the collector stops tracking after their first pass (``Events``,
-``DeliveryLog``), so the older generations stay small and their passes short. A young pass runs once
+delivery log, the journal) is kept as flat tuples the collector stops tracking after their first pass
+(``Events``, ``DeliveryLog``, ``Journal``), so the older generations stay small and their passes short,
+and full passes (as long as the whole heap) stay rare. A young pass runs once
 2,000 new objects are alive (the default is 700): short passes (a few ms here), not rare long ones. A
 threshold of 20,000 had been chosen while the stored messages were still tracked, and then made each young
 pass 30-60 ms (a bounded store frees one old object for each new one, and CPython's count nets the two, so
