@@ -124,16 +124,17 @@ class Bench:
         self, server: Server, body: str, headers: dict[str, str]
     ) -> tuple[list[load.Run], list[load.Run]]:
         """SEND into the scaled mock and into a fresh one (one conversation), alternately, ``rounds``
-        times: this VM's speed moves by 15 % between two 5 s runs minutes apart, so the 90 % goal is
-        read from ratios taken side by side, as the anchor's are."""
+        times, a new fresh mock each round: this VM's speed moves by 15 % between two 5 s runs minutes
+        apart (the same code took 127-205 us of CPU per SEND across fresh processes one afternoon, ASLR
+        and hash seed fixed or not), so the 90 % goal is read from ratios taken side by side, each
+        against its own fresh process."""
         sends: list[load.Run] = []
         fresh_sends: list[load.Run] = []
-        with servers.mockcc() as fresh:
-            fresh_headers, fresh_dialog = consumer(fresh, "bench-fresh")
-            fresh_body = send_body(fresh_dialog)
-            for _ in range(max(1, self.rounds)):
-                sends.append(self.measure(server, body, headers))
-                fresh_sends.append(self.measure(fresh, fresh_body, fresh_headers))
+        for _ in range(max(1, self.rounds)):
+            sends.append(self.measure(server, body, headers))
+            with servers.mockcc() as fresh:
+                fresh_headers, fresh_dialog = consumer(fresh, "bench-fresh")
+                fresh_sends.append(self.measure(fresh, send_body(fresh_dialog), fresh_headers))
         return sends, fresh_sends
 
     def mockcc_quiet(self) -> None:
