@@ -108,3 +108,11 @@ def test_the_in_process_notification_harness_measures_what_the_followers_add() -
     assert mine["followers"] == 3
     assert mine["us_per_publish_followed"] > 0
     assert mine["us_per_publish_unfollowed"] > 0
+
+
+def test_ab_reads_each_round_against_the_base_trees_run_in_that_round() -> None:
+    """A machine twice as fast in round 2 moves both trees alike: the paired ratio stays put."""
+    from tests.bench.ab import paired_ratios
+
+    runs = {"old": [{"cpu_us": 100.0}, {"cpu_us": 50.0}], "new": [{"cpu_us": 90.0}, {"cpu_us": 45.0}]}
+    assert paired_ratios(runs, "old") == {"new": {"cpu_us": [0.9, 0.9]}}

@@ -154,7 +154,27 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
             f"{k} {_fmt(v)} ({v / first[k]:.2f}x)" if first[k] else f"{k} {_fmt(v)}" for k, v in median.items()
         )
         print(f"  {tree}: {shown}")
-    return {"mode": args.mode, "rounds": args.rounds, "medians": medians, "runs": results}
+    paired = paired_ratios(results, args.trees[0])
+    for tree, ratios in paired.items():
+        shown = ", ".join(f"{k} {_spread(v)}" for k, v in ratios.items())
+        print(f"  {tree}, each round against {args.trees[0]}'s in the same round: {shown}")
+    return {"mode": args.mode, "rounds": args.rounds, "medians": medians, "paired": paired, "runs": results}
+
+
+def paired_ratios(results: dict[str, list[Result]], base: str) -> dict[str, dict[str, list[float]]]:
+    """Per tree and figure, the ratio to ``base`` within each round: the two ran minutes apart at
+    most, so a drift of the machine's speed over the whole comparison cancels out of each ratio."""
+    return {
+        tree: {k: [run[k] / ref[k] for run, ref in zip(runs, results[base], strict=True) if ref[k]] for k in runs[0]}
+        for tree, runs in results.items()
+        if tree != base
+    }
+
+
+def _spread(ratios: list[float]) -> str:
+    if not ratios:
+        return "-"
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def main(argv: list[str] | None = None) -> int:
