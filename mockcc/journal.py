@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockcc import redact
+from mockcc.rows import laid_out, read_back
 from mockcc.types import JSON
 
 DEFAULT_LIMIT = 5000
@@ -180,14 +181,12 @@ def _row(call: Call) -> Row:
     Every answered call used to outlive a young collector pass as a ``Call`` object (one per request,
     5,000 kept): those were what made the old generation grow under load and brought its full passes,
     each as long as the whole heap (with 100,000 conversations open, most of a second). The
-    explanation is kept as its JSON text, the headers laid out flat (a dict or a nested tuple would
-    keep the row tracked)."""
-    headers = call.request_headers
+    explanation is kept as its JSON text, the headers laid out flat (``mockcc.rows``)."""
     explanation = None if call.explanation is None else json.dumps(call.explanation, default=str)
     return (
         call.id, call.at, call.method, call.path, call.service, call.account_id, call.status, call.outcome,
         explanation, call.fault, call.latency_ms, call._raw_query, call._query, call._request, call._response,
-        len(call.warnings), len(call.lenient), *call.warnings, *call.lenient, *headers.keys(), *headers.values(),
+        len(call.warnings), len(call.lenient), *call.warnings, *call.lenient, *laid_out(call.request_headers.items()),
     )  # fmt: skip
 
 
@@ -196,12 +195,10 @@ def _call(row: Row) -> Call:
     warned, lenient = row[_FIXED], row[_FIXED + 1]
     start = _FIXED + 2
     notes = row[start : start + warned + lenient]
-    pairs = row[start + warned + lenient :]
-    half = len(pairs) // 2
     explanation = row[8]
     return Call(
         id=row[0], at=row[1], method=row[2], path=row[3], service=row[4], account_id=row[5],
-        request_headers=dict(zip(pairs[:half], pairs[half:], strict=True)),
+        request_headers=read_back(row[start + warned + lenient :]),
         status=row[6], outcome=row[7], explanation=None if explanation is None else json.loads(explanation),
         fault=row[9], latency_ms=row[10], _raw_query=row[11], _query=row[12], _request=row[13], _response=row[14],
         warnings=notes[:warned], lenient=notes[warned:],
@@ -294,10 +291,12 @@ def _matches(
     entry: Call | Row, since_id: int, service: str | None, account_id: str | None, outcome: str | None
 ) -> bool:
     if isinstance(entry, Call):
-        entry = (entry.id, None, None, None, entry.service, entry.account_id, None, entry.outcome)
+        number, kind, account, result = entry.id, entry.service, entry.account_id, entry.outcome
+    else:
+        number, kind, account, result = entry[0], entry[4], entry[5], entry[7]
     return (
-        entry[0] > since_id
-        and (service is None or entry[4] == service)
-        and (account_id is None or entry[5] == account_id)
-        and (outcome is None or entry[7] == outcome)
+        number > since_id
+        and (service is None or kind == service)
+        and (account_id is None or account == account_id)
+        and (outcome is None or result == outcome)
     )

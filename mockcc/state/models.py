@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from mockcc.rows import laid_out, read_back
 from mockcc.state.agents import AgentUser, admin
 from mockcc.types import JSON
 
@@ -126,7 +126,7 @@ class Events:
         body = event.event
         if _FLAT_VALUES.issuperset(map(type, body.values())):
             d, o, r, _, ts, seq, meta, audience = event
-            rows.append((d, o, r, None, ts, seq, meta, audience, *itertools.chain.from_iterable(body.items())))
+            rows.append((d, o, r, None, ts, seq, meta, audience, *laid_out(body.items())))
         else:
             rows.append(tuple(event))
 
@@ -147,8 +147,7 @@ def _event(row: tuple[Any, ...]) -> Event:
     """The Event a row keeps (``Events.append`` lays it out in Event's field order)."""
     if row[_EVENT] is not None:
         return Event._make(row)
-    items = iter(row[_FIELDS:])
-    return Event._make((row[0], row[1], row[2], dict(zip(items, items, strict=False)), row[4], row[5], row[6], row[7]))
+    return Event._make((row[0], row[1], row[2], read_back(row[_FIELDS:]), row[4], row[5], row[6], row[7]))
 
 
 @dataclass(slots=True)

@@ -14,12 +14,12 @@ the outer one tracked through that first pass (the collector looks at the outer 
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter, deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from mockcc.rows import laid_out, read_back
 from mockcc.webhooks.model import Notification, Subscription
 
 Entry = dict[str, Any]
@@ -57,7 +57,7 @@ def _entry(row: Row) -> Entry:
     entry = dict(zip(FIELDS, row[: len(FIELDS)], strict=True))
     if row[_HEADERS] is not None:
         sent = row[len(FIELDS) :]
-        entry["headers"] = dict(zip(sent[::2], sent[1::2], strict=True))
+        entry["headers"] = read_back(sent)
     return entry
 
 
@@ -114,7 +114,7 @@ class DeliveryLog:
             reason,
             fault,
             retries_left,
-            *itertools.chain.from_iterable(headers or ()),
+            *laid_out(headers or ()),
         )
         if len(self._rows) == self.limit:
             self.evicted += 1

@@ -1,8 +1,6 @@
 """SEND through the lane (``fastlane``) under a real ``mockcc serve``, read off a raw socket: each answer
 is a whole HTTP/1.1 response in uvicorn's layout (its head held for one write with the body, ``OneWrite``),
-pipelined requests are answered in order on a kept-alive connection, and ``Connection: close`` closes it.
-A protocol shortcut that wrote the lane's answers itself once answered a pipelined request's predecessor
-on the successor's cycle: these are the checks that caught it."""
+pipelined requests are answered in order on a kept-alive connection, and ``Connection: close`` closes it."""
 
 from __future__ import annotations
 
@@ -46,27 +44,22 @@ def _send(headers: dict[str, str], dialog: str, host: str, *, close: bool = Fals
 def _responses(sock: socket.socket, count: int) -> list[tuple[bytes, list[tuple[bytes, bytes]], bytes]]:
     """``count`` whole responses (status line, headers in order, body), read by their Content-Length."""
     buffer = b""
-    out = []
+    out: list[tuple[bytes, list[tuple[bytes, bytes]], bytes]] = []
     while len(out) < count:
-        if b"\r\n\r\n" not in buffer or len(buffer) < _whole(buffer):
-            chunk = sock.recv(65536)
-            assert chunk, f"the connection closed after {len(out)} of {count} answers"
-            buffer += chunk
-            continue
-        head, _, rest = buffer.partition(b"\r\n\r\n")
-        status, *lines = head.split(b"\r\n")
-        pairs = [tuple(line.split(b": ", 1)) for line in lines]
-        size = int(dict(pairs)[b"content-length"])
-        out.append((status, pairs, rest[:size]))
-        buffer = rest[size:]
+        head, sep, rest = buffer.partition(b"\r\n\r\n")
+        if sep:
+            status, *lines = head.split(b"\r\n")
+            pairs = [(name, value) for name, _, value in (line.partition(b": ") for line in lines)]
+            size = int(dict(pairs)[b"content-length"])
+            if len(rest) >= size:
+                out.append((status, pairs, rest[:size]))
+                buffer = rest[size:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed after {len(out)} of {count} answers"
+        buffer += chunk
     assert buffer == b"", "more bytes than the answers asked for"
-    return out  # type: ignore[return-value]
-
-
-def _whole(buffer: bytes) -> int:
-    head, _, _ = buffer.partition(b"\r\n\r\n")
-    sized = [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length: ")]
-    return len(head) + 4 + (int(sized[0].split(b": ")[1]) if sized else 0)
+    return out
 
 
 def _connect(server: Server) -> tuple[socket.socket, str]:

@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, ...]] = [
         "urlencoded",
         "authority",
         "heap",
+        "rows",
     ),  # leaves
 ]
 #: The suite's floors (it imports ``mockcc``, never the reverse; ``mockcc.__main__`` reaches it lazily).
