@@ -16,11 +16,14 @@ headers in, stalled or starved the whole mock. ``protocol_class`` adds, per conn
   a new one past the cap closes the oldest connection that is not in the middle of being answered,
   so slow or idle connections can never lock out a request that is ready to be served.
 
-Two per-request costs of uvicorn's protocol are gone (CPU per SEND, ARCHITECTURE.md "Performance"):
-a response's head and body leave in one write (uvicorn writes each on its own: two syscalls), and
-the request deadline and uvicorn's keep-alive timeout are times checked by one sweep per server
+Three per-request costs of uvicorn's protocol are gone (CPU per SEND, ARCHITECTURE.md "Performance"):
+a response's head and body leave in one write (uvicorn writes each on its own: two syscalls); that
+write waits for the loop's next turn, so the answers of one turn leave together (on loopback each
+write that finds the client asleep pays for waking it, and a batch wakes it once); and the request
+deadline and uvicorn's keep-alive timeout are times checked by one sweep per server
 (``SWEEP_SECONDS``) instead of two timers made and cancelled per request: a connection past either is
-closed (or refused 408) within one sweep interval of it.
+closed (or refused 408) within one sweep interval of it. Whatever the protocol writes or closes itself
+(a refusal, a 400, a shutdown, an eviction) first lets the held answer go, so bytes never change order.
 
 Each refused request (431, 408) is told to ``refusal_listeners`` with what arrived of it;
 ``mockcc serve`` journals it (``app.journal_refusals``).
@@ -54,33 +57,34 @@ SWEEP_SECONDS = 0.5
 
 
 class OneWrite:
-    """A connection's transport as uvicorn's response cycle sees it: a write is held until the next one
-    (the head until its body), or until the loop's next turn, then both leave in one write.
+    """A connection's transport as uvicorn's response cycle sees it: what is written is held until the
+    loop's next turn, then leaves in one write.
 
-    uvicorn writes a response's status line and headers, then its body, each straight to the socket;
-    held this way a plain response costs one syscall instead of two, and a streamed one's head still
-    leaves within the same turn of the loop."""
+    uvicorn writes a response's status line and headers, then its body, each straight to the socket.
+    Held this way a plain response costs one syscall instead of two, and the answers made in one turn
+    of the loop (on all connections) reach the client together: under load each write that finds the
+    client's thread asleep pays for waking it (on a VM, a cross-CPU interrupt), and a batch pays once.
+    A streamed response's chunks leave at the end of each turn it writes in."""
 
     __slots__ = ("_held", "_loop", "transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
         self._loop = loop
-        self._held: bytes | None = None
+        self._held: list[bytes] | None = None
 
     def write(self, data: bytes) -> None:
         held = self._held
         if held is None:
-            self._held = bytes(data)
+            self._held = [data]
             self._loop.call_soon(self.flush)
         else:
-            self._held = None
-            self.transport.write(held + data)
+            held.append(data)
 
     def flush(self) -> None:
         held, self._held = self._held, None
         if held is not None and not self.transport.is_closing():
-            self.transport.write(held)
+            self.transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:
         self.flush()
@@ -181,8 +185,23 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.evictable[self] = None  # idle again, newest
 
     def handle_websocket_upgrade(self) -> None:
+        self._one_write.flush()  # an answer still held (a request pipelined before the upgrade) goes first
         self._forget()  # the websocket protocol owns the connection from here, with its own timeouts
         super().handle_websocket_upgrade()
+
+    # uvicorn's own writes and closes, after any answer still held
+
+    def send_400_response(self, msg: str) -> None:
+        self._one_write.flush()
+        super().send_400_response(msg)
+
+    def shutdown(self) -> None:
+        self._one_write.flush()
+        super().shutdown()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self._one_write.flush()
+        super().timeout_keep_alive_handler()
 
     def _forget(self) -> None:
         self._disarm()
@@ -195,6 +214,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         error; whatever the endpoint answers later is not written (uvicorn drops a disconnected cycle's sends)."""
         if self.cycle is not None:
             self.cycle.disconnected = True
+        self._one_write.flush()  # answers to requests pipelined before this one still leave
         self.transport.abort()
 
     # The limits
@@ -268,6 +288,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
+        self._one_write.flush()
         if self.flow.read_paused:  # our own back-pressure holds the body back, not the client
             self._arm()
             return
@@ -296,6 +317,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             )
             return
         victim._forget()
+        victim._one_write.flush()  # an answer made this turn still reaches it
         victim.transport.close()
 
     def _refuse(self, error: RestError) -> None:
@@ -304,6 +326,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             for listener in self.refusal_listeners:
                 listener(self._head, error)
         self._forget()
+        self._one_write.flush()  # answers to requests pipelined before this one go first
         body = json.dumps(error.body()).encode()
         head = [
             STATUS_LINE[error.status_code],
