@@ -58,6 +58,15 @@ def contenders(smoke: bool) -> list[Contender]:
             "mockcc_none", "mockcc SEND, `agent: none` (first round only)", quiet, mockcc=True, every_round=False
         ),
     ]
+    if not smoke:
+        found.append(
+            Contender(
+                "ceiling_mockcc_protocol",
+                "the ceiling's app on mockcc's HTTP protocol instead of uvicorn's (first round only)",
+                lambda _: servers.python_server("tests.bench.ceiling", "ceiling", args=("--mockcc-protocol",)),
+                every_round=False,
+            )
+        )
     if not smoke and (TOOLS / "wiremock").exists() and (TOOLS / "prism").exists():
         found += [
             Contender(

@@ -1,7 +1,10 @@
 """The stack's ceiling: bare Starlette + uvicorn + jsonschema-rs, a validated SEND answered with a constant.
 
 Same server settings as ``mockcc serve`` (httptools, uvloop, TCP_NODELAY), same schema, no mock:
-what the stack can do at best, so mockcc's row is read as a ratio to it.
+what the stack can do at best, so mockcc's row is read as a ratio to it. ``--mockcc-protocol`` serves the
+same app with mockcc's own HTTP protocol (``mockcc.server``: one write per answer, held to the loop's
+next turn, one sweep for deadlines) instead of stock uvicorn's: the bench's informational row that
+separates what mockcc's serving layer saves from what its pipeline costs.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockcc.schemas import _fast_validator
+from mockcc.server import Limits, protocol_class
 
 SEND = "/api/account/{accountId}/messaging/consumer/conversation/send"
 _valid = _fast_validator("sendapi/send-request").is_valid
@@ -42,7 +46,9 @@ def main() -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     print(f"ready port={sock.getsockname()[1]}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
+    served_by = protocol_class(Limits()) if "--mockcc-protocol" in sys.argv[1:] else "auto"
+    config = uvicorn.Config(app, http=served_by, log_level="error", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
     server.run(sockets=[sock])
 
 

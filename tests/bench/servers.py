@@ -139,10 +139,10 @@ def mockcc(*args: str) -> Iterator[Server]:
 
 
 @contextmanager
-def python_server(module: str, name: str, probe: str = "/health") -> Iterator[Server]:
+def python_server(module: str, name: str, probe: str = "/health", args: tuple[str, ...] = ()) -> Iterator[Server]:
     """A helper process of the bench that prints ``ready port=N`` (the ceiling, the receiver)."""
     started = time.monotonic()
-    proc = _spawn([sys.executable, "-m", module])
+    proc = _spawn([sys.executable, "-m", module, *args])
     try:
         line = _first_line(proc, 60)
         if not line.startswith("ready port="):
