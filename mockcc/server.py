@@ -22,8 +22,9 @@ write waits for the loop's next turn, so the answers of one turn leave together 
 write that finds the client asleep pays for waking it, and a batch wakes it once); and the request
 deadline and uvicorn's keep-alive timeout are times checked by one sweep per server
 (``SWEEP_SECONDS``) instead of two timers made and cancelled per request: a connection past either is
-closed (or refused 408) within one sweep interval of it. Whatever the protocol writes or closes itself
-(a refusal, a 400, a shutdown, an eviction) first lets the held answer go, so bytes never change order.
+closed (or refused 408) within one sweep interval of it. The held write is the connection's transport
+for the protocol and its response cycles alike, so whatever the protocol writes or closes itself (a
+refusal, uvicorn's 400, a shutdown, an eviction) queues behind a held answer: bytes never change order.
 
 Each refused request (431, 408) is told to ``refusal_listeners`` with what arrived of it;
 ``mockcc serve`` journals it (``app.journal_refusals``).
@@ -64,7 +65,8 @@ class OneWrite:
     Held this way a plain response costs one syscall instead of two, and the answers made in one turn
     of the loop (on all connections) reach the client together: under load each write that finds the
     client's thread asleep pays for waking it (on a VM, a cross-CPU interrupt), and a batch pays once.
-    A streamed response's chunks leave at the end of each turn it writes in."""
+    A streamed response's chunks leave at the end of each turn it writes in. Closing or aborting lets
+    what is held go first."""
 
     __slots__ = ("_held", "_loop", "transport")
 
@@ -89,6 +91,13 @@ class OneWrite:
     def close(self) -> None:
         self.flush()
         self.transport.close()
+
+    def abort(self) -> None:
+        self.flush()
+        self.transport.abort()
+
+    def is_closing(self) -> bool:  # asked after every answer: not through ``__getattr__``
+        return self.transport.is_closing()
 
     def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, ...: the transport's own
         return getattr(self.transport, name)
@@ -130,6 +139,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._one_write = OneWrite(transport, self.loop)
+        self.transport = self._one_write  # type: ignore[assignment]  # every write of the connection, in order
         self._reset_request()
         self._received = False
         self._deadline: float | None = None  # loop time by which the request must have arrived
@@ -163,8 +173,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.scope[authority.TARGET_KEY] = target  # type: ignore[literal-required]  # an extension key
         self.scope[DISCONNECT_KEY] = self._disconnect  # type: ignore[literal-required]  # the fault's hook
         super().on_headers_complete()
-        if getattr(self.cycle, "scope", None) is self.scope:  # not after an upgrade: it made no cycle
-            self.cycle.transport = self._one_write  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -187,21 +195,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def handle_websocket_upgrade(self) -> None:
         self._one_write.flush()  # an answer still held (a request pipelined before the upgrade) goes first
         self._forget()  # the websocket protocol owns the connection from here, with its own timeouts
+        self.transport = self._one_write.transport  # and writes to the socket itself
         super().handle_websocket_upgrade()
-
-    # uvicorn's own writes and closes, after any answer still held
-
-    def send_400_response(self, msg: str) -> None:
-        self._one_write.flush()
-        super().send_400_response(msg)
-
-    def shutdown(self) -> None:
-        self._one_write.flush()
-        super().shutdown()
-
-    def timeout_keep_alive_handler(self) -> None:
-        self._one_write.flush()
-        super().timeout_keep_alive_handler()
 
     def _forget(self) -> None:
         self._disarm()
@@ -214,8 +209,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         error; whatever the endpoint answers later is not written (uvicorn drops a disconnected cycle's sends)."""
         if self.cycle is not None:
             self.cycle.disconnected = True
-        self._one_write.flush()  # answers to requests pipelined before this one still leave
-        self.transport.abort()
+        self.transport.abort()  # after the answers to requests pipelined before this one (``OneWrite.abort``)
 
     # The limits
 
@@ -288,7 +282,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        self._one_write.flush()
         if self.flow.read_paused:  # our own back-pressure holds the body back, not the client
             self._arm()
             return
@@ -317,8 +310,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             )
             return
         victim._forget()
-        victim._one_write.flush()  # an answer made this turn still reaches it
-        victim.transport.close()
+        victim.transport.close()  # an answer made this turn still reaches it first
 
     def _refuse(self, error: RestError) -> None:
         """Answer ``error`` in LivePerson's envelope and close; no endpoint has seen this request."""
@@ -326,7 +318,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             for listener in self.refusal_listeners:
                 listener(self._head, error)
         self._forget()
-        self._one_write.flush()  # answers to requests pipelined before this one go first
         body = json.dumps(error.body()).encode()
         head = [
             STATUS_LINE[error.status_code],
