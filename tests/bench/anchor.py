@@ -63,7 +63,9 @@ def contenders(smoke: bool) -> list[Contender]:
             Contender(
                 "ceiling_mockcc_protocol",
                 "the ceiling's app on mockcc's HTTP protocol instead of uvicorn's (first round only)",
-                lambda _: servers.python_server("tests.bench.ceiling", "ceiling", args=("--mockcc-protocol",)),
+                lambda _: servers.python_server(
+                    "tests.bench.ceiling", "ceiling_mockcc_protocol", args=("--mockcc-protocol",)
+                ),
                 every_round=False,
             )
         )
