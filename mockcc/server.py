@@ -58,8 +58,8 @@ SWEEP_SECONDS = 0.5
 
 
 class OneWrite:
-    """A connection's transport as uvicorn's response cycle sees it: what is written is held until the
-    loop's next turn, then leaves in one write.
+    """A connection's transport as its protocol and response cycles see it: what is written is held until
+    the loop's next turn, then leaves in one write.
 
     uvicorn writes a response's status line and headers, then its body, each straight to the socket.
     Held this way a plain response costs one syscall instead of two, and the answers made in one turn
@@ -99,7 +99,7 @@ class OneWrite:
     def is_closing(self) -> bool:  # asked after every answer: not through ``__getattr__``
         return self.transport.is_closing()
 
-    def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, ...: the transport's own
+    def __getattr__(self, name: str) -> Any:  # get_extra_info, set_protocol, ...: the transport's own
         return getattr(self.transport, name)
 
 
@@ -152,8 +152,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._make_room()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._forget()
-        self._one_write.flush()
+        self._forget()  # what is still held is dropped: the peer is gone (``OneWrite.flush`` checks)
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:

@@ -1,5 +1,5 @@
 """``mockcc serve``'s protocol holds each answer until the loop's next turn and writes it whole (``OneWrite``);
-whatever the protocol writes or closes itself first lets a held answer go, so no byte is lost or reordered.
+whatever the protocol writes or closes itself queues behind a held answer, so no byte is lost or reordered.
 
 The protocol runs on a recording transport here, so each path is taken deterministically (on real sockets the
 windows between an answer and a refusal are microseconds wide)."""
